@@ -1,0 +1,149 @@
+/** The embedded backend: PGlite driven with raw extended-protocol messages, exactly as Neon's proxy drives Postgres. */
+import { mkdir } from 'node:fs/promises'
+import { PGlite, protocol } from '@electric-sql/pglite'
+import { cancelledError, EndpointError, isPostgresErrorLike, toPostgresError } from '../errors'
+import {
+  type FieldDescription,
+  parseCommandTag,
+  type RunRequest,
+  SESSION_DEFAULTS,
+  SESSION_RESET_SQL,
+  type SqlBackend,
+  type SqlStatement,
+  type StatementResult,
+  startTransactionSql,
+} from './backend'
+import { SerialQueue } from './serial-queue'
+
+type BackendMessage = Awaited<ReturnType<PGlite['execProtocol']>>['messages'][number]
+type RowDescription = InstanceType<typeof protocol.messages.RowDescriptionMessage>
+type DataRow = InstanceType<typeof protocol.messages.DataRowMessage>
+type CommandComplete = InstanceType<typeof protocol.messages.CommandCompleteMessage>
+type ReadyForQuery = InstanceType<typeof protocol.messages.ReadyForQueryMessage>
+
+export interface PgliteBackendOptions {
+  /** A folder that keeps the data across restarts; omit for an in-memory database. */
+  dataDir?: string
+}
+
+const { serialize } = protocol
+
+/** Starts PGlite (initdb on first use of a folder, which takes seconds) and returns the backend around it. */
+export async function createPgliteBackend(options: PgliteBackendOptions = {}): Promise<SqlBackend> {
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
+  const db = await PGlite.create(options.dataDir, {
+    // Written to postgresql.conf, so `DISCARD ALL` (RESET ALL) returns to these after every request.
+    postgresqlconf: Object.entries(SESSION_DEFAULTS).map(([name, value]) => `${name} = '${value}'`),
+  })
+  return new PgliteBackend(db)
+}
+
+class PgliteBackend implements SqlBackend {
+  readonly #db: PGlite
+  // PGlite is one connection: a batch must run alone, so requests take turns.
+  readonly #queue = new SerialQueue()
+  #transactionStatus = 'I'
+
+  constructor(db: PGlite) {
+    this.#db = db
+  }
+
+  run(request: RunRequest): Promise<StatementResult[]> {
+    return this.#queue.run(async () => {
+      // A client that gave up while waiting in line never reaches the database.
+      if (request.signal.aborted) throw cancelledError()
+      try {
+        return await this.#runStatements(request)
+      } finally {
+        await this.#resetSession()
+      }
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.drain()
+    await this.#db.close()
+  }
+
+  async #runStatements({ statements, batch, signal }: RunRequest): Promise<StatementResult[]> {
+    if (!batch) return [await this.#execute(statements[0] as SqlStatement)]
+    await this.#simpleQuery(startTransactionSql(batch))
+    const results: StatementResult[] = []
+    for (const statement of statements) {
+      // PGlite cannot interrupt a running statement, but a batch stops between statements and rolls back.
+      if (signal.aborted) throw cancelledError()
+      results.push(await this.#execute(statement))
+    }
+    await this.#simpleQuery('COMMIT')
+    return results
+  }
+
+  /** Parse + Bind + Describe + Execute + Sync: one unnamed prepared statement, text in and text out. */
+  async #execute(statement: SqlStatement): Promise<StatementResult> {
+    const messages = await this.#send([
+      serialize.parse({ text: statement.text }),
+      serialize.bind({ values: statement.params }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    ])
+    return collectResult(messages)
+  }
+
+  async #simpleQuery(sql: string): Promise<void> {
+    await this.#send([serialize.query(sql)])
+  }
+
+  async #send(parts: Uint8Array[]): Promise<BackendMessage[]> {
+    let messages: BackendMessage[]
+    try {
+      ;({ messages } = await this.#db.execProtocol(concat(parts), { throwOnError: false }))
+    } catch (error) {
+      throw new EndpointError(500, `embedded database failed: ${(error as Error).message}`)
+    }
+    for (const message of messages) {
+      if (message.name === 'readyForQuery') this.#transactionStatus = (message as ReadyForQuery).status
+    }
+    const failure = messages.find((message) => message.name === 'error')
+    if (failure && isPostgresErrorLike(failure)) throw toPostgresError(failure)
+    return messages
+  }
+
+  /** Neon resets every connection after a request; this is the same reset, on the one connection PGlite has. */
+  async #resetSession(): Promise<void> {
+    if (this.#transactionStatus !== 'I') await this.#simpleQuery('ROLLBACK').catch(() => undefined)
+    await this.#simpleQuery(SESSION_RESET_SQL).catch(() => undefined)
+  }
+}
+
+function collectResult(messages: BackendMessage[]): StatementResult {
+  const result: StatementResult = { fields: [], rows: [], command: '', rowCount: null }
+  for (const message of messages) {
+    if (message.name === 'rowDescription') result.fields = (message as RowDescription).fields.map(toField)
+    else if (message.name === 'dataRow') result.rows.push((message as DataRow).fields as (string | null)[])
+    else if (message.name === 'commandComplete') Object.assign(result, parseCommandTag((message as CommandComplete).text))
+  }
+  return result
+}
+
+function toField(field: RowDescription['fields'][number]): FieldDescription {
+  return {
+    name: field.name,
+    dataTypeID: field.dataTypeID,
+    tableID: field.tableID,
+    columnID: field.columnID,
+    dataTypeSize: field.dataTypeSize,
+    dataTypeModifier: field.dataTypeModifier,
+    format: 'text',
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((length, part) => length + part.length, 0))
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
+}

@@ -1,0 +1,174 @@
+/** The real-Postgres backend: a pg pool per target database, queries run with the extended protocol as Neon runs them. */
+import pg from 'pg'
+import { cancelledError, EndpointError, isPostgresErrorLike, toPostgresError } from '../errors'
+import {
+  type ConnectionTarget,
+  type FieldDescription,
+  type RunRequest,
+  SESSION_DEFAULTS,
+  SESSION_RESET_SQL,
+  type SqlBackend,
+  type SqlStatement,
+  type StatementResult,
+  startTransactionSql,
+} from './backend'
+
+export interface PostgresBackendOptions {
+  /** Connections per target database. */
+  poolSize: number
+  /** Milliseconds a statement may run before Postgres cancels it (57014); 0 leaves it unbounded, as Neon does. */
+  statementTimeoutMs: number
+}
+
+// Every value stays the text Postgres sent: the Neon driver parses types itself, on the client.
+const rawText = { getTypeParser: () => (value: string) => value }
+
+/** The pg client plus the transaction status of its last ReadyForQuery ('I' idle, 'T' in, 'E' failed). */
+type TrackedClient = pg.PoolClient & { transactionStatus?: string; processID: number }
+
+export function createPostgresBackend(options: PostgresBackendOptions): SqlBackend {
+  const pools = new Map<string, pg.Pool>()
+
+  function poolFor(target: ConnectionTarget): pg.Pool {
+    let pool = pools.get(target.key)
+    if (!pool) {
+      pool = new pg.Pool({ ...clientConfig(target, options), max: options.poolSize })
+      pool.on('connect', (client) => {
+        const tracked = client as TrackedClient
+        // pg keeps ReadyForQuery's status to itself; the reset below needs it to know if a transaction is open.
+        const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection
+        connection.on('readyForQuery', (message: { status: string }) => {
+          tracked.transactionStatus = message.status
+        })
+      })
+      // An idle client that dies (server restart) is dropped by the pool; it must not crash the endpoint.
+      pool.on('error', () => undefined)
+      pools.set(target.key, pool)
+    }
+    return pool
+  }
+
+  return {
+    async run(request) {
+      const client = (await connect(poolFor(request.target))) as TrackedClient
+      if (request.signal.aborted) {
+        client.release()
+        throw cancelledError()
+      }
+      const cancel = () => void cancelBackend(request.target, options, client.processID)
+      request.signal.addEventListener('abort', cancel, { once: true })
+      let broken = false
+      try {
+        return await runStatements(client, request)
+      } catch (error) {
+        broken = !isPostgresErrorLike(error)
+        throw request.signal.aborted ? cancelledError() : translate(error)
+      } finally {
+        request.signal.removeEventListener('abort', cancel)
+        // Reset after the reply is on its way, as Neon's proxy does, then hand the connection back.
+        void resetSession(client, broken).then(
+          () => client.release(),
+          (error: Error) => client.release(error),
+        )
+      }
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((pool) => pool.end()))
+      pools.clear()
+    },
+  }
+}
+
+function clientConfig(target: ConnectionTarget, options: PostgresBackendOptions): pg.ClientConfig {
+  const settings = { ...SESSION_DEFAULTS }
+  if (options.statementTimeoutMs > 0) settings.statement_timeout = String(options.statementTimeoutMs)
+  const { application_name: applicationName, options: extraOptions } = target.startupParameters
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    application_name: applicationName,
+    // Startup options become the session defaults that DISCARD ALL (RESET ALL) returns to.
+    options: [
+      ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value.replaceAll(' ', '\\ ')}`),
+      extraOptions ?? '',
+    ].join(' '),
+  }
+}
+
+async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect()
+  } catch (error) {
+    throw translate(error)
+  }
+}
+
+async function runStatements(client: pg.PoolClient, { statements, batch, signal }: RunRequest) {
+  if (!batch) return [await execute(client, statements[0] as SqlStatement)]
+  await client.query(startTransactionSql(batch))
+  const results: StatementResult[] = []
+  for (const statement of statements) {
+    if (signal.aborted) throw cancelledError()
+    results.push(await execute(client, statement))
+  }
+  await client.query('COMMIT')
+  return results
+}
+
+async function execute(client: pg.PoolClient, statement: SqlStatement): Promise<StatementResult> {
+  const result = await client.query({
+    text: statement.text,
+    values: statement.params,
+    rowMode: 'array',
+    types: rawText,
+    // Always Parse/Bind/Execute, even without parameters, so multi-statement strings fail as they do on Neon.
+    queryMode: 'extended',
+  } as pg.QueryArrayConfig)
+  return {
+    fields: result.fields.map(toField),
+    rows: result.rows as (string | null)[][],
+    command: result.command ?? '',
+    rowCount: result.command ? (result.rowCount ?? null) : null,
+  }
+}
+
+function toField(field: pg.FieldDef): FieldDescription {
+  return {
+    name: field.name,
+    dataTypeID: field.dataTypeID,
+    tableID: field.tableID,
+    columnID: field.columnID,
+    dataTypeSize: field.dataTypeSize,
+    dataTypeModifier: field.dataTypeModifier,
+    format: 'text',
+  }
+}
+
+async function resetSession(client: TrackedClient, broken: boolean): Promise<void> {
+  if (broken) throw new Error('connection state unknown after a failure: discard it')
+  if (client.transactionStatus && client.transactionStatus !== 'I') await client.query('ROLLBACK')
+  await client.query(SESSION_RESET_SQL)
+}
+
+/** Asks Postgres to cancel the statement running on `processId`, from a short-lived connection of its own. */
+async function cancelBackend(target: ConnectionTarget, options: PostgresBackendOptions, processId: number) {
+  const canceller = new pg.Client(clientConfig(target, options))
+  try {
+    await canceller.connect()
+    await canceller.query('SELECT pg_cancel_backend($1)', [processId])
+  } catch {
+    // The statement may have finished meanwhile; nothing is left to cancel.
+  } finally {
+    await canceller.end().catch(() => undefined)
+  }
+}
+
+function translate(error: unknown): Error {
+  if (isPostgresErrorLike(error)) return toPostgresError(error)
+  if (error instanceof EndpointError) return error
+  const reason = error instanceof Error ? error.message : String(error)
+  return new EndpointError(500, `Couldn't connect to compute node: ${reason}`)
+}

@@ -1,0 +1,203 @@
+/** The local Neon SQL-over-HTTP endpoint: one HTTP route, `POST /sql`, answered as Neon's proxy answers it. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { EMBEDDED_DATABASE_HOST } from '../local-url'
+import type { BatchOptions, IsolationLevel, SqlBackend } from './backends/backend'
+import { createPgliteBackend } from './backends/pglite'
+import { createPostgresBackend } from './backends/postgres'
+import { parseConnectionString } from './connection-string'
+import { EndpointError, errorBody, PostgresError } from './errors'
+import { parseRequestBody } from './request-body'
+import { renderResult } from './render'
+
+/** Neon's default request and response limits (10 MiB each). */
+export const NEON_MAX_BYTES = 10 * 1024 * 1024
+
+export interface LocalNeonServerOptions {
+  /** TCP port; 0 picks a free one. */
+  port?: number
+  host?: string
+  /** The embedded PGlite database: a `dataDir` keeps data across restarts; omit it for an in-memory database. */
+  embedded?: { dataDir?: string }
+  /** Connections per real Postgres database. */
+  poolSize?: number
+  /** Real Postgres only: statements running longer are cancelled by Postgres (0 = no limit, Neon's default). */
+  statementTimeoutMs?: number
+  maxRequestBytes?: number
+  maxResponseBytes?: number
+}
+
+export interface LocalNeonServer {
+  /** The URL to give `neonConfig.fetchEndpoint`, e.g. `http://127.0.0.1:4444/sql`. */
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+}
+const PREFLIGHT_HEADERS = {
+  ...CORS_HEADERS,
+  Allow: 'OPTIONS, POST',
+  'Access-Control-Allow-Methods': 'OPTIONS, POST',
+  'Access-Control-Allow-Headers':
+    'Authorization, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Pool-Opt-In, Neon-Batch-Read-Only, Neon-Batch-Isolation-Level',
+  'Access-Control-Max-Age': '86400',
+}
+const ISOLATION_LEVELS = new Set(['ReadUncommitted', 'ReadCommitted', 'RepeatableRead', 'Serializable'])
+
+/** Starts the endpoint and resolves once it listens (and the embedded database is ready). */
+export async function startLocalNeonServer(options: LocalNeonServerOptions = {}): Promise<LocalNeonServer> {
+  const maxRequestBytes = options.maxRequestBytes ?? NEON_MAX_BYTES
+  const maxResponseBytes = options.maxResponseBytes ?? NEON_MAX_BYTES
+  const embedded = await createPgliteBackend({ dataDir: options.embedded?.dataDir })
+  const postgres = createPostgresBackend({
+    poolSize: options.poolSize ?? 10,
+    statementTimeoutMs: options.statementTimeoutMs ?? 0,
+  })
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // Last resort: whatever went wrong, this request gets an answer and the server keeps serving.
+      if (!res.headersSent) sendJson(res, 500, errorBody(`local endpoint failed: ${(error as Error).message}`, {}))
+      else res.destroy()
+    })
+  })
+  server.keepAliveTimeout = 10_000
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const path = (req.url ?? '').split('?')[0]
+    if (path !== '/sql') return sendJson(res, 400, 'query is not supported')
+    if (req.method === 'OPTIONS') return sendEmpty(res, 200, PREFLIGHT_HEADERS)
+    if (req.method !== 'POST') return sendJson(res, 400, 'query is not supported')
+
+    // The client going away aborts the work: queued requests are skipped, running ones cancelled or rolled back.
+    const abort = new AbortController()
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort()
+    })
+
+    try {
+      const body = await readBody(req, maxRequestBytes)
+      const target = parseConnectionString(header(req, 'neon-connection-string'))
+      const { statements, isBatch, arrayModes } = parseRequestBody(body)
+      const batch = isBatch ? readBatchOptions(req) : null
+      const backend: SqlBackend = target.host === EMBEDDED_DATABASE_HOST ? embedded : postgres
+      const results =
+        isBatch && statements.length === 0
+          ? []
+          : await backend.run({ target, statements, batch, signal: abort.signal })
+      const arrayModeHeader = header(req, 'neon-array-mode') === 'true'
+      const rawText = header(req, 'neon-raw-text-output') === 'true'
+      const rendered = results.map((result, i) =>
+        renderResult(result, { arrayMode: arrayModes[i] ?? arrayModeHeader, rawText }),
+      )
+      const reply = JSON.stringify(isBatch ? { results: rendered } : rendered[0])
+      if (Buffer.byteLength(reply) > maxResponseBytes) {
+        throw new EndpointError(507, `response is too large (max is ${maxResponseBytes} bytes)`)
+      }
+      send(res, 200, reply, batchEchoHeaders(batch))
+    } catch (error) {
+      if (res.destroyed) return
+      sendError(res, error)
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/sql`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await Promise.all([embedded.close(), postgres.close()])
+    },
+  }
+}
+
+function readBatchOptions(req: IncomingMessage): BatchOptions {
+  const isolation = header(req, 'neon-batch-isolation-level')
+  if (isolation !== undefined && !ISOLATION_LEVELS.has(isolation)) {
+    throw new EndpointError(400, 'invalid isolation level')
+  }
+  return {
+    isolationLevel: isolation as IsolationLevel | undefined,
+    readOnly: header(req, 'neon-batch-read-only') === 'true',
+    deferrable: header(req, 'neon-batch-deferrable') === 'true',
+  }
+}
+
+/** Neon echoes the effective batch settings on a batch reply. */
+function batchEchoHeaders(batch: BatchOptions | null): Record<string, string> {
+  if (!batch) return {}
+  const echo: Record<string, string> = {
+    'Neon-Batch-Read-Only': String(batch.readOnly),
+    'Neon-Batch-Deferrable': String(batch.deferrable),
+  }
+  if (batch.isolationLevel) echo['Neon-Batch-Isolation-Level'] = batch.isolationLevel
+  return echo
+}
+
+/**
+ * Reads the body as UTF-8. Past the limit it stops keeping bytes but goes on draining (up to four times the
+ * limit), so the client reads our 413 instead of a reset connection.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) chunks.push(chunk)
+      else if (size > limit * 4) req.destroy()
+    })
+    req.on('end', () => {
+      if (size > limit) reject(new EndpointError(413, `request is too large (max is ${limit} bytes)`))
+      else resolve(Buffer.concat(chunks).toString('utf8'))
+    })
+    req.on('error', reject)
+  })
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function sendError(res: ServerResponse, error: unknown) {
+  if (error instanceof PostgresError) return sendJson(res, 400, errorBody(error.message, error.fields))
+  if (error instanceof EndpointError) {
+    // A cancelled query is answered with just these two keys, as Neon does.
+    if (error.code === '08P01') return sendJson(res, error.status, { message: error.message, code: error.code })
+    return sendJson(res, error.status, errorBody(error.message, { code: error.code, severity: '' }))
+  }
+  return sendJson(res, 500, errorBody(`local endpoint failed: ${(error as Error).message}`, { code: '', severity: '' }))
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown) {
+  send(res, status, JSON.stringify(value))
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, {
+    ...CORS_HEADERS,
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  })
+  res.end(body)
+}
+
+function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string>) {
+  res.writeHead(status, headers)
+  res.end()
+}
