@@ -73,8 +73,12 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
     if (req.method !== 'POST') return sendJson(res, 400, 'query is not supported')
 
     // The client going away aborts the work: queued requests are skipped, running ones cancelled or rolled back.
+    // A fetch client never half-closes, so the socket ending before our reply means the client is gone.
     const abort = new AbortController()
-    res.on('close', () => {
+    const clientGone = () => abort.abort()
+    req.socket.once('end', clientGone)
+    res.once('close', () => {
+      req.socket.off('end', clientGone)
       if (!res.writableFinished) abort.abort()
     })
 

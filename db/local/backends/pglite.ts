@@ -50,7 +50,9 @@ class PgliteBackend implements SqlBackend {
 
   run(request: RunRequest): Promise<StatementResult[]> {
     return this.#queue.run(async () => {
-      // A client that gave up while waiting in line never reaches the database.
+      // A client that gave up while waiting in line never reaches the database. PGlite runs on this thread and
+      // blocks it while a statement runs, so first let pending socket events (a client's hang-up) be seen.
+      await yieldToEventLoop()
       if (request.signal.aborted) throw cancelledError()
       try {
         return await this.#runStatements(request)
@@ -71,9 +73,13 @@ class PgliteBackend implements SqlBackend {
     const results: StatementResult[] = []
     for (const statement of statements) {
       // PGlite cannot interrupt a running statement, but a batch stops between statements and rolls back.
+      await yieldToEventLoop()
       if (signal.aborted) throw cancelledError()
       results.push(await this.#execute(statement))
     }
+    // The client may have left while the last statement held the thread: Neon rolls such a batch back.
+    await yieldToEventLoop()
+    if (signal.aborted) throw cancelledError()
     await this.#simpleQuery('COMMIT')
     return results
   }
@@ -136,6 +142,11 @@ function toField(field: RowDescription['fields'][number]): FieldDescription {
     dataTypeModifier: field.dataTypeModifier,
     format: 'text',
   }
+}
+
+/** Resolves after the event loop has polled for I/O at least once (two check phases bracket one poll phase). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -114,6 +114,7 @@ async function runStatements(client: pg.PoolClient, { statements, batch, signal 
     if (signal.aborted) throw cancelledError()
     results.push(await execute(client, statement))
   }
+  if (signal.aborted) throw cancelledError()
   await client.query('COMMIT')
   return results
 }

@@ -1,0 +1,39 @@
+/** Starts one local Neon endpoint (in-memory PGlite, plus real Postgres when TEST_DATABASE_URL is set) per test run. */
+import type { TestProject } from 'vitest/node'
+import { EMBEDDED_DATABASE_URL } from '../db/local-url'
+import { type LocalNeonServer, startLocalNeonServer } from '../db/local/server'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The endpoint URL for `neonConfig.fetchEndpoint`. */
+    sqlEndpoint: string
+    /** The database the app tests use: TEST_DATABASE_URL when set, else the embedded one. */
+    databaseUrl: string
+    /** Every backend the endpoint conformance suite runs against. */
+    backendUrls: { name: string; url: string }[]
+  }
+}
+
+// Vitest runs this once per project; PGlite costs seconds and ~700 MiB to start, so every project shares one.
+let shared: { server: Promise<LocalNeonServer>; users: number } | undefined
+
+export default async function setup(project: TestProject) {
+  shared ??= { server: startLocalNeonServer({ port: 0 }), users: 0 }
+  shared.users += 1
+  const server = await shared.server
+  const realPostgres = process.env.TEST_DATABASE_URL
+  project.provide('sqlEndpoint', server.url)
+  project.provide('databaseUrl', realPostgres ?? EMBEDDED_DATABASE_URL)
+  project.provide('backendUrls', [
+    { name: 'embedded PGlite', url: EMBEDDED_DATABASE_URL },
+    ...(realPostgres ? [{ name: 'real Postgres', url: realPostgres }] : []),
+  ])
+  return async () => {
+    if (!shared) return
+    shared.users -= 1
+    if (shared.users > 0) return
+    const closing = shared.server
+    shared = undefined
+    await (await closing).close()
+  }
+}

@@ -1,0 +1,23 @@
+/** Test projects: the local endpoint (Node), the Hono app in the edge runtime, and the built app end to end. */
+import { defineConfig } from 'vitest/config'
+
+// The driver turns a JS Date into local time with an offset; pin the zone so expectations do not depend on the machine.
+process.env.TZ = 'UTC'
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'local-db', environment: 'node', include: ['test/local-db/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'edge', environment: 'edge-runtime', include: ['test/api/**/*.test.ts'] },
+      },
+    ],
+  },
+})
