@@ -64,7 +64,8 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
       else res.destroy()
     })
   })
-  server.keepAliveTimeout = 10_000
+  // Longer than any client keeps an idle connection, so a client never reuses one we are closing.
+  server.keepAliveTimeout = 65_000
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '').split('?')[0]
