@@ -16,7 +16,11 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'edge', environment: 'edge-runtime', include: ['test/api/**/*.test.ts'] },
+        test: {
+          name: 'edge',
+          environment: 'edge-runtime',
+          include: ['test/api/**/*.test.ts', 'test/auth/**/*.test.ts'],
+        },
       },
     ],
   },

@@ -11,7 +11,10 @@ import { EMBEDDED_DATABASE_URL } from '../db/local-url'
 
 const { values } = parseArgs({
   options: {
-    postgres: { type: 'string', default: process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' },
+    postgres: {
+      type: 'string',
+      default: process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
+    },
     concurrency: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
   },
@@ -20,7 +23,11 @@ const concurrency = Number(values.concurrency)
 const seconds = Number(values.seconds)
 const ROWS = 1000
 
-type Runner = { select(id: number): Promise<unknown>; insert(n: number): Promise<unknown>; close(): Promise<void> }
+type Runner = {
+  select(id: number): Promise<unknown>
+  insert(n: number): Promise<unknown>
+  close(): Promise<void>
+}
 
 const setupSql = [
   'DROP TABLE IF EXISTS bench_users',
@@ -108,7 +115,8 @@ async function measure(operation: (i: number) => Promise<unknown>): Promise<Figu
   const started = performance.now()
   const latencies = (await run(seconds * 1000)).sort((a, b) => a - b)
   const elapsed = (performance.now() - started) / 1000
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN
   return { requestsPerSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) }
 }
 
@@ -119,7 +127,13 @@ async function bench(name: string, makeRunner: () => Promise<Runner>, rows: stri
     ['INSERT', (i: number) => runner.insert(i)],
   ] as const) {
     const figures = await measure(operation)
-    rows.push([name, label, figures.requestsPerSecond.toFixed(0), figures.p50.toFixed(2), figures.p99.toFixed(2)])
+    rows.push([
+      name,
+      label,
+      figures.requestsPerSecond.toFixed(0),
+      figures.p50.toFixed(2),
+      figures.p99.toFixed(2),
+    ])
     console.error(`  done: ${name} ${label}`)
   }
   await runner.close()

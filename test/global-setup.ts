@@ -1,7 +1,8 @@
 /** Starts one local Neon endpoint (in-memory PGlite, plus real Postgres when TEST_DATABASE_URL is set) per test run. */
 import type { TestProject } from 'vitest/node'
-import { EMBEDDED_DATABASE_URL } from '../db/local-url'
 import { type LocalNeonServer, startLocalNeonServer } from '../db/local/server'
+import { EMBEDDED_DATABASE_URL } from '../db/local-url'
+import { startTestIdentityProvider, type TestIdentityProvider } from './support/identity-provider'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,16 +12,25 @@ declare module 'vitest' {
     databaseUrl: string
     /** Every backend the endpoint conformance suite runs against. */
     backendUrls: { name: string; url: string }[]
+    /** A stand-in external identity provider (JWKS, token signing, key rotation); see test/support. */
+    identityProviderUrl: string
   }
 }
 
 // Vitest runs this once per project; PGlite costs seconds and ~700 MiB to start, so every project shares one.
-let shared: { server: Promise<LocalNeonServer>; users: number } | undefined
+let shared:
+  | { server: Promise<LocalNeonServer>; identityProvider: Promise<TestIdentityProvider>; users: number }
+  | undefined
 
 export default async function setup(project: TestProject) {
-  shared ??= { server: startLocalNeonServer({ port: 0 }), users: 0 }
+  shared ??= {
+    server: startLocalNeonServer({ port: 0 }),
+    identityProvider: startTestIdentityProvider(),
+    users: 0,
+  }
   shared.users += 1
   const server = await shared.server
+  project.provide('identityProviderUrl', (await shared.identityProvider).url)
   const realPostgres = process.env.TEST_DATABASE_URL
   project.provide('sqlEndpoint', server.url)
   project.provide('databaseUrl', realPostgres ?? EMBEDDED_DATABASE_URL)
@@ -32,8 +42,8 @@ export default async function setup(project: TestProject) {
     if (!shared) return
     shared.users -= 1
     if (shared.users > 0) return
-    const closing = shared.server
+    const { server: closing, identityProvider } = shared
     shared = undefined
-    await (await closing).close()
+    await Promise.all([(await closing).close(), (await identityProvider).close()])
   }
 }

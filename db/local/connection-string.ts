@@ -1,6 +1,7 @@
 /** Reads the `Neon-Connection-String` header the way Neon's proxy reads it. */
-import { EndpointError } from './errors'
+
 import type { ConnectionTarget } from './backends/backend'
+import { EndpointError } from './errors'
 
 /** Parses and checks a connection string; every refusal carries the message Neon's proxy gives. */
 export function parseConnectionString(header: string | undefined): ConnectionTarget {

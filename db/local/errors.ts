@@ -54,7 +54,9 @@ export function errorBody(message: string, fields: PostgresErrorFields = {}): Re
 
 /** Duck-types an error carrying Postgres fields, whichever client raised it (pg or PGlite's protocol parser). */
 export function isPostgresErrorLike(error: unknown): error is Error & PostgresErrorFields {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'severity' in error
+  return (
+    error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && 'severity' in error
+  )
 }
 
 export function toPostgresError(error: Error & PostgresErrorFields): PostgresError {

@@ -19,7 +19,9 @@ export interface RenderedResult {
 export function renderResult(result: StatementResult, options: RenderOptions): RenderedResult {
   const convert = options.rawText ? null : result.fields.map((field) => typedValueParser(field.dataTypeID))
   const rows = result.rows.map((row) => {
-    const values = convert ? row.map((value, i) => (value === null ? null : (convert[i] as Parser)(value))) : row
+    const values = convert
+      ? row.map((value, i) => (value === null ? null : (convert[i] as Parser)(value)))
+      : row
     if (options.arrayMode) return values
     const object: Record<string, unknown> = {}
     result.fields.forEach((field, i) => {

@@ -34,7 +34,8 @@ export function parseRequestBody(text: string): ParsedBody {
 }
 
 function readStatement(value: unknown, where: string): { statement: SqlStatement; arrayMode?: boolean } {
-  if (!isObject(value) || typeof value.query !== 'string') throw bodyError(`${where}: "query" must be a string`)
+  if (!isObject(value) || typeof value.query !== 'string')
+    throw bodyError(`${where}: "query" must be a string`)
   const params = value.params ?? []
   if (!Array.isArray(params)) throw bodyError(`${where}: "params" must be an array`)
   if (value.arrayMode !== undefined && typeof value.arrayMode !== 'boolean') {

@@ -7,8 +7,8 @@ import { createPgliteBackend } from './backends/pglite'
 import { createPostgresBackend } from './backends/postgres'
 import { parseConnectionString } from './connection-string'
 import { EndpointError, errorBody, PostgresError } from './errors'
-import { parseRequestBody } from './request-body'
 import { renderResult } from './render'
+import { parseRequestBody } from './request-body'
 
 /** Neon's default request and response limits (10 MiB each). */
 export const NEON_MAX_BYTES = 10 * 1024 * 1024
@@ -60,7 +60,8 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // Last resort: whatever went wrong, this request gets an answer and the server keeps serving.
-      if (!res.headersSent) sendJson(res, 500, errorBody(`local endpoint failed: ${(error as Error).message}`, {}))
+      if (!res.headersSent)
+        sendJson(res, 500, errorBody(`local endpoint failed: ${(error as Error).message}`, {}))
       else res.destroy()
     })
   })
@@ -182,10 +183,15 @@ function sendError(res: ServerResponse, error: unknown) {
   if (error instanceof PostgresError) return sendJson(res, 400, errorBody(error.message, error.fields))
   if (error instanceof EndpointError) {
     // A cancelled query is answered with just these two keys, as Neon does.
-    if (error.code === '08P01') return sendJson(res, error.status, { message: error.message, code: error.code })
+    if (error.code === '08P01')
+      return sendJson(res, error.status, { message: error.message, code: error.code })
     return sendJson(res, error.status, errorBody(error.message, { code: error.code, severity: '' }))
   }
-  return sendJson(res, 500, errorBody(`local endpoint failed: ${(error as Error).message}`, { code: '', severity: '' }))
+  return sendJson(
+    res,
+    500,
+    errorBody(`local endpoint failed: ${(error as Error).message}`, { code: '', severity: '' }),
+  )
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown) {

@@ -127,7 +127,8 @@ function collectResult(messages: BackendMessage[]): StatementResult {
   for (const message of messages) {
     if (message.name === 'rowDescription') result.fields = (message as RowDescription).fields.map(toField)
     else if (message.name === 'dataRow') result.rows.push((message as DataRow).fields as (string | null)[])
-    else if (message.name === 'commandComplete') Object.assign(result, parseCommandTag((message as CommandComplete).text))
+    else if (message.name === 'commandComplete')
+      Object.assign(result, parseCommandTag((message as CommandComplete).text))
   }
   return result
 }

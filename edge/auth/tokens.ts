@@ -1,0 +1,122 @@
+/** Signs and verifies access tokens (JWT) with jose: HS256 secrets with rotation, and/or a remote JWKS. */
+import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose'
+import { toBase64Url } from './password'
+
+export type Role = 'admin' | 'user'
+
+/** Who a verified token says the caller is. */
+export interface Identity {
+  userId: string
+  role: Role
+}
+
+export interface TokenConfig {
+  /** HS256 secrets, current first: the first signs, all verify (so tokens survive a rotation). May be empty. */
+  secrets: string[]
+  /** An external identity provider's key set (RS256, ES256, EdDSA). */
+  jwksUrl?: string
+  issuer?: string
+  audience?: string
+  /** Lifetime of the access tokens this app signs. */
+  accessTokenSeconds: number
+  /** Leeway for `exp`/`nbf` between clocks. */
+  clockToleranceSeconds: number
+  /** How long fetched JWKS keys are trusted, and the least time between two fetches (jose's defaults: 10 min, 30 s). */
+  jwksCacheMaxAgeMs?: number
+  jwksCooldownMs?: number
+}
+
+/** Any reason a token is refused; the message is for logs, never for the client. */
+export class InvalidTokenError extends Error {
+  constructor(reason: string) {
+    super(reason)
+    this.name = 'InvalidTokenError'
+  }
+}
+
+const SHARED_SECRET_ALGORITHM = 'HS256'
+const PUBLIC_KEY_ALGORITHMS = ['RS256', 'ES256', 'EdDSA']
+
+export interface TokenService {
+  signAccessToken(identity: Identity): Promise<string>
+  verifyAccessToken(token: string): Promise<Identity>
+}
+
+export function createTokenService(config: TokenConfig): TokenService {
+  const encoder = new TextEncoder()
+  // Each secret's key id is derived from the secret itself, so rotating needs no extra naming.
+  const keys = Promise.all(
+    config.secrets.map(async (secret) => ({ kid: await keyIdOf(secret), key: encoder.encode(secret) })),
+  )
+  // jose caches the key set and refetches it when a token names a key id it has not seen (a rotation).
+  const remoteKeys = config.jwksUrl
+    ? createRemoteJWKSet(new URL(config.jwksUrl), {
+        cacheMaxAge: config.jwksCacheMaxAgeMs,
+        cooldownDuration: config.jwksCooldownMs,
+      })
+    : undefined
+  const claimChecks = {
+    issuer: config.issuer,
+    audience: config.audience,
+    clockTolerance: config.clockToleranceSeconds,
+    requiredClaims: ['exp', 'sub'],
+  }
+
+  return {
+    async signAccessToken(identity) {
+      const current = (await keys)[0]
+      if (!current) throw new Error('JWT_SECRET is not set: this app cannot sign tokens')
+      const jwt = new SignJWT({ role: identity.role })
+        .setProtectedHeader({ alg: SHARED_SECRET_ALGORITHM, kid: current.kid, typ: 'JWT' })
+        .setSubject(identity.userId)
+        .setIssuedAt()
+        .setExpirationTime(`${config.accessTokenSeconds}s`)
+      if (config.issuer) jwt.setIssuer(config.issuer)
+      if (config.audience) jwt.setAudience(config.audience)
+      return jwt.sign(current.key)
+    },
+
+    async verifyAccessToken(token) {
+      let header: ReturnType<typeof decodeProtectedHeader>
+      try {
+        header = decodeProtectedHeader(token)
+      } catch {
+        throw new InvalidTokenError('malformed token')
+      }
+      let payload: JWTPayload
+      try {
+        if (header.alg === SHARED_SECRET_ALGORITHM) {
+          // Only our own secrets verify HS256: a public key used as an HMAC secret (alg confusion) never matches.
+          const match = (await keys).find((entry) => entry.kid === header.kid)
+          if (!match) throw new InvalidTokenError('unknown key id')
+          ;({ payload } = await jwtVerify(token, match.key, {
+            ...claimChecks,
+            algorithms: [SHARED_SECRET_ALGORITHM],
+          }))
+        } else if (remoteKeys && header.alg && PUBLIC_KEY_ALGORITHMS.includes(header.alg)) {
+          ;({ payload } = await jwtVerify(token, remoteKeys, {
+            ...claimChecks,
+            algorithms: PUBLIC_KEY_ALGORITHMS,
+          }))
+        } else {
+          throw new InvalidTokenError(`algorithm not allowed: ${header.alg}`)
+        }
+      } catch (error) {
+        if (error instanceof InvalidTokenError) throw error
+        throw new InvalidTokenError((error as Error).message)
+      }
+      return identityOf(payload)
+    },
+  }
+}
+
+function identityOf(payload: JWTPayload): Identity {
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('no subject')
+  return { userId: payload.sub, role: payload.role === 'admin' ? 'admin' : 'user' }
+}
+
+/** A short, stable, non-secret name for a secret: the start of its SHA-256. */
+async function keyIdOf(secret: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(secret))
+  return toBase64Url(new Uint8Array(digest)).slice(0, 12)
+}

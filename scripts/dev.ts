@@ -1,0 +1,12 @@
+/** `npm run dev`: local database endpoint (persistent PGlite), migrations, demo seed when empty, then `next dev`. */
+import { runNextWithDatabase } from './lib/run-next-with-database'
+
+runNextWithDatabase({
+  command: 'dev',
+  migrateRemote: true,
+  seedWhenEmpty: true,
+  dataDir: '.data/pglite',
+}).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})

@@ -1,0 +1,59 @@
+/** A stand-in external identity provider for tests: serves a JWKS, signs tokens with its current key, rotates it. */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+
+export interface TestIdentityProvider {
+  /** Base URL: `GET /jwks.json`, `POST /token` (JSON claims → compact JWT), `POST /rotate` (old key removed). */
+  url: string
+  close(): Promise<void>
+}
+
+export async function startTestIdentityProvider(): Promise<TestIdentityProvider> {
+  let generation = 0
+  let current = await newKey()
+
+  async function newKey() {
+    generation += 1
+    const { publicKey, privateKey } = await generateKeyPair('ES256')
+    return { kid: `idp-key-${generation}`, publicKey, privateKey }
+  }
+
+  const server = createServer(async (req, res) => {
+    const body = await new Promise<string>((resolve) => {
+      let text = ''
+      req.on('data', (chunk) => {
+        text += chunk
+      })
+      req.on('end', () => resolve(text))
+    })
+    if (req.method === 'GET' && req.url === '/jwks.json') {
+      const jwk = await exportJWK(current.publicKey)
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return res.end(JSON.stringify({ keys: [{ ...jwk, kid: current.kid, alg: 'ES256', use: 'sig' }] }))
+    }
+    if (req.method === 'POST' && req.url === '/token') {
+      const { exp, ...claims } = JSON.parse(body || '{}') as Record<string, unknown> & { exp?: number }
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: current.kid })
+        .setIssuedAt()
+        .setExpirationTime(exp ?? '5m')
+        .sign(current.privateKey)
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      return res.end(token)
+    }
+    if (req.method === 'POST' && req.url === '/rotate') {
+      current = await newKey()
+      res.writeHead(204)
+      return res.end()
+    }
+    res.writeHead(404)
+    res.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
