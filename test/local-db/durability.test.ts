@@ -11,9 +11,13 @@ const children: ChildProcess[] = []
 
 /** Runs `npm run db:local` as a user would (same entry point), on a free port, and waits for its address. */
 async function startEndpointProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'db/local/cli.ts', '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'db/local/cli.ts', '--port', '0', '--data-dir', dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   children.push(child)
   const url = await new Promise<string>((resolve, reject) => {
     let output = ''
@@ -22,7 +26,9 @@ async function startEndpointProcess(dataDir: string): Promise<{ url: string; chi
       const match = /listening on (http:\/\/\S+)/.exec(output)
       if (match?.[1]) resolve(match[1])
     })
-    child.once('exit', (code) => reject(new Error(`endpoint exited with ${code} before listening: ${output}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`endpoint exited with ${code} before listening: ${output}`)),
+    )
   })
   return { url, child }
 }
@@ -47,7 +53,10 @@ describe('the embedded database on disk', () => {
       const sql = neon(EMBEDDED_DATABASE_URL)
       await sql`CREATE TABLE kept (id int PRIMARY KEY, note text)`
       await sql`INSERT INTO kept VALUES (1, 'single statement')`
-      await sql.transaction([sql`INSERT INTO kept VALUES (2, 'batch a')`, sql`INSERT INTO kept VALUES (3, 'batch b')`])
+      await sql.transaction([
+        sql`INSERT INTO kept VALUES (2, 'batch a')`,
+        sql`INSERT INTO kept VALUES (3, 'batch b')`,
+      ])
       await killed(first.child)
 
       const second = await startEndpointProcess(dataDir)

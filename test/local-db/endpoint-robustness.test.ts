@@ -8,7 +8,12 @@ function post(body: string, headers: Record<string, string> = {}) {
   return fetch(sqlEndpoint, {
     method: 'POST',
     body,
-    headers: { 'Neon-Connection-String': embeddedUrl, 'Neon-Array-Mode': 'true', 'Neon-Raw-Text-Output': 'true', ...headers },
+    headers: {
+      'Neon-Connection-String': embeddedUrl,
+      'Neon-Array-Mode': 'true',
+      'Neon-Raw-Text-Output': 'true',
+      ...headers,
+    },
   })
 }
 
@@ -78,7 +83,9 @@ describe('the local endpoint under bad input', () => {
   })
 
   it('answers 413 to a body over 10 MiB and keeps serving', async () => {
-    const response = await post(JSON.stringify({ query: 'SELECT $1', params: ['x'.repeat(11 * 1024 * 1024)] }))
+    const response = await post(
+      JSON.stringify({ query: 'SELECT $1', params: ['x'.repeat(11 * 1024 * 1024)] }),
+    )
     expect(response.status).toBe(413)
     expect((await response.json()).message).toBe('request is too large (max is 10485760 bytes)')
     await expectStillServing()
@@ -116,9 +123,12 @@ describe.each(backends)('the local endpoint with concurrent and abandoned reques
     await sql.query(`CREATE TABLE ${table} (v int)`)
     const slow = sql.query('SELECT pg_sleep(1)', [], { fetchOptions: { signal: AbortSignal.timeout(100) } })
     // Queued behind the sleep on PGlite; cancelled along with it on Postgres: either way it must never commit.
-    const abandoned = sql.transaction([sql.query(`INSERT INTO ${table} VALUES (1)`), sql.query('SELECT pg_sleep(1)')], {
-      fetchOptions: { signal: AbortSignal.timeout(200) },
-    })
+    const abandoned = sql.transaction(
+      [sql.query(`INSERT INTO ${table} VALUES (1)`), sql.query('SELECT pg_sleep(1)')],
+      {
+        fetchOptions: { signal: AbortSignal.timeout(200) },
+      },
+    )
     await expect(slow).rejects.toThrow(/abort/i)
     await expect(abandoned).rejects.toThrow(/abort/i)
     expect(await sql.query(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }])

@@ -1,0 +1,139 @@
+/** Conformance cases 31–36: transaction batches, their options, per-request isolation and the headers the driver sends. */
+import { type NeonQueryPromise, neon, neonConfig } from '@neondatabase/serverless'
+import { afterEach, describe, expect, it } from 'vitest'
+import { backends, connect, uniqueName } from './backends'
+
+/** The requests the driver sent while recording, as the endpoint received them (headers and body). */
+interface SentRequest {
+  headers: Headers
+  body: unknown
+}
+
+/**
+ * Records what the driver puts on the wire and passes every request on to the real `fetch` unchanged. The driver's
+ * `fetchFunction` is global, so it is installed only for the one test that needs it.
+ */
+async function recordRequests<T>(run: () => Promise<T>): Promise<{ result: T; sent: SentRequest[] }> {
+  const sent: SentRequest[] = []
+  neonConfig.fetchFunction = async (input: string, init: RequestInit) => {
+    const request = new Request(input, init)
+    sent.push({ headers: request.headers, body: await request.clone().json() })
+    return fetch(request)
+  }
+  const result = await run()
+  return { result, sent }
+}
+
+afterEach(() => {
+  neonConfig.fetchFunction = undefined
+})
+
+describe.each(backends)('transactions through the Neon driver on $name', ({ url }) => {
+  const sql = connect(url)
+
+  it('returns each statement of a batch in order, with its own array mode', async () => {
+    expect(
+      await sql.transaction([
+        sql`SELECT ${1}::int AS x`,
+        // The driver's types forbid per-query options in a transaction, but it honours them (drizzle relies on it).
+        sql.query('SELECT $1 AS y', ['hi'], { arrayMode: true }) as unknown as NeonQueryPromise<false, false>,
+      ]),
+    ).toEqual([[{ x: 1 }], [['hi']]])
+  })
+
+  it('answers an empty batch with no results', async () => {
+    expect(await sql.transaction([])).toEqual([])
+  })
+
+  it('builds a batch from a function of the client', async () => {
+    expect(await sql.transaction((txn) => [txn`SELECT 1::int AS a`, txn`SELECT 2::int AS b`])).toEqual([
+      [{ a: 1 }],
+      [{ b: 2 }],
+    ])
+  })
+
+  it('rolls back every statement of a batch when one fails', async () => {
+    const table = uniqueName('rollback')
+    await sql.query(`CREATE TABLE ${table} (id int PRIMARY KEY)`)
+    await sql.query(`INSERT INTO ${table} VALUES (1)`)
+    const batch = sql.transaction([
+      sql.query(`INSERT INTO ${table} VALUES (2)`),
+      sql.query(`INSERT INTO ${table} VALUES (1)`),
+    ])
+    await expect(batch).rejects.toMatchObject({ name: 'NeonDbError', code: '23505' })
+    expect(await sql.query(`SELECT id FROM ${table} ORDER BY id`)).toEqual([{ id: 1 }])
+    await sql.query(`DROP TABLE ${table}`)
+  })
+
+  it('runs a batch with the isolation level, read-only and deferrable options it was given', async () => {
+    const settings = sql`SELECT current_setting('transaction_isolation') AS i, current_setting('transaction_read_only') AS r, current_setting('transaction_deferrable') AS d`
+    expect(
+      await sql.transaction([settings], { isolationLevel: 'Serializable', readOnly: true, deferrable: true }),
+    ).toEqual([[{ i: 'serializable', r: 'on', d: 'on' }]])
+    expect(await sql.transaction([settings])).toEqual([[{ i: 'read committed', r: 'off', d: 'off' }]])
+    expect(await sql.transaction([settings], { isolationLevel: 'RepeatableRead', readOnly: false })).toEqual([
+      [{ i: 'repeatable read', r: 'off', d: 'off' }],
+    ])
+  })
+
+  it('refuses a write in a read-only batch', async () => {
+    const table = uniqueName('readonly')
+    const batch = sql.transaction([sql.query(`CREATE TABLE ${table} (id int)`)], { readOnly: true })
+    await expect(batch).rejects.toMatchObject({
+      code: '25006',
+      message: 'cannot execute CREATE TABLE in a read-only transaction',
+    })
+    await expect(sql.query(`SELECT * FROM ${table}`)).rejects.toMatchObject({ code: '42P01' })
+  })
+
+  it('never carries a SET over to the next request', async () => {
+    await sql`SET TimeZone = 'Asia/Tokyo'`
+    expect(await sql`SHOW TimeZone`).toEqual([{ TimeZone: 'UTC' }])
+  })
+
+  it('commits each request on its own even after a lone BEGIN', async () => {
+    const table = uniqueName('autocommit')
+    await sql.query(`CREATE TABLE ${table} (id int)`)
+    await sql`BEGIN`
+    await sql.query(`INSERT INTO ${table} VALUES (1)`)
+    await sql`ROLLBACK`
+    expect(await sql.query(`SELECT id FROM ${table}`)).toEqual([{ id: 1 }])
+    await sql.query(`DROP TABLE ${table}`)
+  })
+
+  it('drops a temporary table when the request that made it ends', async () => {
+    const table = uniqueName('temp')
+    await sql.query(`CREATE TEMP TABLE ${table} (id int)`)
+    await expect(sql.query(`SELECT * FROM ${table}`)).rejects.toMatchObject({ code: '42P01' })
+  })
+
+  it('lets a SET inside a batch shape the statements after it', async () => {
+    const results = await sql.transaction([
+      sql`SET IntervalStyle = 'iso_8601'`,
+      sql`SELECT '0 seconds'::interval::text AS i`,
+    ])
+    expect(results).toEqual([[], [{ i: 'PT0S' }]])
+    expect(await sql`SELECT '0 seconds'::interval::text AS i`).toEqual([{ i: '00:00:00' }])
+  })
+
+  it('accepts the driver’s text/plain body and sends batch options only as Neon-Batch-* headers', async () => {
+    const { result, sent } = await recordRequests(() =>
+      sql.transaction([sql`SELECT ${'a'} AS v`], { isolationLevel: 'ReadCommitted', readOnly: true }),
+    )
+    expect(result).toEqual([[{ v: 'a' }]])
+    expect(sent).toHaveLength(1)
+    const [{ headers, body }] = sent as [SentRequest]
+    expect(headers.get('content-type')).toBe('text/plain;charset=UTF-8')
+    expect(headers.get('neon-batch-isolation-level')).toBe('ReadCommitted')
+    expect(headers.get('neon-batch-read-only')).toBe('true')
+    expect(headers.get('neon-batch-deferrable')).toBeNull()
+    expect(body).toEqual({ queries: [{ query: 'SELECT $1 AS v', params: ['a'] }] })
+  })
+
+  it('ignores an authToken: the Bearer header is sent but the endpoint does not check it', async () => {
+    const withToken = neon(url, { authToken: 'abc' })
+    const { result, sent } = await recordRequests(() => withToken`SELECT 1::int AS a`)
+    expect(result).toEqual([{ a: 1 }])
+    expect(sent[0]?.headers.get('authorization')).toBe('Bearer abc')
+  })
+})
