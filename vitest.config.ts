@@ -22,6 +22,21 @@ export default defineConfig({
           include: ['test/api/**/*.test.ts', 'test/auth/**/*.test.ts'],
         },
       },
+      // The built app (next build + next start): minutes, so only with `npm run test:e2e` (E2E=1).
+      ...(process.env.E2E === '1'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'e2e',
+                environment: 'node',
+                include: ['test/e2e/**/*.test.ts'],
+                testTimeout: 60_000,
+                hookTimeout: 300_000,
+              },
+            },
+          ]
+        : []),
     ],
   },
 })

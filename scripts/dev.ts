@@ -5,7 +5,6 @@ runNextWithDatabase({
   command: 'dev',
   migrateRemote: true,
   seedWhenEmpty: true,
-  dataDir: '.data/pglite',
 }).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error)
   process.exit(1)

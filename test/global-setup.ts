@@ -2,6 +2,7 @@
 import type { TestProject } from 'vitest/node'
 import { type LocalNeonServer, startLocalNeonServer } from '../db/local/server'
 import { EMBEDDED_DATABASE_URL } from '../db/local-url'
+import { migrateDatabase } from '../db/migrate'
 import { startTestIdentityProvider, type TestIdentityProvider } from './support/identity-provider'
 
 declare module 'vitest' {
@@ -23,17 +24,22 @@ let shared:
   | undefined
 
 export default async function setup(project: TestProject) {
+  const realPostgres = process.env.TEST_DATABASE_URL
+  const databaseUrl = realPostgres ?? EMBEDDED_DATABASE_URL
   shared ??= {
-    server: startLocalNeonServer({ port: 0 }),
+    server: startLocalNeonServer({ port: 0 }).then(async (server) => {
+      // The app's tests need the app's tables: the committed migrations, applied as `npm run db:migrate` does.
+      await migrateDatabase(databaseUrl, server.url)
+      return server
+    }),
     identityProvider: startTestIdentityProvider(),
     users: 0,
   }
   shared.users += 1
   const server = await shared.server
   project.provide('identityProviderUrl', (await shared.identityProvider).url)
-  const realPostgres = process.env.TEST_DATABASE_URL
   project.provide('sqlEndpoint', server.url)
-  project.provide('databaseUrl', realPostgres ?? EMBEDDED_DATABASE_URL)
+  project.provide('databaseUrl', databaseUrl)
   project.provide('backendUrls', [
     { name: 'embedded PGlite', url: EMBEDDED_DATABASE_URL },
     ...(realPostgres ? [{ name: 'real Postgres', url: realPostgres }] : []),

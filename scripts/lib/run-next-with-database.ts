@@ -1,9 +1,11 @@
 /** Runs `next dev` or `next start` beside the database it needs: the local endpoint when DATABASE_URL is local. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
+import nextEnv from '@next/env'
 import { createDatabase } from '../../db/client'
+import { readLocalEndpointConfig } from '../../db/local/config'
 import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
-import { DEFAULT_LOCAL_SQL_PORT, EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../../db/local-url'
+import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../../db/local-url'
 import { migrateDatabase } from '../../db/migrate'
 import { seedDemoUsersIfEmpty } from '../../db/seed'
 
@@ -13,14 +15,17 @@ export interface RunOptions {
   migrateRemote: boolean
   /** Add the demo users when the database has no users at all (local databases only). */
   seedWhenEmpty: boolean
-  /** Where the embedded database keeps its files between runs. */
-  dataDir: string
 }
 
 export async function runNextWithDatabase(options: RunOptions): Promise<void> {
+  // Read .env, .env.local, .env.development… exactly as Next will (same loader, shipped with `next`; CommonJS, hence the default import), so a DATABASE_URL
+  // there decides whether we start the local endpoint, and is not overridden by the default we pass down.
+  nextEnv.loadEnvConfig(process.cwd(), options.command === 'dev')
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const local = isLocalDatabaseUrl(databaseUrl)
-  const endpoint = local ? await startEndpoint(options.dataDir) : undefined
+  // The endpoint's own settings (LOCAL_SQL_PORT, LOCAL_SQL_DATA_DIR, …), exactly as `npm run db:local` reads them.
+  const endpointConfig = readLocalEndpointConfig(process.env)
+  const endpoint = local ? await startEndpoint(endpointConfig) : undefined
   const sqlEndpoint = endpoint?.url
 
   try {
@@ -50,21 +55,19 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
       },
     },
   )
-  printUrls(port, databaseUrl, sqlEndpoint, options.dataDir)
+  printUrls(port, databaseUrl, sqlEndpoint, endpointConfig.embedded.dataDir)
   await superviseUntilExit(next, endpoint)
 }
 
-async function startEndpoint(dataDir: string): Promise<LocalNeonServer> {
-  const configured = process.env.LOCAL_SQL_ENDPOINT
-  const port = configured ? Number(new URL(configured).port) : DEFAULT_LOCAL_SQL_PORT
-  mkdirSync(dataDir, { recursive: true })
+async function startEndpoint(config: ReturnType<typeof readLocalEndpointConfig>): Promise<LocalNeonServer> {
+  if (config.embedded.dataDir) mkdirSync(config.embedded.dataDir, { recursive: true })
   try {
-    return await startLocalNeonServer({ port, host: '127.0.0.1', embedded: { dataDir } })
+    return await startLocalNeonServer(config)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(
-        `Port ${port} is taken (another \`npm run dev\`, \`npm start\` or \`npm run db:local\`?). ` +
-          'Stop it, or set LOCAL_SQL_ENDPOINT=http://127.0.0.1:<free port>/sql.',
+        `Port ${config.port} is taken (another \`npm run dev\`, \`npm start\` or \`npm run db:local\`?). ` +
+          'Stop it, or set LOCAL_SQL_PORT to a free port.',
       )
     }
     throw error
@@ -75,12 +78,11 @@ function printUrls(
   port: string,
   databaseUrl: string,
   sqlEndpoint: string | undefined,
-  dataDir: string,
+  dataDir: string | undefined,
 ): void {
+  const embedded = `embedded PGlite ${dataDir ? `in ${dataDir}` : 'in memory'}`
   const database =
-    databaseUrl === EMBEDDED_DATABASE_URL
-      ? `embedded PGlite in ${dataDir}`
-      : databaseUrl.replace(/:[^:@/]*@/, ':***@')
+    databaseUrl === EMBEDDED_DATABASE_URL ? embedded : databaseUrl.replace(/:[^:@/]*@/, ':***@')
   console.log(
     [
       '',

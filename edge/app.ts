@@ -1,0 +1,73 @@
+/** Builds the Hono app: middleware in the order a request meets it, then the route modules, then the error handlers. */
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { methodNotAllowed } from 'hono/method-not-allowed'
+import { requestId } from 'hono/request-id'
+import { createDatabase, type Database } from '../db/client'
+import type { AppEnv } from './context'
+import type { AppConfig } from './env'
+import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
+import { serverTiming } from './middleware/server-timing'
+import { problemFromError, problems, renderProblem } from './problem'
+import { healthRoutes } from './routes/health'
+import { helloRoutes } from './routes/hello'
+import { usersRoutes } from './routes/users'
+import { validationHook } from './validation'
+
+/** 1 MiB: far above any JSON this API accepts, low enough that nobody can stream junk into a function. */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+export interface AppDependencies {
+  /** The database; built from the config when omitted. */
+  db: Database
+  /** Where the one-line-per-request access log goes; JSON on stdout when omitted. */
+  log: LogWriter
+}
+
+export function createApp(config: AppConfig, dependencies: Partial<AppDependencies> = {}) {
+  const db =
+    dependencies.db ??
+    createDatabase({ databaseUrl: config.databaseUrl, localSqlEndpoint: config.localSqlEndpoint })
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).basePath('/api')
+
+  // Outermost first: every later middleware, and every log line, can rely on the request id and the timing.
+  app.use(requestId())
+  app.use(accessLog(dependencies.log ?? writeJsonLine))
+  app.use(serverTiming())
+  if (config.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+        exposeHeaders: ['Location', 'Server-Timing', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    )
+  }
+  // A 404 on a path that exists for other methods becomes a 405 with Allow (derived from the routes below).
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) => renderProblem(c, problems.methodNotAllowed(c.req.method, allowed)),
+    }),
+  )
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw problems.payloadTooLarge(MAX_BODY_BYTES)
+      },
+    }),
+  )
+
+  app.route('/', helloRoutes())
+  app.route('/', healthRoutes(db))
+  app.route('/users', usersRoutes(db))
+
+  app.notFound((c) => renderProblem(c, problems.notFound(`Nothing at ${c.req.method} ${c.req.path}.`)))
+  // Unknown errors (bugs, outages) are logged in full by the access log (it sees c.error) and answered generically.
+  app.onError((error, c) => renderProblem(c, problemFromError(error) ?? problems.internalError()))
+  return app
+}
+
+export type App = ReturnType<typeof createApp>

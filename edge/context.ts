@@ -1,0 +1,11 @@
+/** The per-request variables every middleware and route can rely on (Hono's typed context). */
+import type { RequestTiming } from './middleware/server-timing'
+
+export interface AppEnv {
+  Variables: {
+    /** Set by the request-id middleware: the caller's valid `x-request-id`, or a new UUID. */
+    requestId: string
+    /** Set by the server-timing middleware: where this request's time went. */
+    timing: RequestTiming
+  }
+}

@@ -1,0 +1,65 @@
+/** Access-log middleware: exactly one structured JSON line per request, with the error for failed ones. */
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../context'
+
+export interface AccessLogEntry {
+  level: 'info' | 'warn' | 'error'
+  time: string
+  msg: 'request'
+  requestId: string
+  method: string
+  path: string
+  status: number
+  durationMs: number
+  dbMs: number
+  dbCalls: number
+  /** Present only for unexpected errors (the 500s): internals go to the log, never to the client. */
+  error?: { name: string; message: string; stack?: string; cause?: string }
+}
+
+export type LogWriter = (entry: AccessLogEntry) => void
+
+/** One line of JSON on stdout: what Vercel and most log collectors parse without configuration. */
+export const writeJsonLine: LogWriter = (entry) => console.log(JSON.stringify(entry))
+
+/** Logs after the response is ready; must run after request-id and server-timing so both are available. */
+export function accessLog(write: LogWriter = writeJsonLine): MiddlewareHandler<AppEnv> {
+  return async function accessLog(c, next) {
+    await next()
+    const timing = c.get('timing')
+    const status = c.res.status
+    const unexpected = status >= 500 && c.error ? c.error : undefined
+    write({
+      level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
+      time: new Date().toISOString(),
+      msg: 'request',
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      durationMs: round(performance.now() - timing.startedAt),
+      dbMs: round(timing.databaseMs),
+      dbCalls: timing.databaseCalls,
+      ...(unexpected ? { error: describeError(unexpected) } : {}),
+    })
+  }
+}
+
+/** The error and its `cause` chain (drizzle wraps the driver's error, which may wrap the network's). */
+function describeError(error: Error): NonNullable<AccessLogEntry['error']> {
+  const causes: string[] = []
+  for (let cause = error.cause, depth = 0; cause !== undefined && depth < 4; depth++) {
+    causes.push(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause))
+    cause = cause instanceof Error ? cause.cause : undefined
+  }
+  return {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    ...(causes.length > 0 ? { cause: causes.join(' <- ') } : {}),
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10
+}

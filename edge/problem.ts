@@ -1,0 +1,163 @@
+/** The one error type of the API and its RFC 9457 `application/problem+json` rendering. */
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { AppEnv } from './context'
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+/** One invalid input value: which field, where it came from, and what is wrong with it. */
+export interface FieldError {
+  /** Dotted path of the field (`email`, `limit`, `id`); `(root)` for the whole body. */
+  field: string
+  in: 'body' | 'query' | 'path'
+  detail: string
+  /** RFC 9457 §3 style JSON Pointer into the request body (body fields only). */
+  pointer?: string
+}
+
+export interface ProblemInit {
+  status: ContentfulStatusCode
+  /** Stable identifier; the `type` URI is `/problems/<slug>`. Never change a published slug. */
+  slug: string
+  title: string
+  detail: string
+  errors?: FieldError[]
+  headers?: Record<string, string>
+}
+
+/** Thrown anywhere in a request; the app's error handler renders it. */
+export class Problem extends Error {
+  readonly status: ContentfulStatusCode
+  readonly slug: string
+  readonly title: string
+  readonly detail: string
+  readonly errors: FieldError[] | undefined
+  readonly headers: Record<string, string>
+
+  constructor(init: ProblemInit) {
+    super(init.detail)
+    this.name = 'Problem'
+    this.status = init.status
+    this.slug = init.slug
+    this.title = init.title
+    this.detail = init.detail
+    this.errors = init.errors
+    this.headers = init.headers ?? {}
+  }
+
+  get type(): string {
+    return `/problems/${this.slug}`
+  }
+}
+
+/** The problems the API can answer with, by name, so slugs and titles live in one place. */
+export const problems = {
+  notFound: (detail: string) => new Problem({ status: 404, slug: 'not-found', title: 'Not Found', detail }),
+  methodNotAllowed: (method: string, allowed: string[]) =>
+    new Problem({
+      status: 405,
+      slug: 'method-not-allowed',
+      title: 'Method Not Allowed',
+      detail: `${method} is not supported here; use ${allowed.join(', ')}.`,
+      headers: { Allow: allowed.join(', ') },
+    }),
+  invalidParameters: (errors: FieldError[]) =>
+    new Problem({
+      status: 400,
+      slug: 'invalid-parameters',
+      title: 'Invalid Parameters',
+      detail: 'The path or query string has invalid values; see errors.',
+      errors,
+    }),
+  malformedJson: () =>
+    new Problem({
+      status: 400,
+      slug: 'malformed-json',
+      title: 'Malformed JSON',
+      detail: 'The request body is not valid JSON.',
+    }),
+  validationFailed: (errors: FieldError[]) =>
+    new Problem({
+      status: 422,
+      slug: 'validation-failed',
+      title: 'Validation Failed',
+      detail: 'The request body has invalid fields; see errors.',
+      errors,
+    }),
+  unsupportedMediaType: () =>
+    new Problem({
+      status: 415,
+      slug: 'unsupported-media-type',
+      title: 'Unsupported Media Type',
+      detail: 'Send the request body as JSON with Content-Type: application/json.',
+    }),
+  payloadTooLarge: (maxBytes: number) =>
+    new Problem({
+      status: 413,
+      slug: 'payload-too-large',
+      title: 'Payload Too Large',
+      detail: `The request body exceeds the limit of ${maxBytes} bytes.`,
+    }),
+  emailTaken: () =>
+    new Problem({
+      status: 409,
+      slug: 'email-taken',
+      title: 'Email Already In Use',
+      detail: 'Another user already has this email address (emails are compared case-insensitively).',
+    }),
+  databaseUnavailable: () =>
+    new Problem({
+      status: 503,
+      slug: 'database-unavailable',
+      title: 'Database Unavailable',
+      detail: 'The database did not answer; try again shortly.',
+      headers: { 'Retry-After': '5' },
+    }),
+  internalError: () =>
+    new Problem({
+      status: 500,
+      slug: 'internal-error',
+      title: 'Internal Server Error',
+      detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+    }),
+}
+
+/**
+ * The problem an error stands for, or undefined for an unexpected error (a bug or an outage: the caller logs it
+ * and answers 500). Hono's own HTTPExceptions (malformed JSON, 415 from the body validator) are client mistakes.
+ */
+export function problemFromError(error: unknown): Problem | undefined {
+  if (error instanceof Problem) return error
+  if (!(error instanceof HTTPException)) return undefined
+  switch (error.status) {
+    case 400:
+      return problems.malformedJson()
+    case 415:
+      return problems.unsupportedMediaType()
+    default:
+      return new Problem({
+        status: error.status as ContentfulStatusCode,
+        slug: 'http-error',
+        title: 'Request Failed',
+        detail: error.message || 'The request could not be processed.',
+      })
+  }
+}
+
+/** Renders a problem as `application/problem+json`, with the request id so a report can be matched to the log line. */
+export function renderProblem(c: Context<AppEnv>, problem: Problem): Response {
+  const body = {
+    type: problem.type,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    instance: c.req.path,
+    requestId: c.get('requestId'),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  }
+  return c.body(JSON.stringify(body), problem.status, {
+    ...problem.headers,
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+  })
+}

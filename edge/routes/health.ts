@@ -1,0 +1,52 @@
+/** GET /health: is the database reachable, and how long does a round trip take? */
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Database } from '../../db/client'
+import { pingDatabase } from '../../db/queries/health'
+import { timeDatabase } from '../middleware/server-timing'
+import { problems } from '../problem'
+import { createRouter } from '../router'
+import { problemResponse } from '../schemas/problem'
+
+/** Past this a health check answers 503 rather than hang a load balancer's probe. */
+const DATABASE_TIMEOUT_MS = 5000
+
+const HealthSchema = z
+  .object({
+    status: z.literal('ok'),
+    database: z.object({ status: z.literal('up'), roundTripMs: z.number() }),
+  })
+  .openapi('Health')
+
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/health',
+  responses: {
+    200: {
+      description: 'The API and its database are up',
+      content: { 'application/json': { schema: HealthSchema } },
+    },
+    503: problemResponse('The database is unreachable'),
+  },
+})
+
+export function healthRoutes(db: Database) {
+  return createRouter().openapi(healthRoute, async (c) => {
+    const startedAt = performance.now()
+    try {
+      await timeDatabase(c, () => withTimeout(pingDatabase(db), DATABASE_TIMEOUT_MS))
+    } catch (error) {
+      // The cause goes to the log line (the error handler logs 5xx causes); the client learns only "unavailable".
+      throw Object.assign(problems.databaseUnavailable(), { cause: error })
+    }
+    const roundTripMs = Math.round((performance.now() - startedAt) * 10) / 10
+    return c.json({ status: 'ok' as const, database: { status: 'up' as const, roundTripMs } }, 200)
+  })
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}

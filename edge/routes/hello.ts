@@ -1,0 +1,18 @@
+/** GET /hello: the smallest possible proof that a request reaches the edge app. */
+import { createRoute, z } from '@hono/zod-openapi'
+import { createRouter } from '../router'
+
+const helloRoute = createRoute({
+  method: 'get',
+  path: '/hello',
+  responses: {
+    200: {
+      description: 'A greeting',
+      content: { 'application/json': { schema: z.object({ message: z.string() }) } },
+    },
+  },
+})
+
+export function helloRoutes() {
+  return createRouter().openapi(helloRoute, (c) => c.json({ message: 'Hello from Next.js Backend!' }, 200))
+}

@@ -1,0 +1,29 @@
+/** zod schema of the problem+json body, so every route can document its error responses in one line. */
+import { z } from '@hono/zod-openapi'
+import { PROBLEM_CONTENT_TYPE } from '../problem'
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: '/problems/not-found' }),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string(),
+    requestId: z.string(),
+    errors: z
+      .array(
+        z.object({
+          field: z.string(),
+          in: z.enum(['body', 'query', 'path']),
+          detail: z.string(),
+          pointer: z.string().optional(),
+        }),
+      )
+      .optional(),
+  })
+  .openapi('Problem')
+
+/** An OpenAPI response entry for a problem with the given description. */
+export function problemResponse(description: string) {
+  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } }
+}

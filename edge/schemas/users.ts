@@ -1,0 +1,91 @@
+/** zod schemas of the Users API: the single source for request validation, TypeScript types and the OpenAPI document. */
+import { z } from '@hono/zod-openapi'
+import { decodeCursor } from '../cursor'
+
+/** Largest value of the `integer` identity column: a bigger id cannot exist, so it is rejected as malformed. */
+export const MAX_USER_ID = 2_147_483_647
+export const DEFAULT_PAGE_SIZE = 20
+export const MAX_PAGE_SIZE = 100
+
+const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters')
+// Trim first, then check the format: a pasted address with a trailing space is still a valid email.
+const email = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email('must be a valid email address'))
+
+export const UserSchema = z
+  .object({
+    id: z.int().positive().openapi({ example: 1 }),
+    name: z.string().openapi({ example: 'John Doe' }),
+    email: z.string().openapi({ example: 'john@example.com' }),
+    createdAt: z.iso.datetime().openapi({ example: '2026-01-01T00:00:00.000Z' }),
+    updatedAt: z.iso.datetime().openapi({ example: '2026-01-01T00:00:00.000Z' }),
+  })
+  .openapi('User')
+
+export const UsersPageSchema = z
+  .object({
+    data: z.array(UserSchema),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass as ?cursor= for the next page; null on the last page' }),
+  })
+  .openapi('UsersPage')
+
+export const CreateUserSchema = z.object({ name, email }).openapi('CreateUser')
+
+export const UpdateUserSchema = z
+  .object({ name: name.optional(), email: email.optional() })
+  .refine((changes) => changes.name !== undefined || changes.email !== undefined, {
+    message: 'provide at least one of name, email',
+  })
+  .openapi('UpdateUser')
+
+export const UserIdParamsSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]*$/, 'must be a positive integer')
+    .transform(Number)
+    .pipe(z.number().max(MAX_USER_ID, `must be at most ${MAX_USER_ID}`))
+    .openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 1 }),
+})
+
+export const ListUsersQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(DEFAULT_PAGE_SIZE)
+    .openapi({ param: { name: 'limit', in: 'query' }, example: DEFAULT_PAGE_SIZE }),
+  cursor: z
+    .string()
+    .optional()
+    .transform((cursor, context) => {
+      if (cursor === undefined) return undefined
+      const afterId = decodeCursor(cursor)
+      if (afterId === undefined)
+        context.addIssue({ code: 'custom', message: 'is not a cursor this API issued' })
+      return afterId
+    })
+    .openapi({
+      param: { name: 'cursor', in: 'query' },
+      type: 'string',
+      description: 'nextCursor of the previous page',
+    }),
+  q: z
+    .string()
+    .trim()
+    .max(200, 'must be at most 200 characters')
+    .optional()
+    .transform((q) => q || undefined)
+    .openapi({
+      param: { name: 'q', in: 'query' },
+      description: 'Case-insensitive substring of the name or email',
+    }),
+})
+
+export type UserResponse = z.infer<typeof UserSchema>

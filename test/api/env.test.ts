@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_LOCAL_SQL_ENDPOINT, EMBEDDED_DATABASE_URL } from '../../db/local-url'
+import { parseConfig } from '../../edge/env'
+
+describe('configuration from the environment', () => {
+  it('needs no variable for local use: embedded database, default endpoint, no CORS', () => {
+    expect(parseConfig({})).toEqual({
+      databaseUrl: EMBEDDED_DATABASE_URL,
+      localSqlEndpoint: DEFAULT_LOCAL_SQL_ENDPOINT,
+      corsOrigins: [],
+    })
+  })
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig({ DATABASE_URL: '', CORS_ORIGINS: '' }).databaseUrl).toBe(EMBEDDED_DATABASE_URL)
+  })
+
+  it('reads the database URL, endpoint and a comma-separated origin list', () => {
+    const config = parseConfig({
+      DATABASE_URL: 'postgresql://app:secret@ep-cool-name.eu-central-1.aws.neon.tech/app?sslmode=require',
+      LOCAL_SQL_ENDPOINT: 'http://127.0.0.1:5555/sql',
+      CORS_ORIGINS: 'https://app.example.test, http://localhost:3000/',
+    })
+    expect(config.databaseUrl).toMatch(/neon\.tech/)
+    expect(config.localSqlEndpoint).toBe('http://127.0.0.1:5555/sql')
+    expect(config.corsOrigins).toEqual(['https://app.example.test', 'http://localhost:3000'])
+  })
+
+  it('fails fast naming DATABASE_URL when it is not a postgres URL', () => {
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://nope' })).toThrow(/DATABASE_URL must be a postgres/)
+  })
+
+  it('fails fast naming CORS_ORIGINS when an entry is not an origin', () => {
+    expect(() => parseConfig({ CORS_ORIGINS: 'https://ok.test,https://bad.test/path' })).toThrow(
+      /CORS_ORIGINS/,
+    )
+  })
+
+  it('fails fast naming LOCAL_SQL_ENDPOINT when it is not an http URL', () => {
+    expect(() => parseConfig({ LOCAL_SQL_ENDPOINT: 'localhost:4444' })).toThrow(/LOCAL_SQL_ENDPOINT/)
+  })
+
+  it('requires a non-local DATABASE_URL on Vercel', () => {
+    expect(() => parseConfig({ VERCEL: '1' })).toThrow(/DATABASE_URL is required on Vercel/)
+    expect(() => parseConfig({ VERCEL: '1', DATABASE_URL: 'postgresql://u@127.0.0.1/db' })).toThrow(
+      /DATABASE_URL names a local/,
+    )
+    expect(
+      parseConfig({ VERCEL: '1', DATABASE_URL: 'postgresql://u:p@ep-x.neon.tech/db' }).databaseUrl,
+    ).toMatch(/neon/)
+  })
+
+  it('names every bad variable at once', () => {
+    expect(() => parseConfig({ DATABASE_URL: 'x', CORS_ORIGINS: 'y' })).toThrow(
+      /DATABASE_URL[\s\S]*CORS_ORIGINS/,
+    )
+  })
+})

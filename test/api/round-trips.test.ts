@@ -1,0 +1,104 @@
+import { neonConfig } from '@neondatabase/serverless'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, createUserViaApi, jsonInit, uniqueEmail } from './support'
+
+// Counts the HTTP requests the Neon driver sends to the endpoint: one request is one database round trip.
+// fetchFunction is global to the driver, and tests in a file run one at a time, so the count is this test's own.
+let requestsToDatabase = 0
+const originalFetchFunction: unknown = neonConfig.fetchFunction
+
+beforeAll(() => {
+  neonConfig.fetchFunction = (input: RequestInfo | URL, init?: RequestInit) => {
+    requestsToDatabase += 1
+    return fetch(input, init)
+  }
+})
+
+afterAll(() => {
+  neonConfig.fetchFunction = originalFetchFunction
+})
+
+const { app } = createTestApp()
+
+async function roundTripsOf(
+  request: () => Response | Promise<Response>,
+): Promise<{ status: number; roundTrips: number }> {
+  const before = requestsToDatabase
+  const response = await request()
+  await response.arrayBuffer()
+  return { status: response.status, roundTrips: requestsToDatabase - before }
+}
+
+describe('database round trips per request', () => {
+  it('costs one round trip for each data endpoint, whatever the outcome', async () => {
+    const taken = await createUserViaApi(app, { name: 'Taken', email: uniqueEmail('taken') })
+    const user = await createUserViaApi(app, { name: 'Counted', email: uniqueEmail('count') })
+    const cases: [string, () => Response | Promise<Response>, number][] = [
+      ['list', () => app.request('/api/users?limit=5'), 200],
+      ['search', () => app.request('/api/users?q=count&limit=5'), 200],
+      [
+        'create',
+        () => app.request('/api/users', jsonInit('POST', { name: 'N', email: uniqueEmail('n') })),
+        201,
+      ],
+      [
+        'create duplicate',
+        () => app.request('/api/users', jsonInit('POST', { name: 'N', email: taken.email })),
+        409,
+      ],
+      ['get', () => app.request(`/api/users/${user.id}`), 200],
+      ['get missing', () => app.request('/api/users/2147483647'), 404],
+      ['patch', () => app.request(`/api/users/${user.id}`, jsonInit('PATCH', { name: 'Renamed' })), 200],
+      ['patch missing', () => app.request('/api/users/2147483647', jsonInit('PATCH', { name: 'X' })), 404],
+      [
+        'patch duplicate',
+        () => app.request(`/api/users/${user.id}`, jsonInit('PATCH', { email: taken.email })),
+        409,
+      ],
+      ['delete', () => app.request(`/api/users/${user.id}`, { method: 'DELETE' }), 204],
+      ['delete missing', () => app.request(`/api/users/${user.id}`, { method: 'DELETE' }), 404],
+      ['health', () => app.request('/api/health'), 200],
+    ]
+    for (const [name, request, expectedStatus] of cases) {
+      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 1 })
+    }
+  })
+
+  it('costs no round trip for requests rejected before the database', async () => {
+    const cases: [string, () => Response | Promise<Response>, number][] = [
+      ['hello', () => app.request('/api/hello'), 200],
+      ['bad id', () => app.request('/api/users/abc'), 400],
+      ['bad limit', () => app.request('/api/users?limit=1000'), 400],
+      ['invalid body', () => app.request('/api/users', jsonInit('POST', { name: '' })), 422],
+      ['malformed JSON', () => app.request('/api/users', jsonInit('POST', '{')), 400],
+      ['unknown path', () => app.request('/api/nope'), 404],
+      ['wrong method', () => app.request('/api/users', { method: 'PUT' }), 405],
+    ]
+    for (const [name, request, expectedStatus] of cases) {
+      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 0 })
+    }
+  })
+})
+
+describe('concurrent creates', () => {
+  it('answers one 201 and one 409 when two requests create the same email at once', async () => {
+    const email = uniqueEmail('race')
+    const responses = await Promise.all([
+      app.request('/api/users', jsonInit('POST', { name: 'Racer A', email })),
+      app.request('/api/users', jsonInit('POST', { name: 'Racer B', email: email.toUpperCase() })),
+    ])
+    expect(responses.map((response) => response.status).sort()).toEqual([201, 409])
+  })
+
+  it('answers exactly one 201 when many requests race for one email', async () => {
+    const email = uniqueEmail('stampede')
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        app.request('/api/users', jsonInit('POST', { name: `R${index}`, email })),
+      ),
+    )
+    const statuses = responses.map((response) => response.status)
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1)
+    expect(statuses.filter((status) => status === 409)).toHaveLength(7)
+  })
+})

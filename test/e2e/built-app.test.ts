@@ -1,0 +1,216 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
+import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
+import { migrateDatabase } from '../../db/migrate'
+
+// The production build, served by `next start`, called over real HTTP: what users and Vercel get.
+const NEXT = './node_modules/.bin/next'
+
+let buildOutput = ''
+let serverOutput = ''
+let baseUrl = ''
+let nextServer: ChildProcess | undefined
+let endpoint: LocalNeonServer | undefined
+
+beforeAll(async () => {
+  buildOutput = await runToCompletion(NEXT, ['build'])
+  // Reuse the run's endpoint when global setup provides one (PGlite costs ~700 MiB); otherwise start our own.
+  const providedEndpoint: string | undefined = inject('sqlEndpoint')
+  const databaseUrl = providedEndpoint
+    ? inject('databaseUrl')
+    : process.env.TEST_DATABASE_URL || EMBEDDED_DATABASE_URL
+  endpoint = providedEndpoint ? undefined : await startLocalNeonServer({ port: 0 })
+  const sqlEndpoint = providedEndpoint ?? endpoint?.url
+  await migrateDatabase(databaseUrl, sqlEndpoint)
+
+  const port = await findFreePort()
+  baseUrl = `http://127.0.0.1:${port}`
+  // Spawned directly (not through npx/npm) so the PID we hold is the server's, and we stop exactly it.
+  nextServer = spawn(NEXT, ['start', '--port', String(port), '--hostname', '127.0.0.1'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LOCAL_SQL_ENDPOINT: sqlEndpoint,
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  nextServer.stdout?.on('data', (chunk: Buffer) => {
+    serverOutput += chunk.toString()
+  })
+  nextServer.stderr?.on('data', (chunk: Buffer) => {
+    serverOutput += chunk.toString()
+  })
+  await waitUntilServing(`${baseUrl}/api/hello`, 60_000)
+}, 300_000)
+
+afterAll(async () => {
+  if (nextServer && nextServer.exitCode === null) {
+    const exited = new Promise((resolve) => nextServer?.once('exit', resolve))
+    nextServer.kill('SIGTERM')
+    await exited
+  }
+  await endpoint?.close()
+})
+
+describe('the production build', () => {
+  it('builds the API as an edge function', () => {
+    const manifest = readJson<{ functions: Record<string, { page: string }> }>(
+      '.next/server/middleware-manifest.json',
+    )
+    expect(Object.keys(manifest.functions)).toContain('/api/[[...route]]/route')
+    expect(buildOutput).toMatch(/ƒ \/api\/\[\[\.\.\.route\]\]/)
+  })
+
+  it('has no Node.js function: every app route and page of ours runs on the edge', () => {
+    const appPaths = readJson<Record<string, string>>('.next/server/app-paths-manifest.json')
+    const edgeFunctions = Object.keys(
+      readJson<{ functions: Record<string, unknown> }>('.next/server/middleware-manifest.json').functions,
+    )
+    // Next's own /_not-found and /_global-error are prerendered static files, not functions.
+    const ours = Object.keys(appPaths).filter((path) => !path.startsWith('/_'))
+    expect(ours.length).toBeGreaterThan(0)
+    for (const path of ours) {
+      expect(edgeFunctions, path).toContain(path)
+      expect(appPaths[path], path).toBe('app-edge-has-no-entrypoint')
+    }
+  })
+})
+
+describe('the built app over HTTP', () => {
+  it('greets on GET /api/hello with a request id and server timing', async () => {
+    const response = await fetch(`${baseUrl}/api/hello`)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ message: 'Hello from Next.js Backend!' })
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    expect(response.headers.get('server-timing')).toMatch(/^db;dur=/)
+  })
+
+  it('reports a healthy database', async () => {
+    const response = await fetch(`${baseUrl}/api/health`)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ status: 'ok', database: { status: 'up' } })
+  })
+
+  it('creates, reads, updates, lists and deletes a user', async () => {
+    const email = `e2e-${crypto.randomUUID()}@example.test`
+    const created = await fetch(`${baseUrl}/api/users`, json('POST', { name: 'End To End', email }))
+    expect(created.status).toBe(201)
+    const location = created.headers.get('location')
+    const user = (await created.json()) as { id: number; email: string }
+    expect(location).toBe(`/api/users/${user.id}`)
+
+    expect((await fetch(`${baseUrl}${location}`)).status).toBe(200)
+    const patched = await fetch(`${baseUrl}${location}`, json('PATCH', { name: 'Renamed' }))
+    expect(await patched.json()).toMatchObject({ id: user.id, name: 'Renamed', email })
+
+    const listed = await fetch(`${baseUrl}/api/users?q=${encodeURIComponent(email)}`)
+    expect(((await listed.json()) as { data: { id: number }[] }).data.map((row) => row.id)).toEqual([user.id])
+
+    const duplicate = await fetch(
+      `${baseUrl}/api/users`,
+      json('POST', { name: 'Twin', email: email.toUpperCase() }),
+    )
+    expect(duplicate.status).toBe(409)
+    expect(duplicate.headers.get('content-type')).toBe('application/problem+json')
+
+    expect((await fetch(`${baseUrl}${location}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await fetch(`${baseUrl}${location}`)).status).toBe(404)
+  })
+
+  it('answers client mistakes with problems, never a 500', async () => {
+    const cases: [string, RequestInit, number][] = [
+      ['/api/nothing', {}, 404],
+      ['/api/users', { method: 'PUT' }, 405],
+      ['/api/users/abc', {}, 400],
+      ['/api/users', json('POST', '{"name":'), 400],
+      ['/api/users', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hi' }, 415],
+      ['/api/users', json('POST', { name: 'x'.repeat(2 * 1024 * 1024), email: 'big@example.test' }), 413],
+      ['/api/users', json('POST', { name: '', email: 'nope' }), 422],
+    ]
+    for (const [path, init, status] of cases) {
+      const response = await fetch(`${baseUrl}${path}`, init)
+      expect(response.status, `${init.method ?? 'GET'} ${path}`).toBe(status)
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+    }
+    const wrongMethod = await fetch(`${baseUrl}/api/users/1`, { method: 'POST' })
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE')
+  })
+
+  it('writes one JSON log line per request, carrying the request id', async () => {
+    const requestId = `e2e-log-${Date.now()}`
+    await fetch(`${baseUrl}/api/hello`, { headers: { 'X-Request-Id': requestId } })
+    await expect
+      .poll(() => serverOutput.split('\n').filter((line) => line.includes(requestId)).length)
+      .toBe(1)
+    const line = serverOutput.split('\n').find((candidate) => candidate.includes(requestId)) ?? ''
+    expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({
+      msg: 'request',
+      requestId,
+      status: 200,
+    })
+  })
+})
+
+function json(method: string, body: unknown): RequestInit {
+  return {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  }
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T
+}
+
+function runToCompletion(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
+    )
+  })
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitUntilServing(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (nextServer?.exitCode !== null) throw new Error(`next start exited early:\n${serverOutput}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`next start did not answer ${url} within ${timeoutMs} ms:\n${serverOutput}`)
+}
