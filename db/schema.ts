@@ -1,9 +1,13 @@
 /** The data model at a glance: drizzle table definitions, the single source for migrations and query types. */
 import { sql } from 'drizzle-orm'
-import { integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 /** Name of the index that makes emails unique whatever their case; queries match it to detect 23505. */
 export const USERS_EMAIL_UNIQUE_INDEX = 'users_email_lower_key'
+
+/** What a user may do: `admin` manages every account, `user` only their own. Carried in the access token. */
+export const ROLES = ['admin', 'user'] as const
+export type Role = (typeof ROLES)[number]
 
 export const users = pgTable(
   'users',
@@ -13,11 +17,60 @@ export const users = pgTable(
     name: text('name').notNull(),
     // Stored as typed (trimmed by validation) so the user sees their own spelling; uniqueness ignores case.
     email: text('email').notNull(),
+    // `pbkdf2-sha256$<iterations>$<salt>$<hash>`; null for accounts an admin created (they cannot log in yet).
+    // Never selected by the Users queries: see `publicUserColumns` in db/queries/users.ts.
+    passwordHash: text('password_hash'),
+    role: text('role').$type<Role>().notNull().default('user'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [uniqueIndex(USERS_EMAIL_UNIQUE_INDEX).on(sql`lower(${table.email})`)],
+  (table) => [
+    uniqueIndex(USERS_EMAIL_UNIQUE_INDEX).on(sql`lower(${table.email})`),
+    check('users_role_check', sql`${table.role} in ('admin', 'user')`),
+  ],
 )
 
-export type User = typeof users.$inferSelect
-export type NewUser = Pick<typeof users.$inferInsert, 'name' | 'email'>
+/**
+ * Refresh tokens, stored only as their SHA-256: a database leak yields no usable token. Every token belongs to a
+ * family (one log-in); using a token marks it used and issues the next one of the family, and presenting a used
+ * token again revokes the whole family (see docs/decisions/0009-refresh-token-rotation.md).
+ */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    familyId: uuid('family_id').notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (table) => [
+    index('refresh_tokens_family_id_idx').on(table.familyId),
+    index('refresh_tokens_user_id_idx').on(table.userId),
+  ],
+)
+
+/**
+ * Log-in attempts per bucket (a hashed email, a hashed client address) in a fixed window. Every attempt is counted
+ * before the password is checked (one atomic upsert, so concurrent guesses cannot slip past the limit) and a
+ * successful one is refunded; see docs/decisions/0007-login-throttling-in-postgres.md.
+ */
+export const loginAttempts = pgTable(
+  'login_attempts',
+  {
+    bucket: text('bucket').primaryKey(),
+    attempts: integer('attempts').notNull(),
+    windowEndsAt: timestamp('window_ends_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('login_attempts_window_ends_at_idx').on(table.windowEndsAt)],
+)
+
+/** A users row as stored, password hash included: only the account queries ever see it. */
+export type UserRecord = typeof users.$inferSelect
+/** A user as the API shows it: never the password hash. */
+export type User = Omit<UserRecord, 'passwordHash'>
+export type NewUser = Pick<typeof users.$inferInsert, 'name' | 'email'> & { role?: Role }

@@ -1,9 +1,13 @@
-/** Demo users for local development (Node only): a function for the dev script, a CLI for `npm run db:seed`. */
+/** Demo users and the local admin for development (Node only): functions for the dev script, a CLI for `npm run db:seed`. */
 import { pathToFileURL } from 'node:url'
+import { hashPassword, toBase64Url } from '../edge/auth/password'
 import { createDatabase, type Database } from './client'
-import { EMBEDDED_DATABASE_URL } from './local-url'
+import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from './local-url'
+import { upsertAccount } from './queries/accounts'
 import { hasAnyUser, insertUsersSkippingExisting } from './queries/users'
 import type { NewUser } from './schema'
+
+export const LOCAL_ADMIN_EMAIL = 'admin@example.com'
 
 export const DEMO_USERS: readonly NewUser[] = [
   { name: 'John Doe', email: 'john@example.com' },
@@ -21,6 +25,27 @@ export function seedDemoUsers(db: Database): Promise<number> {
 /** Seeds only a database with no users at all, so a developer's own data is never mixed with demo rows. */
 export async function seedDemoUsersIfEmpty(db: Database): Promise<number> {
   return (await hasAnyUser(db)) ? 0 : seedDemoUsers(db)
+}
+
+/**
+ * Creates the local admin, or resets its password and role, with a new random password that is returned for the
+ * dev script to print: nothing guessable ever exists, and the credentials are always the ones on screen.
+ * Refuses any database that is not on this machine, whoever calls it.
+ */
+export async function seedLocalAdmin(
+  db: Database,
+  databaseUrl: string,
+): Promise<{ email: string; password: string }> {
+  if (!isLocalDatabaseUrl(databaseUrl))
+    throw new Error('The local admin is only ever seeded into a local database')
+  const password = toBase64Url(crypto.getRandomValues(new Uint8Array(12)))
+  await upsertAccount(db, {
+    name: 'Local Admin',
+    email: LOCAL_ADMIN_EMAIL,
+    passwordHash: await hashPassword(password),
+    role: 'admin',
+  })
+  return { email: LOCAL_ADMIN_EMAIL, password }
 }
 
 function isMainModule(): boolean {

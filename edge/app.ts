@@ -5,11 +5,14 @@ import { cors } from 'hono/cors'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
 import { createDatabase, type Database } from '../db/client'
+import { createTokenService } from './auth/tokens'
 import type { AppEnv } from './context'
 import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
+import { authenticate } from './middleware/authenticate'
 import { serverTiming } from './middleware/server-timing'
 import { problemFromError, problems, renderProblem } from './problem'
+import { authRoutes } from './routes/auth'
 import { healthRoutes } from './routes/health'
 import { helloRoutes } from './routes/hello'
 import { usersRoutes } from './routes/users'
@@ -29,6 +32,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
   const db =
     dependencies.db ??
     createDatabase({ databaseUrl: config.databaseUrl, localSqlEndpoint: config.localSqlEndpoint })
+  const tokens = createTokenService(config.auth)
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).basePath('/api')
 
   // Outermost first: every later middleware, and every log line, can rely on the request id and the timing.
@@ -44,6 +48,8 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
       }),
     )
   }
+  // Verified here again, whatever middleware.ts did: no request reaches a route, or has its body read, without it.
+  app.use(authenticate({ tokens }))
   // A 404 on a path that exists for other methods becomes a 405 with Allow (derived from the routes below).
   app.use(
     methodNotAllowed({
@@ -62,6 +68,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
 
   app.route('/', helloRoutes())
   app.route('/', healthRoutes(db))
+  app.route('/auth', authRoutes(db, config.auth, tokens))
   app.route('/users', usersRoutes(db))
 
   app.notFound((c) => renderProblem(c, problems.notFound(`Nothing at ${c.req.method} ${c.req.path}.`)))

@@ -1,4 +1,5 @@
 /** The per-request variables every middleware and route can rely on (Hono's typed context). */
+import type { Identity } from './auth/tokens'
 import type { RequestTiming } from './middleware/server-timing'
 
 export interface AppEnv {
@@ -7,5 +8,7 @@ export interface AppEnv {
     requestId: string
     /** Set by the server-timing middleware: where this request's time went. */
     timing: RequestTiming
+    /** Set by the authenticate middleware: who the verified token says the caller is; undefined on public paths. */
+    identity: Identity | undefined
   }
 }

@@ -1,6 +1,22 @@
 /** Reads and validates the app's configuration once; the only edge module that touches `process.env`. */
 import { z } from 'zod'
 import { DEFAULT_LOCAL_SQL_ENDPOINT, EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../db/local-url'
+import type { TokenConfig } from './auth/tokens'
+
+/** How many failed log-ins are tolerated, per email and per client address, within a sliding window. */
+export interface LoginThrottleConfig {
+  maxFailuresPerEmail: number
+  maxFailuresPerClient: number
+  windowSeconds: number
+}
+
+export interface AuthConfig extends TokenConfig {
+  /** Lifetime of a refresh token (one step of a session family); each use replaces it. */
+  refreshTokenSeconds: number
+  /** True when no key was configured and the well-known local development secret signs tokens (local only). */
+  usesDevelopmentSecret: boolean
+  loginThrottle: LoginThrottleConfig
+}
 
 export interface AppConfig {
   /** Postgres connection string: Neon in production, the embedded PGlite database by default locally. */
@@ -9,12 +25,44 @@ export interface AppConfig {
   localSqlEndpoint: string
   /** Origins allowed to call the API from a browser; `['*']` allows any; empty disables CORS. */
   corsOrigins: string[]
+  /** Token keys, lifetimes and log-in throttling. */
+  auth: AuthConfig
 }
 
+const ENV_NAMES = [
+  'DATABASE_URL',
+  'LOCAL_SQL_ENDPOINT',
+  'CORS_ORIGINS',
+  'VERCEL',
+  'JWT_SECRET',
+  'JWT_PREVIOUS_SECRETS',
+  'JWKS_URL',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'ACCESS_TOKEN_TTL_SECONDS',
+  'REFRESH_TOKEN_TTL_SECONDS',
+  'JWT_CLOCK_TOLERANCE_SECONDS',
+] as const
+
 /** The variables the app reads, as plain strings (exactly what `process.env` holds). */
-export type EnvSource = Partial<
-  Record<'DATABASE_URL' | 'LOCAL_SQL_ENDPOINT' | 'CORS_ORIGINS' | 'VERCEL', string>
->
+export type EnvSource = Partial<Record<(typeof ENV_NAMES)[number], string>>
+
+/**
+ * Signs tokens only when nothing else is configured, the database is local and we are not on Vercel: a fresh
+ * clone works with no .env, and no deployment can ever accept tokens signed with this published value.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'edgeline-local-development-secret-never-use-in-production'
+
+export const DEFAULT_ACCESS_TOKEN_SECONDS = 15 * 60
+export const DEFAULT_REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
+  maxFailuresPerEmail: 5,
+  maxFailuresPerClient: 20,
+  windowSeconds: 15 * 60,
+}
+/** HS256 keys shorter than the hash output (32 bytes) weaken it (RFC 7518 §3.2). */
+export const MIN_SECRET_BYTES = 32
 
 // An empty variable (`FOO=` in .env) means "unset", as most tools treat it.
 const optionalString = z.preprocess(
@@ -29,6 +77,34 @@ const isOrigin = (value: string): boolean => {
     return false
   }
 }
+
+const byteLength = (value: string) => new TextEncoder().encode(value).length
+
+const secret = z.string().refine((value) => byteLength(value) >= MIN_SECRET_BYTES, {
+  message: `must be at least ${MIN_SECRET_BYTES} bytes (generate one with: openssl rand -base64 48)`,
+})
+
+/** https only, except for an identity provider on this machine (development and tests). */
+const isJwksUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    if (url.protocol === 'https:') return true
+    return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  } catch {
+    return false
+  }
+}
+
+const seconds = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    (value) => (value === '' || value === undefined ? undefined : value),
+    z.coerce
+      .number()
+      .int('must be a whole number of seconds')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  )
 
 const envSchema = z
   .object({
@@ -50,21 +126,57 @@ const envSchema = z
         message: 'must be "*" or a comma-separated list of origins like https://app.example.com (no paths)',
       }),
     VERCEL: optionalString,
+    JWT_SECRET: optionalString.pipe(secret.optional()),
+    JWT_PREVIOUS_SECRETS: optionalString
+      .transform((value) => (value ? value.split(',').map((entry) => entry.trim()) : []))
+      .pipe(z.array(secret)),
+    JWKS_URL: optionalString.refine((value) => value === undefined || isJwksUrl(value), {
+      message: 'must be an https URL of a JSON Web Key Set (http only for localhost)',
+    }),
+    JWT_ISSUER: optionalString,
+    JWT_AUDIENCE: optionalString,
+    ACCESS_TOKEN_TTL_SECONDS: seconds(DEFAULT_ACCESS_TOKEN_SECONDS, 60, 24 * 60 * 60),
+    REFRESH_TOKEN_TTL_SECONDS: seconds(DEFAULT_REFRESH_TOKEN_SECONDS, 60 * 60, 365 * 24 * 60 * 60),
+    JWT_CLOCK_TOLERANCE_SECONDS: seconds(DEFAULT_CLOCK_TOLERANCE_SECONDS, 0, 300),
   })
   .superRefine((env, context) => {
+    const onVercel = env.VERCEL === '1'
+    const localDatabase = env.DATABASE_URL === undefined || isLocalDatabaseUrl(env.DATABASE_URL)
     // On Vercel the embedded default cannot exist: refuse to start rather than fail on the first query.
-    if (env.VERCEL !== '1') return
-    if (env.DATABASE_URL === undefined) {
+    if (onVercel && env.DATABASE_URL === undefined) {
       context.addIssue({
         code: 'custom',
         path: ['DATABASE_URL'],
         message: 'is required on Vercel (set it to your Neon connection string)',
       })
-    } else if (isLocalDatabaseUrl(env.DATABASE_URL)) {
+    } else if (onVercel && localDatabase) {
       context.addIssue({
         code: 'custom',
         path: ['DATABASE_URL'],
         message: 'names a local database, which a Vercel deployment cannot reach',
+      })
+    }
+    const deployed = onVercel || !localDatabase
+    if (deployed && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message:
+          'or JWKS_URL is required outside local development (generate a secret with: openssl rand -base64 48)',
+      })
+    }
+    if (deployed && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+      context.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'is the published local development secret; set a secret of your own',
+      })
+    }
+    if (env.JWT_PREVIOUS_SECRETS.length > 0 && env.JWT_SECRET === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['JWT_PREVIOUS_SECRETS'],
+        message: 'needs JWT_SECRET (the current secret) to be set as well',
       })
     }
   })
@@ -77,10 +189,24 @@ export function parseConfig(source: EnvSource): AppConfig {
     throw new Error(`Invalid environment configuration:\n${problems.join('\n')}\nSee .env.example.`)
   }
   const env = parsed.data
+  // Reaching here without any key means local development (the refinement above refuses it anywhere else).
+  const usesDevelopmentSecret = env.JWT_SECRET === undefined && env.JWKS_URL === undefined
+  const currentSecret = env.JWT_SECRET ?? (usesDevelopmentSecret ? DEVELOPMENT_JWT_SECRET : undefined)
   return {
     databaseUrl: env.DATABASE_URL ?? EMBEDDED_DATABASE_URL,
     localSqlEndpoint: env.LOCAL_SQL_ENDPOINT ?? DEFAULT_LOCAL_SQL_ENDPOINT,
     corsOrigins: env.CORS_ORIGINS,
+    auth: {
+      secrets: currentSecret ? [currentSecret, ...env.JWT_PREVIOUS_SECRETS] : [],
+      ...(env.JWKS_URL ? { jwksUrl: env.JWKS_URL } : {}),
+      ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
+      ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
+      accessTokenSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+      usesDevelopmentSecret,
+      loginThrottle: DEFAULT_LOGIN_THROTTLE,
+    },
   }
 }
 
@@ -91,5 +217,13 @@ export function readConfig(): AppConfig {
     LOCAL_SQL_ENDPOINT: process.env.LOCAL_SQL_ENDPOINT,
     CORS_ORIGINS: process.env.CORS_ORIGINS,
     VERCEL: process.env.VERCEL,
+    JWT_SECRET: process.env.JWT_SECRET,
+    JWT_PREVIOUS_SECRETS: process.env.JWT_PREVIOUS_SECRETS,
+    JWKS_URL: process.env.JWKS_URL,
+    JWT_ISSUER: process.env.JWT_ISSUER,
+    JWT_AUDIENCE: process.env.JWT_AUDIENCE,
+    ACCESS_TOKEN_TTL_SECONDS: process.env.ACCESS_TOKEN_TTL_SECONDS,
+    REFRESH_TOKEN_TTL_SECONDS: process.env.REFRESH_TOKEN_TTL_SECONDS,
+    JWT_CLOCK_TOLERANCE_SECONDS: process.env.JWT_CLOCK_TOLERANCE_SECONDS,
   })
 }

@@ -106,6 +106,50 @@ export const problems = {
       title: 'Email Already In Use',
       detail: 'Another user already has this email address (emails are compared case-insensitively).',
     }),
+  /** No valid token. `tokenSent` adds RFC 6750's `error="invalid_token"`, so clients know to refresh or log in again. */
+  unauthorized: (tokenSent: boolean) =>
+    new Problem({
+      status: 401,
+      slug: 'unauthorized',
+      title: 'Unauthorized',
+      detail: tokenSent
+        ? 'The access token is invalid or expired; refresh it or log in again.'
+        : 'This endpoint needs a session: send Authorization: Bearer <access token> or the session cookie.',
+      headers: { 'WWW-Authenticate': bearerChallenge(tokenSent ? 'invalid_token' : undefined) },
+    }),
+  forbidden: (detail: string) => new Problem({ status: 403, slug: 'forbidden', title: 'Forbidden', detail }),
+  /** The same answer for an unknown email, a wrong password and an account without a password. */
+  invalidCredentials: () =>
+    new Problem({
+      status: 401,
+      slug: 'invalid-credentials',
+      title: 'Invalid Credentials',
+      detail: 'The email or the password is wrong.',
+      headers: { 'WWW-Authenticate': bearerChallenge() },
+    }),
+  invalidRefreshToken: () =>
+    new Problem({
+      status: 401,
+      slug: 'invalid-refresh-token',
+      title: 'Invalid Refresh Token',
+      detail: 'The refresh token is unknown, expired, revoked or already used; log in again.',
+      headers: { 'WWW-Authenticate': bearerChallenge('invalid_token') },
+    }),
+  tooManyLoginAttempts: (retryAfterSeconds: number) =>
+    new Problem({
+      status: 429,
+      slug: 'too-many-login-attempts',
+      title: 'Too Many Login Attempts',
+      detail: `Too many failed log-ins for this account or from this client; try again in ${retryAfterSeconds} s.`,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    }),
+  accountsDisabled: () =>
+    new Problem({
+      status: 501,
+      slug: 'accounts-disabled',
+      title: 'Built-in Accounts Disabled',
+      detail: 'This deployment verifies tokens of an external identity provider only (no JWT_SECRET is set).',
+    }),
   databaseUnavailable: () =>
     new Problem({
       status: 503,
@@ -145,17 +189,35 @@ export function problemFromError(error: unknown): Problem | undefined {
   }
 }
 
-/** Renders a problem as `application/problem+json`, with the request id so a report can be matched to the log line. */
-export function renderProblem(c: Context<AppEnv>, problem: Problem): Response {
-  const body = {
+/** The `WWW-Authenticate` value of a 401 (RFC 6750 §3). */
+export function bearerChallenge(error?: 'invalid_token'): string {
+  return error ? `Bearer realm="edgeline", error="${error}"` : 'Bearer realm="edgeline"'
+}
+
+/** The problem+json body: the same shape from the Hono app and from `middleware.ts`. */
+export function problemBody(problem: Problem, where: { instance: string; requestId: string }) {
+  return {
     type: problem.type,
     title: problem.title,
     status: problem.status,
     detail: problem.detail,
-    instance: c.req.path,
-    requestId: c.get('requestId'),
+    instance: where.instance,
+    requestId: where.requestId,
     ...(problem.errors ? { errors: problem.errors } : {}),
   }
+}
+
+/** A problem as a plain Web `Response`, for code outside the Hono app (the edge middleware). */
+export function problemResponse(problem: Problem, where: { instance: string; requestId: string }): Response {
+  return new Response(JSON.stringify(problemBody(problem, where)), {
+    status: problem.status,
+    headers: { ...problem.headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'X-Request-Id': where.requestId },
+  })
+}
+
+/** Renders a problem as `application/problem+json`, with the request id so a report can be matched to the log line. */
+export function renderProblem(c: Context<AppEnv>, problem: Problem): Response {
+  const body = problemBody(problem, { instance: c.req.path, requestId: c.get('requestId') })
   return c.body(JSON.stringify(body), problem.status, {
     ...problem.headers,
     'Content-Type': PROBLEM_CONTENT_TYPE,

@@ -5,6 +5,7 @@ runNextWithDatabase({
   command: 'dev',
   migrateRemote: true,
   seedWhenEmpty: true,
+  seedAdmin: true,
 }).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error)
   process.exit(1)

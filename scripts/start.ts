@@ -5,6 +5,7 @@ runNextWithDatabase({
   command: 'start',
   migrateRemote: false,
   seedWhenEmpty: false,
+  seedAdmin: false,
 }).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error)
   process.exit(1)

@@ -1,8 +1,18 @@
-/** The SQL the Users API runs, as named functions: each one is exactly one database round trip. */
+/** The SQL the Users API runs, as named functions: each one is exactly one database round trip, none reads a password hash. */
 import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
 import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users } from '../schema'
+
+/** Every column except the password hash: the only selection the Users API ever uses. */
+export const publicUserColumns = {
+  id: users.id,
+  name: users.name,
+  email: users.email,
+  role: users.role,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+}
 
 export interface ListUsersOptions {
   /** Page size; one extra row is fetched to learn whether another page exists without a COUNT. */
@@ -31,7 +41,7 @@ export async function listUsers(
 ): Promise<UsersPage> {
   const pattern = search ? `%${escapeLikePattern(search)}%` : undefined
   const rows = await db
-    .select()
+    .select(publicUserColumns)
     .from(users)
     .where(
       and(
@@ -45,14 +55,14 @@ export async function listUsers(
 }
 
 export async function findUserById(db: Database, id: number): Promise<User | undefined> {
-  const [user] = await db.select().from(users).where(eq(users.id, id))
+  const [user] = await db.select(publicUserColumns).from(users).where(eq(users.id, id))
   return user
 }
 
 /** Inserts a user; a duplicate email (whatever its case, even from a concurrent request) is an outcome, not an error. */
 export async function createUser(db: Database, input: NewUser): Promise<CreateUserResult> {
   try {
-    const [user] = await db.insert(users).values(input).returning()
+    const [user] = await db.insert(users).values(input).returning(publicUserColumns)
     if (!user) throw new Error('INSERT … RETURNING returned no row')
     return { status: 'created', user }
   } catch (error) {
@@ -76,7 +86,7 @@ export async function updateUser(
       .update(users)
       .set({ ...changes, updatedAt: sql`now()` })
       .where(eq(users.id, id))
-      .returning()
+      .returning(publicUserColumns)
     return user ? { status: 'updated', user } : { status: 'not-found' }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }

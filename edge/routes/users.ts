@@ -1,9 +1,14 @@
-/** The Users resource: list, create, read, update and delete, each one database round trip. */
+/**
+ * The Users resource: list, create, read, update and delete, each one database round trip. Any signed-in caller
+ * may list and read; a user may change or delete only themselves; an admin may create, change and delete anyone.
+ */
 import { createRoute } from '@hono/zod-openapi'
 import type { Database } from '../../db/client'
 import { createUser, deleteUser, findUserById, listUsers, updateUser } from '../../db/queries/users'
 import type { User } from '../../db/schema'
+import type { Identity } from '../auth/tokens'
 import { encodeCursor } from '../cursor'
+import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { problems } from '../problem'
 import { createRouter } from '../router'
@@ -37,6 +42,7 @@ const createUserRoute = createRoute({
   responses: {
     201: { description: 'The created user; Location names it', content: json(UserSchema) },
     400: problemResponse('The body is not valid JSON'),
+    403: problemResponse('Only an admin may create users'),
     409: problemResponse('The email is already in use'),
     413: problemResponse('The body is larger than 1 MiB'),
     415: problemResponse('The body is not JSON'),
@@ -62,6 +68,7 @@ const updateUserRoute = createRoute({
   responses: {
     200: { description: 'The updated user', content: json(UserSchema) },
     400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
+    403: problemResponse("Another user's account, or a role change, and the caller is not an admin"),
     404: problemResponse('No such user'),
     409: problemResponse('The email is already in use'),
     415: problemResponse('The body is not JSON'),
@@ -76,16 +83,37 @@ const deleteUserRoute = createRoute({
   responses: {
     204: { description: 'Deleted' },
     400: problemResponse('The id is not a positive integer'),
+    403: problemResponse("Another user's account, and the caller is not an admin"),
     404: problemResponse('No such user'),
   },
 })
 
-/** The wire shape of a user: timestamps as ISO 8601 strings. */
-function toUserResponse(user: User): UserResponse {
-  return { ...user, createdAt: user.createdAt.toISOString(), updatedAt: user.updatedAt.toISOString() }
+/** The wire shape of a user: timestamps as ISO 8601 strings; field by field, so nothing else can ever slip out. */
+export function toUserResponse(user: User): UserResponse {
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    role: user.role,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  }
 }
 
 const userNotFound = (id: number) => problems.notFound(`There is no user with id ${id}.`)
+
+const isSelf = (identity: Identity, id: number) => identity.userId === String(id)
+
+/** Checked before the database: a refusal costs no round trip and says nothing about whether the id exists. */
+function requireAdmin(identity: Identity, action: string): void {
+  if (identity.role !== 'admin') throw problems.forbidden(`Only an admin may ${action}.`)
+}
+
+function requireSelfOrAdmin(identity: Identity, id: number, action: string): void {
+  if (identity.role !== 'admin' && !isSelf(identity, id)) {
+    throw problems.forbidden(`You may ${action} only your own account; an admin may ${action} any.`)
+  }
+}
 
 export function usersRoutes(db: Database) {
   return createRouter()
@@ -97,6 +125,7 @@ export function usersRoutes(db: Database) {
       return c.json({ data: page.users.map(toUserResponse), nextCursor }, 200)
     })
     .openapi(createUserRoute, async (c) => {
+      requireAdmin(currentIdentity(c), 'create users')
       const result = await timeDatabase(c, () => createUser(db, c.req.valid('json')))
       if (result.status === 'email-taken') throw problems.emailTaken()
       c.header('Location', `${c.req.path.replace(/\/$/, '')}/${result.user.id}`)
@@ -110,13 +139,18 @@ export function usersRoutes(db: Database) {
     })
     .openapi(updateUserRoute, async (c) => {
       const { id } = c.req.valid('param')
-      const result = await timeDatabase(c, () => updateUser(db, id, c.req.valid('json')))
+      const changes = c.req.valid('json')
+      const identity = currentIdentity(c)
+      requireSelfOrAdmin(identity, id, 'change')
+      if (changes.role !== undefined) requireAdmin(identity, 'change roles')
+      const result = await timeDatabase(c, () => updateUser(db, id, changes))
       if (result.status === 'not-found') throw userNotFound(id)
       if (result.status === 'email-taken') throw problems.emailTaken()
       return c.json(toUserResponse(result.user), 200)
     })
     .openapi(deleteUserRoute, async (c) => {
       const { id } = c.req.valid('param')
+      requireSelfOrAdmin(currentIdentity(c), id, 'delete')
       const deleted = await timeDatabase(c, () => deleteUser(db, id))
       if (!deleted) throw userNotFound(id)
       return c.body(null, 204)

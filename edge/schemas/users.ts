@@ -7,9 +7,15 @@ export const MAX_USER_ID = 2_147_483_647
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
 
-const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters')
+export const RoleSchema = z.enum(['admin', 'user']).openapi({ example: 'user' })
+
+export const userName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
 // Trim first, then check the format: a pasted address with a trailing space is still a valid email.
-const email = z
+export const userEmail = z
   .string()
   .trim()
   .max(254, 'must be at most 254 characters')
@@ -20,6 +26,7 @@ export const UserSchema = z
     id: z.int().positive().openapi({ example: 1 }),
     name: z.string().openapi({ example: 'John Doe' }),
     email: z.string().openapi({ example: 'john@example.com' }),
+    role: RoleSchema,
     createdAt: z.iso.datetime().openapi({ example: '2026-01-01T00:00:00.000Z' }),
     updatedAt: z.iso.datetime().openapi({ example: '2026-01-01T00:00:00.000Z' }),
   })
@@ -35,12 +42,15 @@ export const UsersPageSchema = z
   })
   .openapi('UsersPage')
 
-export const CreateUserSchema = z.object({ name, email }).openapi('CreateUser')
+// Only admins create users, and only admins may set a role (a user changing their own role is a 403).
+export const CreateUserSchema = z
+  .object({ name: userName, email: userEmail, role: RoleSchema.optional() })
+  .openapi('CreateUser')
 
 export const UpdateUserSchema = z
-  .object({ name: name.optional(), email: email.optional() })
-  .refine((changes) => changes.name !== undefined || changes.email !== undefined, {
-    message: 'provide at least one of name, email',
+  .object({ name: userName.optional(), email: userEmail.optional(), role: RoleSchema.optional() })
+  .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
+    message: 'provide at least one of name, email, role',
   })
   .openapi('UpdateUser')
 

@@ -7,7 +7,8 @@ import { readLocalEndpointConfig } from '../../db/local/config'
 import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
 import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../../db/local-url'
 import { migrateDatabase } from '../../db/migrate'
-import { seedDemoUsersIfEmpty } from '../../db/seed'
+import { seedDemoUsersIfEmpty, seedLocalAdmin } from '../../db/seed'
+import { type EnvSource, parseConfig } from '../../edge/env'
 
 export interface RunOptions {
   command: 'dev' | 'start'
@@ -15,6 +16,8 @@ export interface RunOptions {
   migrateRemote: boolean
   /** Add the demo users when the database has no users at all (local databases only). */
   seedWhenEmpty: boolean
+  /** Create (or reset) the local admin account and print its credentials (local databases only). */
+  seedAdmin: boolean
 }
 
 export async function runNextWithDatabase(options: RunOptions): Promise<void> {
@@ -23,10 +26,13 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   nextEnv.loadEnvConfig(process.cwd(), options.command === 'dev')
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const local = isLocalDatabaseUrl(databaseUrl)
+  // The app validates the same variables when it starts; failing here names them before anything is started.
+  const { auth } = parseConfig(process.env as EnvSource)
   // The endpoint's own settings (LOCAL_SQL_PORT, LOCAL_SQL_DATA_DIR, …), exactly as `npm run db:local` reads them.
   const endpointConfig = readLocalEndpointConfig(process.env)
   const endpoint = local ? await startEndpoint(endpointConfig) : undefined
   const sqlEndpoint = endpoint?.url
+  let admin: { email: string; password: string } | undefined
 
   try {
     if (local || options.migrateRemote) {
@@ -36,6 +42,12 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
     if (local && options.seedWhenEmpty) {
       const added = await seedDemoUsersIfEmpty(createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint }))
       console.log(added > 0 ? `✓ seeded ${added} demo users` : '✓ database already has users; not seeding')
+    }
+    if (local && options.seedAdmin) {
+      admin = await seedLocalAdmin(
+        createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint }),
+        databaseUrl,
+      )
     }
   } catch (error) {
     await endpoint?.close()
@@ -56,6 +68,7 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
     },
   )
   printUrls(port, databaseUrl, sqlEndpoint, endpointConfig.embedded.dataDir)
+  printAuth(port, admin, auth.usesDevelopmentSecret)
   await superviseUntilExit(next, endpoint)
 }
 
@@ -94,6 +107,26 @@ function printUrls(
       '',
     ].join('\n'),
   )
+}
+
+function printAuth(
+  port: string,
+  admin: { email: string; password: string } | undefined,
+  usesDevelopmentSecret: boolean,
+): void {
+  const lines = [
+    ...(admin
+      ? [
+          `  Admin       ${admin.email}  ·  password ${admin.password}  (new on every start; local only)`,
+          `              curl -X POST localhost:${port}/api/auth/login -H 'content-type: application/json' \\`,
+          `                -d '{"email":"${admin.email}","password":"${admin.password}"}'`,
+        ]
+      : []),
+    ...(usesDevelopmentSecret
+      ? ['  Tokens      signed with the local development secret (set JWT_SECRET to use your own)']
+      : []),
+  ]
+  if (lines.length > 0) console.log([...lines, ''].join('\n'))
 }
 
 /** Waits for Next to exit (by itself or after Ctrl-C / SIGTERM), then closes the endpoint and exits with Next's code. */

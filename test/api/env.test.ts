@@ -1,13 +1,30 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_LOCAL_SQL_ENDPOINT, EMBEDDED_DATABASE_URL } from '../../db/local-url'
-import { parseConfig } from '../../edge/env'
+import {
+  DEFAULT_ACCESS_TOKEN_SECONDS,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  DEFAULT_LOGIN_THROTTLE,
+  DEFAULT_REFRESH_TOKEN_SECONDS,
+  DEVELOPMENT_JWT_SECRET,
+  parseConfig,
+} from '../../edge/env'
+
+const SECRET = 'a-production-secret-of-at-least-32-bytes!'
 
 describe('configuration from the environment', () => {
-  it('needs no variable for local use: embedded database, default endpoint, no CORS', () => {
+  it('needs no variable for local use: embedded database, default endpoint, no CORS, the development secret', () => {
     expect(parseConfig({})).toEqual({
       databaseUrl: EMBEDDED_DATABASE_URL,
       localSqlEndpoint: DEFAULT_LOCAL_SQL_ENDPOINT,
       corsOrigins: [],
+      auth: {
+        secrets: [DEVELOPMENT_JWT_SECRET],
+        accessTokenSeconds: DEFAULT_ACCESS_TOKEN_SECONDS,
+        refreshTokenSeconds: DEFAULT_REFRESH_TOKEN_SECONDS,
+        clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
+        usesDevelopmentSecret: true,
+        loginThrottle: DEFAULT_LOGIN_THROTTLE,
+      },
     })
   })
 
@@ -18,6 +35,7 @@ describe('configuration from the environment', () => {
   it('reads the database URL, endpoint and a comma-separated origin list', () => {
     const config = parseConfig({
       DATABASE_URL: 'postgresql://app:secret@ep-cool-name.eu-central-1.aws.neon.tech/app?sslmode=require',
+      JWT_SECRET: SECRET,
       LOCAL_SQL_ENDPOINT: 'http://127.0.0.1:5555/sql',
       CORS_ORIGINS: 'https://app.example.test, http://localhost:3000/',
     })
@@ -46,7 +64,8 @@ describe('configuration from the environment', () => {
       /DATABASE_URL names a local/,
     )
     expect(
-      parseConfig({ VERCEL: '1', DATABASE_URL: 'postgresql://u:p@ep-x.neon.tech/db' }).databaseUrl,
+      parseConfig({ VERCEL: '1', DATABASE_URL: 'postgresql://u:p@ep-x.neon.tech/db', JWT_SECRET: SECRET })
+        .databaseUrl,
     ).toMatch(/neon/)
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createDatabase } from '../../db/client'
-import { createTestApp, type ProblemBody, testConfig } from './support'
+import { createTestApp, type ProblemBody, signTestToken, testConfig, withToken } from './support'
 
 /** A real client whose every request fails as if the network were down (the fetch is aborted before it starts). */
 function unreachableDatabase() {
@@ -43,7 +43,9 @@ describe('GET /api/health', () => {
 describe('unexpected errors', () => {
   it('answer 500 without internals and log the cause with the request id', async () => {
     const { app, logs } = createTestApp({ db: unreachableDatabase() })
-    const response = await app.request('/api/users', { headers: { 'X-Request-Id': 'boom-1' } })
+    // Signed in without the database (which is down): a token signed with the app's secret is all it takes.
+    const client = withToken(app, () => signTestToken({ userId: '1', role: 'user' }))
+    const response = await client.request('/api/users', { headers: { 'X-Request-Id': 'boom-1' } })
     expect(response.status).toBe(500)
     expect(response.headers.get('content-type')).toBe('application/problem+json')
     const text = await response.text()

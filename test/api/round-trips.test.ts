@@ -1,6 +1,15 @@
 import { neonConfig } from '@neondatabase/serverless'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, createUserViaApi, jsonInit, uniqueEmail } from './support'
+import {
+  type Client,
+  createAccount,
+  createTestApp,
+  createUserViaApi,
+  jsonInit,
+  signTestToken,
+  uniqueEmail,
+  withToken,
+} from './support'
 
 // Counts the HTTP requests the Neon driver sends to the endpoint: one request is one database round trip.
 // fetchFunction is global to the driver, and tests in a file run one at a time, so the count is this test's own.
@@ -18,7 +27,12 @@ afterAll(() => {
   neonConfig.fetchFunction = originalFetchFunction
 })
 
-const { app } = createTestApp()
+const { app: server } = createTestApp()
+// Signed in as an admin before any count starts: verifying a token costs no round trip, so nothing else changes.
+let app: Client
+beforeAll(async () => {
+  app = withToken(server, (await createAccount(server, 'admin')).accessToken)
+})
 
 async function roundTripsOf(
   request: () => Response | Promise<Response>,
@@ -76,6 +90,87 @@ describe('database round trips per request', () => {
     ]
     for (const [name, request, expectedStatus] of cases) {
       expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 0 })
+    }
+  })
+})
+
+describe('database round trips of authentication', () => {
+  it('costs none to verify a token, refuse one, or refuse a forbidden action', async () => {
+    const user = withToken(server, () => signTestToken({ userId: '1', role: 'user' }))
+    const cases: [string, () => Response | Promise<Response>, number][] = [
+      ['signed out', () => server.request('/api/users'), 401],
+      [
+        'forged token',
+        () => server.request('/api/users', { headers: { Authorization: 'Bearer x.y.z' } }),
+        401,
+      ],
+      [
+        'forbidden create',
+        () => user.request('/api/users', jsonInit('POST', { name: 'N', email: uniqueEmail('f') })),
+        403,
+      ],
+      ['forbidden delete', () => user.request('/api/users/2', { method: 'DELETE' }), 403],
+      [
+        'malformed refresh token',
+        () => server.request('/api/auth/refresh', jsonInit('POST', { refreshToken: 'x' })),
+        401,
+      ],
+    ]
+    for (const [name, request, expectedStatus] of cases) {
+      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 0 })
+    }
+  })
+
+  it('costs one round trip per auth step, and two for a successful log-in', async () => {
+    const email = uniqueEmail('trips')
+    const password = 'a password for counting'
+    let session = { accessToken: '', refreshToken: '' }
+    const keep = async (response: Response | Promise<Response>) => {
+      const resolved = await response
+      session = (await resolved.clone().json()) as typeof session
+      return resolved
+    }
+    const cases: [string, () => Response | Promise<Response>, number, number][] = [
+      [
+        'signup',
+        () => keep(server.request('/api/auth/signup', jsonInit('POST', { name: 'T', email, password }))),
+        201,
+        1,
+      ],
+      [
+        'failed log-in (counted and refused)',
+        () => server.request('/api/auth/login', jsonInit('POST', { email, password: 'wrong' })),
+        401,
+        1,
+      ],
+      [
+        'log-in (counted, then the session stored)',
+        () => keep(server.request('/api/auth/login', jsonInit('POST', { email, password }))),
+        200,
+        2,
+      ],
+      [
+        'refresh',
+        () =>
+          keep(server.request('/api/auth/refresh', jsonInit('POST', { refreshToken: session.refreshToken }))),
+        200,
+        1,
+      ],
+      [
+        'me',
+        () => server.request('/api/auth/me', { headers: { Authorization: `Bearer ${session.accessToken}` } }),
+        200,
+        1,
+      ],
+      [
+        'logout',
+        () => server.request('/api/auth/logout', jsonInit('POST', { refreshToken: session.refreshToken })),
+        204,
+        1,
+      ],
+    ]
+    for (const [name, request, expectedStatus, roundTrips] of cases) {
+      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips })
     }
   })
 })

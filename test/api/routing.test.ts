@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createTestApp, type ProblemBody } from './support'
+import { createTestApp, type ProblemBody, signTestToken, withToken } from './support'
 
 describe('routing and cross-cutting behaviour', () => {
-  const { app, logs } = createTestApp()
+  const { app: server, logs } = createTestApp()
+  // Signed in (no path but the public ones answers without a session); a token needs no database round trip.
+  const app = withToken(server, () => signTestToken({ userId: '1', role: 'user' }))
 
   it('greets on GET /api/hello', async () => {
     const response = await app.request('/api/hello')

@@ -1,9 +1,21 @@
 /** Shared helpers for the API tests: an app wired to the run's local endpoint, unique data, request shorthands. */
 import { inject } from 'vitest'
-import type { Database } from '../../db/client'
+import { createDatabase, type Database } from '../../db/client'
+import { upsertAccount } from '../../db/queries/accounts'
+import type { Role } from '../../db/schema'
 import { createApp } from '../../edge/app'
-import type { AppConfig } from '../../edge/env'
+import { hashPassword } from '../../edge/auth/password'
+import { createTokenService, type Identity } from '../../edge/auth/tokens'
+import { type AppConfig, type AuthConfig, parseConfig } from '../../edge/env'
 import type { AccessLogEntry } from '../../edge/middleware/access-log'
+
+/** The HS256 secret of every test app (what JWT_SECRET would hold). */
+export const TEST_JWT_SECRET = 'edgeline-test-secret-at-least-thirty-two-bytes'
+
+/** Auth settings as `edge/env.ts` derives them from JWT_SECRET alone, plus any override. */
+export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
+  return { ...parseConfig({ JWT_SECRET: TEST_JWT_SECRET }).auth, ...overrides }
+}
 
 /** The configuration every test app starts from: the database and endpoint that global setup prepared. */
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
@@ -11,8 +23,82 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     databaseUrl: inject('databaseUrl'),
     localSqlEndpoint: inject('sqlEndpoint'),
     corsOrigins: [],
+    auth: testAuthConfig(),
     ...overrides,
   }
+}
+
+/** A database client for the run's database, for tests that prepare rows directly. */
+export function testDatabase(): Database {
+  const config = testConfig()
+  return createDatabase({ databaseUrl: config.databaseUrl, localSqlEndpoint: config.localSqlEndpoint })
+}
+
+/** An access token signed with the test secret, exactly as the app signs one after a log-in. */
+export function signTestToken(identity: Identity, auth: AuthConfig = testAuthConfig()): Promise<string> {
+  return createTokenService(auth).signAccessToken(identity)
+}
+
+/** Anything that answers requests the way `app.request` does. */
+export interface Client {
+  request(path: string, init?: RequestInit): Promise<Response>
+}
+
+/** A client that sends `Authorization: Bearer <token>` (unless a request sets its own Authorization). */
+export function withToken(app: AppLike | Client, token: string | (() => Promise<string>)): Client {
+  let pending: Promise<string> | undefined
+  const tokenOf = () => {
+    pending ??= typeof token === 'string' ? Promise.resolve(token) : token()
+    return pending
+  }
+  return {
+    async request(path, init = {}) {
+      const headers = new Headers(init.headers)
+      if (!headers.has('authorization')) headers.set('Authorization', `Bearer ${await tokenOf()}`)
+      return app.request(path, { ...init, headers })
+    },
+  }
+}
+
+export interface Account {
+  user: UserBody
+  password: string
+  accessToken: string
+  refreshToken: string
+  /** The app, signed in as this account with the Bearer access token. */
+  client: Client
+}
+
+/** Creates an account with a password and a role directly in the database, then logs in through the API. */
+export async function createAccount(
+  app: AppLike,
+  role: Role = 'user',
+  label: string = role,
+): Promise<Account> {
+  const password = `pw-${crypto.randomUUID()}`
+  const email = uniqueEmail(label)
+  await upsertAccount(testDatabase(), {
+    name: `${label} account`,
+    email,
+    passwordHash: await hashPassword(password),
+    role,
+  })
+  const response = await app.request('/api/auth/login', jsonInit('POST', { email, password }))
+  if (response.status !== 200)
+    throw new Error(`POST /api/auth/login answered ${response.status}: ${await response.text()}`)
+  const session = (await response.json()) as SessionBody
+  return {
+    user: session.user,
+    password,
+    accessToken: session.accessToken,
+    refreshToken: session.refreshToken,
+    client: withToken(app, session.accessToken),
+  }
+}
+
+/** The app signed in as a new admin (logged in on first use), for tests about something other than roles. */
+export function asNewAdmin(app: AppLike): Client {
+  return withToken(app, async () => (await createAccount(app, 'admin')).accessToken)
 }
 
 /** A fresh app whose access log is captured instead of printed. */
@@ -49,8 +135,18 @@ export interface UserBody {
   id: number
   name: string
   email: string
+  role: Role
   createdAt: string
   updatedAt: string
+}
+
+export interface SessionBody {
+  user: UserBody
+  tokenType: 'Bearer'
+  accessToken: string
+  expiresIn: number
+  refreshToken: string
+  refreshTokenExpiresIn: number
 }
 
 export interface ProblemBody {
@@ -65,9 +161,9 @@ export interface ProblemBody {
 
 type AppLike = ReturnType<typeof createApp>
 
-/** Creates a user through the API and returns it, failing loudly if the API refuses. */
+/** Creates a user through the API (the client must be an admin) and returns it, failing loudly if the API refuses. */
 export async function createUserViaApi(
-  app: AppLike,
+  app: Client,
   input: { name: string; email: string },
 ): Promise<UserBody> {
   const response = await app.request('/api/users', jsonInit('POST', input))

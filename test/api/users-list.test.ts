@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createDatabase } from '../../db/client'
 import { insertUsersSkippingExisting } from '../../db/queries/users'
 import {
+  asNewAdmin,
   createTestApp,
   createUserViaApi,
   type ProblemBody,
@@ -15,7 +16,10 @@ interface PageBody {
   nextCursor: string | null
 }
 
-const { app } = createTestApp()
+// Every Users route needs a session now; these tests are about the resource, so they act as an admin.
+// The role rules themselves are specified in test/auth/users-roles.test.ts.
+const { app: server } = createTestApp()
+const app = asNewAdmin(server)
 
 async function getPage(query: string): Promise<PageBody> {
   const response = await app.request(`/api/users?${query}`)

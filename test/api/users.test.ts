@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../edge/app'
 import {
+  asNewAdmin,
   createTestApp,
   createUserViaApi,
   jsonInit,
@@ -9,7 +10,10 @@ import {
   uniqueEmail,
 } from './support'
 
-const { app } = createTestApp()
+// Every Users route needs a session now; these tests are about the resource, so they act as an admin.
+// The role rules themselves are specified in test/auth/users-roles.test.ts.
+const { app: server } = createTestApp()
+const app = asNewAdmin(server)
 
 describe('POST /api/users', () => {
   it('creates a user and answers 201 with Location and the user', async () => {

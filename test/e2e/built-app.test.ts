@@ -2,9 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createDatabase } from '../../db/client'
 import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
 import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
 import { migrateDatabase } from '../../db/migrate'
+import { upsertAccount } from '../../db/queries/accounts'
+import { hashPassword } from '../../edge/auth/password'
 
 // The production build, served by `next start`, called over real HTTP: what users and Vercel get.
 const NEXT = './node_modules/.bin/next'
@@ -14,6 +17,8 @@ let serverOutput = ''
 let baseUrl = ''
 let nextServer: ChildProcess | undefined
 let endpoint: LocalNeonServer | undefined
+/** `Authorization: Bearer …` of an admin who logged in over HTTP (the app runs with the local development secret). */
+let adminAuth: Record<string, string> = {}
 
 beforeAll(async () => {
   buildOutput = await runToCompletion(NEXT, ['build'])
@@ -45,6 +50,17 @@ beforeAll(async () => {
     serverOutput += chunk.toString()
   })
   await waitUntilServing(`${baseUrl}/api/hello`, 60_000)
+
+  const admin = { email: `e2e-admin-${crypto.randomUUID()}@example.test`, password: crypto.randomUUID() }
+  await upsertAccount(createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint }), {
+    name: 'E2E Admin',
+    email: admin.email,
+    passwordHash: await hashPassword(admin.password),
+    role: 'admin',
+  })
+  const login = await fetch(`${baseUrl}/api/auth/login`, json('POST', admin))
+  if (login.status !== 200) throw new Error(`log-in answered ${login.status}: ${await login.text()}`)
+  adminAuth = { Authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` }
 }, 300_000)
 
 afterAll(async () => {
@@ -63,6 +79,15 @@ describe('the production build', () => {
     )
     expect(Object.keys(manifest.functions)).toContain('/api/[[...route]]/route')
     expect(buildOutput).toMatch(/ƒ \/api\/\[\[\.\.\.route\]\]/)
+  })
+
+  it('builds middleware.ts as an edge function that runs on every path but Next build output', () => {
+    const manifest = readJson<{ middleware: Record<string, { matchers: { originalSource: string }[] }> }>(
+      '.next/server/middleware-manifest.json',
+    )
+    expect(manifest.middleware['/']?.matchers.map((matcher) => matcher.originalSource)).toEqual([
+      '/((?!_next/static/|_next/image).*)',
+    ])
   })
 
   it('has no Node.js function: every app route and page of ours runs on the edge', () => {
@@ -95,30 +120,43 @@ describe('the built app over HTTP', () => {
     expect(await response.json()).toMatchObject({ status: 'ok', database: { status: 'up' } })
   })
 
+  it('refuses a signed-out API call with 401 and redirects a signed-out page to the log-in page', async () => {
+    const api = await fetch(`${baseUrl}/api/users`, { headers: { 'X-Edgeline-User-Role': 'admin' } })
+    expect(api.status).toBe(401)
+    expect(api.headers.get('www-authenticate')).toBe('Bearer realm="edgeline"')
+    expect(api.headers.get('content-type')).toBe('application/problem+json')
+    const page = await fetch(`${baseUrl}/dashboard?tab=2`, { redirect: 'manual' })
+    expect(page.status).toBe(307)
+    expect(page.headers.get('location')).toMatch(/\/login\?next=%2Fdashboard%3Ftab%3D2$/)
+  })
+
   it('creates, reads, updates, lists and deletes a user', async () => {
     const email = `e2e-${crypto.randomUUID()}@example.test`
-    const created = await fetch(`${baseUrl}/api/users`, json('POST', { name: 'End To End', email }))
+    const created = await fetch(
+      `${baseUrl}/api/users`,
+      json('POST', { name: 'End To End', email }, adminAuth),
+    )
     expect(created.status).toBe(201)
     const location = created.headers.get('location')
     const user = (await created.json()) as { id: number; email: string }
     expect(location).toBe(`/api/users/${user.id}`)
 
-    expect((await fetch(`${baseUrl}${location}`)).status).toBe(200)
-    const patched = await fetch(`${baseUrl}${location}`, json('PATCH', { name: 'Renamed' }))
+    expect((await fetch(`${baseUrl}${location}`, { headers: adminAuth })).status).toBe(200)
+    const patched = await fetch(`${baseUrl}${location}`, json('PATCH', { name: 'Renamed' }, adminAuth))
     expect(await patched.json()).toMatchObject({ id: user.id, name: 'Renamed', email })
 
-    const listed = await fetch(`${baseUrl}/api/users?q=${encodeURIComponent(email)}`)
+    const listed = await fetch(`${baseUrl}/api/users?q=${encodeURIComponent(email)}`, { headers: adminAuth })
     expect(((await listed.json()) as { data: { id: number }[] }).data.map((row) => row.id)).toEqual([user.id])
 
     const duplicate = await fetch(
       `${baseUrl}/api/users`,
-      json('POST', { name: 'Twin', email: email.toUpperCase() }),
+      json('POST', { name: 'Twin', email: email.toUpperCase() }, adminAuth),
     )
     expect(duplicate.status).toBe(409)
     expect(duplicate.headers.get('content-type')).toBe('application/problem+json')
 
-    expect((await fetch(`${baseUrl}${location}`, { method: 'DELETE' })).status).toBe(204)
-    expect((await fetch(`${baseUrl}${location}`)).status).toBe(404)
+    expect((await fetch(`${baseUrl}${location}`, { method: 'DELETE', headers: adminAuth })).status).toBe(204)
+    expect((await fetch(`${baseUrl}${location}`, { headers: adminAuth })).status).toBe(404)
   })
 
   it('answers client mistakes with problems, never a 500', async () => {
@@ -132,11 +170,14 @@ describe('the built app over HTTP', () => {
       ['/api/users', json('POST', { name: '', email: 'nope' }), 422],
     ]
     for (const [path, init, status] of cases) {
-      const response = await fetch(`${baseUrl}${path}`, init)
+      const response = await fetch(`${baseUrl}${path}`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), ...adminAuth },
+      })
       expect(response.status, `${init.method ?? 'GET'} ${path}`).toBe(status)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
     }
-    const wrongMethod = await fetch(`${baseUrl}/api/users/1`, { method: 'POST' })
+    const wrongMethod = await fetch(`${baseUrl}/api/users/1`, { method: 'POST', headers: adminAuth })
     expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE')
   })
 
@@ -155,10 +196,10 @@ describe('the built app over HTTP', () => {
   })
 })
 
-function json(method: string, body: unknown): RequestInit {
+function json(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
   return {
     method,
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   }
 }

@@ -1,0 +1,244 @@
+/**
+ * The SQL behind sign-up, log-in, refresh and log-out. Each function is one round trip: steps that need several
+ * statements are chained as data-modifying CTEs in one statement (Neon's HTTP driver has no interactive
+ * transactions, and one statement is atomic anyway).
+ */
+import { type SQL, sql } from 'drizzle-orm'
+import type { Database } from '../client'
+import { isUniqueViolation } from '../errors'
+import {
+  loginAttempts,
+  type Role,
+  refreshTokens,
+  USERS_EMAIL_UNIQUE_INDEX,
+  type User,
+  users,
+} from '../schema'
+
+/** The refresh token to store with a new session step: only its hash ever reaches the database. */
+export interface NewRefreshToken {
+  tokenHash: string
+  familyId: string
+  ttlSeconds: number
+}
+
+/** A throttling bucket (a hashed email or client address) and the attempts it allows within its window. */
+export interface ThrottleBucket {
+  bucket: string
+  maxAttempts: number
+}
+
+export interface LoginCandidate {
+  /** The account with this email, hash included; undefined when there is none. */
+  account: (User & { passwordHash: string | null }) | undefined
+  /** Seconds until a bucket over its limit allows another attempt; undefined when none is. */
+  retryAfterSeconds: number | undefined
+}
+
+export type SignupResult = { status: 'created'; user: User } | { status: 'email-taken' }
+export type RotateResult =
+  | { status: 'rotated'; userId: number; role: Role }
+  /** The token had been used before: its whole family is now revoked (a stolen token was replayed). */
+  | { status: 'reused' }
+  | { status: 'invalid' }
+
+// Raw SQL rows come back with snake_case names and timestamps as text; the ISO form parses everywhere.
+const isoTimestamp = (column: SQL) => sql`to_json(${column}) #>> '{}'`
+
+type UserRow = {
+  id: number
+  name: string
+  email: string
+  role: Role
+  created_at: string
+  updated_at: string
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    role: row.role,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  }
+}
+
+const expiresIn = (seconds: number) => sql`now() + make_interval(secs => ${seconds}::int)`
+
+/** Creates an account (role `user`) and the first refresh token of its session, or reports the email taken. */
+export async function createAccountWithSession(
+  db: Database,
+  input: { name: string; email: string; passwordHash: string },
+  refresh: NewRefreshToken,
+): Promise<SignupResult> {
+  try {
+    const result = await db.execute<UserRow>(sql`
+      with new_user as (
+        insert into ${users} (name, email, password_hash)
+        values (${input.name}, ${input.email}, ${input.passwordHash})
+        returning id, name, email, role, created_at, updated_at
+      ), session as (
+        insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
+        select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)} from new_user
+      )
+      select id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
+             ${isoTimestamp(sql`updated_at`)} as updated_at
+      from new_user`)
+    const row = result.rows[0]
+    if (!row) throw new Error('INSERT … RETURNING returned no row')
+    return { status: 'created', user: toUser(row) }
+  } catch (error) {
+    if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
+    throw error
+  }
+}
+
+/**
+ * Counts a log-in attempt in every bucket and reads the account behind the email, in one statement. The count is
+ * an atomic upsert, so concurrent attempts are serialised on the bucket's row and cannot all slip under the limit;
+ * a bucket past `maxAttempts` answers with the seconds left in its window (by the database's clock). A failed
+ * attempt needs nothing more: it is already counted. A few long-expired buckets are pruned on the way.
+ */
+export async function countLoginAttempt(
+  db: Database,
+  email: string,
+  buckets: ThrottleBucket[],
+  windowSeconds: number,
+): Promise<LoginCandidate> {
+  const window = sql`make_interval(secs => ${windowSeconds}::int)`
+  const rows = sql.join(
+    buckets.map(({ bucket }) => sql`(${bucket}::text, 1, now() + ${window})`),
+    sql`, `,
+  )
+  const limits = sql.join(
+    buckets.map(({ bucket, maxAttempts }) => sql`(${bucket}::text, ${maxAttempts}::int)`),
+    sql`, `,
+  )
+  const names = sql.join(
+    buckets.map(({ bucket }) => sql`${bucket}::text`),
+    sql`, `,
+  )
+  const result = await db.execute<UserRow & { password_hash: string | null; retry_after: number | null }>(sql`
+    with counted as (
+      insert into ${loginAttempts} as a (bucket, attempts, window_ends_at) values ${rows}
+      on conflict (bucket) do update set
+        attempts = case when a.window_ends_at <= now() then 1 else a.attempts + 1 end,
+        window_ends_at = case when a.window_ends_at <= now() then excluded.window_ends_at else a.window_ends_at end
+      returning bucket, attempts, window_ends_at
+    ), pruned as (
+      delete from ${loginAttempts} where bucket in (
+        select bucket from ${loginAttempts}
+        where window_ends_at < now() - interval '1 hour' and bucket not in (${names})
+        limit 20 for update skip locked)
+    )
+    select
+      (select ceil(extract(epoch from max(c.window_ends_at) - now()))::int
+         from counted c join (values ${limits}) as l(bucket, max_attempts) on l.bucket = c.bucket
+         where c.attempts > l.max_attempts) as retry_after,
+      u.id, u.name, u.email, u.role, u.password_hash,
+      ${isoTimestamp(sql`u.created_at`)} as created_at, ${isoTimestamp(sql`u.updated_at`)} as updated_at
+    from (select 1) as one
+    left join ${users} u on lower(u.email) = lower(${email})`)
+  const row = result.rows[0]
+  return {
+    account: row?.id == null ? undefined : { ...toUser(row), passwordHash: row.password_hash },
+    // At least 1: Retry-After: 0 would invite an immediate retry that is still refused.
+    retryAfterSeconds: row?.retry_after == null ? undefined : Math.max(1, row.retry_after),
+  }
+}
+
+/**
+ * After a correct password: starts a session (first refresh token of a new family), forgets the email's attempts,
+ * refunds this attempt to the client's bucket (many people behind one address log in all day), stores an upgraded
+ * hash when the old one used weaker parameters, and drops the user's expired tokens. False when the account
+ * disappeared since it was read.
+ */
+export async function startSession(
+  db: Database,
+  input: {
+    userId: number
+    refresh: NewRefreshToken
+    emailBucket: string
+    clientBucket: string | undefined
+    upgradedPasswordHash: string | undefined
+  },
+): Promise<boolean> {
+  const { userId, refresh } = input
+  const upgraded = input.upgradedPasswordHash ?? null
+  const result = await db.execute<{ user_id: number }>(sql`
+    with forgotten as (
+      delete from ${loginAttempts} where bucket = ${input.emailBucket}
+    ), refunded as (
+      update ${loginAttempts} set attempts = greatest(attempts - 1, 0) where bucket = ${input.clientBucket ?? null}
+    ), rehashed as (
+      update ${users} set password_hash = ${upgraded}::text where id = ${userId} and ${upgraded}::text is not null
+    ), expired as (
+      delete from ${refreshTokens} where user_id = ${userId} and expires_at < now()
+    )
+    insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
+    select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)}
+    from ${users} where id = ${userId}
+    returning user_id`)
+  return result.rows.length > 0
+}
+
+/**
+ * Uses a refresh token: if it is live, marks it used and stores its successor in the same family, returning the
+ * user's current role (role changes take effect at the next refresh). If it was already used, revokes every token
+ * of its family. Expired, revoked and unknown tokens are simply invalid.
+ */
+export async function rotateRefreshToken(
+  db: Database,
+  presentedHash: string,
+  next: Omit<NewRefreshToken, 'familyId'>,
+): Promise<RotateResult> {
+  const result = await db.execute<{ reused: boolean | null; user_id: number | null; role: Role | null }>(sql`
+    with presented as (
+      select family_id, used_at from ${refreshTokens} where token_hash = ${presentedHash}
+    ), consumed as (
+      update ${refreshTokens} set used_at = now()
+      where token_hash = ${presentedHash} and used_at is null and revoked_at is null and expires_at > now()
+      returning family_id, user_id
+    ), revoked as (
+      update ${refreshTokens} set revoked_at = now()
+      where family_id in (select family_id from presented where used_at is not null) and revoked_at is null
+    ), issued as (
+      insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
+      select ${next.tokenHash}, family_id, user_id, ${expiresIn(next.ttlSeconds)} from consumed
+      returning user_id
+    )
+    select (select used_at is not null from presented) as reused, u.id as user_id, u.role
+    from (select 1) as one
+    left join (issued i join ${users} u on u.id = i.user_id) on true`)
+  const row = result.rows[0]
+  if (row?.reused) return { status: 'reused' }
+  if (row?.user_id == null || row.role == null) return { status: 'invalid' }
+  return { status: 'rotated', userId: row.user_id, role: row.role }
+}
+
+/** Log-out: revokes every token of the presented token's family (this device's session). */
+export async function revokeRefreshTokenFamily(db: Database, tokenHash: string): Promise<void> {
+  await db.execute(sql`
+    update ${refreshTokens} set revoked_at = now()
+    where family_id = (select family_id from ${refreshTokens} where token_hash = ${tokenHash})
+      and revoked_at is null`)
+}
+
+/** Creates or resets an account with a password and a role in one statement (local admin seed, tests). */
+export async function upsertAccount(
+  db: Database,
+  input: { name: string; email: string; passwordHash: string; role: Role },
+): Promise<User> {
+  const result = await db.execute<UserRow>(sql`
+    insert into ${users} (name, email, password_hash, role)
+    values (${input.name}, ${input.email}, ${input.passwordHash}, ${input.role})
+    on conflict (lower(email)) do update
+      set password_hash = excluded.password_hash, role = excluded.role, updated_at = now()
+    returning id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
+              ${isoTimestamp(sql`updated_at`)} as updated_at`)
+  const row = result.rows[0]
+  if (!row) throw new Error('INSERT … ON CONFLICT … RETURNING returned no row')
+  return toUser(row)
+}

@@ -1,0 +1,57 @@
+/** Where a request carries its token (Bearer header or session cookie) and how verified identity is forwarded. */
+import type { Identity } from './tokens'
+
+/** The short-lived access token (a JWT) for browsers: httpOnly, so page scripts can never read it. */
+export const SESSION_COOKIE = 'edgeline_session'
+/** The refresh token for browsers; its cookie is scoped to the auth endpoints (Path=/api/auth). */
+export const REFRESH_COOKIE = 'edgeline_refresh'
+export const REFRESH_COOKIE_PATH = '/api/auth'
+
+/** Request headers carrying the identity `middleware.ts` verified, for pages and other Next code behind it. */
+export const IDENTITY_HEADERS = { userId: 'x-edgeline-user-id', role: 'x-edgeline-user-role' } as const
+/** Every header with this prefix is removed from incoming requests: only the middleware may set them. */
+const IDENTITY_HEADER_PREFIX = 'x-edgeline-'
+
+export type Credential = { source: 'none' } | { source: 'bearer' | 'cookie'; token: string }
+
+/**
+ * The token of a request. An `Authorization: Bearer` header wins over the cookie (an API client's explicit choice);
+ * other schemes are ignored. A Bearer header with nothing usable after it counts as a token sent (and refused).
+ */
+export function readCredential(headers: Headers): Credential {
+  const authorization = headers.get('authorization')
+  if (authorization) {
+    const match = /^Bearer(?:\s+(.*))?$/i.exec(authorization.trim())
+    if (match) return { source: 'bearer', token: (match[1] ?? '').trim() }
+  }
+  const token = readCookie(headers, SESSION_COOKIE)
+  return token ? { source: 'cookie', token } : { source: 'none' }
+}
+
+/** One cookie's value from the Cookie header, or undefined. */
+export function readCookie(headers: Headers, name: string): string | undefined {
+  const header = headers.get('cookie')
+  if (!header) return undefined
+  for (const pair of header.split(';')) {
+    const separator = pair.indexOf('=')
+    if (separator < 0 || pair.slice(0, separator).trim() !== name) continue
+    const value = pair.slice(separator + 1).trim()
+    return value === '' ? undefined : value
+  }
+  return undefined
+}
+
+/** A copy of `headers` without any identity header a client sent; always applied before anything else. */
+export function withoutIdentityHeaders(headers: Headers): Headers {
+  const clean = new Headers()
+  for (const [name, value] of headers) {
+    if (!name.toLowerCase().startsWith(IDENTITY_HEADER_PREFIX)) clean.append(name, value)
+  }
+  return clean
+}
+
+/** Adds the verified identity to (already cleaned) request headers. */
+export function setIdentityHeaders(headers: Headers, identity: Identity): void {
+  headers.set(IDENTITY_HEADERS.userId, identity.userId)
+  headers.set(IDENTITY_HEADERS.role, identity.role)
+}

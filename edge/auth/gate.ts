@@ -1,0 +1,63 @@
+/** The perimeter rule, shared by `middleware.ts` and the Hono app: who is calling, and may they pass without a session. */
+import { problemResponse, problems } from '../problem'
+import { readCredential, setIdentityHeaders, withoutIdentityHeaders } from './credentials'
+import { isApiPath, isPublicPath } from './public-paths'
+import type { Identity, TokenService } from './tokens'
+
+export const LOGIN_PAGE = '/login'
+
+export interface Caller {
+  /** The verified identity; undefined without a token or when the token was refused. */
+  identity: Identity | undefined
+  /** A token was sent and refused (a 401 then says `error="invalid_token"`). */
+  refused: boolean
+}
+
+/** Verifies the request's Bearer token or session cookie. Never reads identity headers; never touches the database. */
+export async function identifyCaller(headers: Headers, tokens: TokenService): Promise<Caller> {
+  const credential = readCredential(headers)
+  if (credential.source === 'none') return { identity: undefined, refused: false }
+  try {
+    return { identity: await tokens.verifyAccessToken(credential.token), refused: false }
+  } catch {
+    return { identity: undefined, refused: true }
+  }
+}
+
+/** Public paths, and CORS preflights (which carry no credentials by design, and get no data from any route). */
+export function mayPassWithoutSession(pathname: string, method: string): boolean {
+  return isPublicPath(pathname) || method === 'OPTIONS'
+}
+
+export type GateDecision =
+  /** Forward the request with these headers (client identity headers removed, verified ones added). */
+  | { action: 'continue'; requestHeaders: Headers; identity: Identity | undefined }
+  /** A page without a session: send the browser to the log-in page (a path relative to the site). */
+  | { action: 'redirect'; location: string }
+  /** An API request without a valid token: answer it here, the function behind never runs. */
+  | { action: 'respond'; response: Response }
+
+/** Builds the check `middleware.ts` runs, once per isolate, so the token service (and its cached JWKS) is reused. */
+export function createEdgeGate(tokens: TokenService) {
+  return async function checkRequest(request: Request): Promise<GateDecision> {
+    // First, always: whatever happens next, no client-sent identity header travels further.
+    const requestHeaders = withoutIdentityHeaders(request.headers)
+    const { pathname, search } = new URL(request.url)
+    const { identity, refused } = await identifyCaller(request.headers, tokens)
+    if (identity) setIdentityHeaders(requestHeaders, identity)
+    if (identity || mayPassWithoutSession(pathname, request.method)) {
+      return { action: 'continue', requestHeaders, identity }
+    }
+    if (!isApiPath(pathname)) {
+      return { action: 'redirect', location: `${LOGIN_PAGE}?next=${encodeURIComponent(pathname + search)}` }
+    }
+    const where = { instance: pathname, requestId: requestIdOf(request.headers) }
+    return { action: 'respond', response: problemResponse(problems.unauthorized(refused), where) }
+  }
+}
+
+/** The caller's request id when it is safe to echo (the rule of Hono's request-id middleware), else a new one. */
+function requestIdOf(headers: Headers): string {
+  const incoming = headers.get('x-request-id')
+  return incoming && incoming.length <= 255 && /^[\w\-=]+$/.test(incoming) ? incoming : crypto.randomUUID()
+}

@@ -1,0 +1,45 @@
+/** The one list of paths anyone may request without a session; `middleware.ts` and the Hono app both use it. */
+
+/**
+ * Matched exactly, method-agnostic (the routes decide which methods exist). Anything not listed needs a valid
+ * token: deny by default, so a new route is protected until someone adds it here on purpose.
+ */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
+  '/',
+  '/login',
+  '/signup',
+  '/favicon.ico',
+  '/robots.txt',
+  '/api/hello',
+  '/api/health',
+  '/api/auth/signup',
+  '/api/auth/login',
+  '/api/auth/refresh',
+  '/api/auth/logout',
+  '/api/openapi.json',
+  '/api/docs',
+])
+
+/** Next's build output (hashed static files, image optimiser): the only prefix, because its names are generated. */
+const PUBLIC_PREFIXES = ['/_next/static/', '/_next/image']
+
+/**
+ * Encoded separators and dots, backslashes and empty segments: a path using them could be read differently by the
+ * router behind us (`/api/hello%2F..%2Fusers`), so it never counts as public, whatever it starts with.
+ */
+const AMBIGUOUS = /%2f|%5c|%2e|\\|\/\/|\/\.\.?(\/|$)/i
+
+/**
+ * True when `pathname` (a URL's pathname as the WHATWG parser leaves it: dot segments already resolved, nothing
+ * decoded) is public. Case-sensitive, no trailing-slash folding: `/api/Hello` and `/api/hello/` need a session.
+ */
+export function isPublicPath(pathname: string): boolean {
+  if (AMBIGUOUS.test(pathname)) return false
+  if (PUBLIC_PATHS.has(pathname)) return true
+  return PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix))
+}
+
+/** True for the API (problem+json and 401), false for pages (redirect to the log-in page). */
+export function isApiPath(pathname: string): boolean {
+  return pathname === '/api' || pathname.startsWith('/api/')
+}

@@ -1,0 +1,35 @@
+/** Authentication middleware: verifies the caller's token itself, whatever `middleware.ts` did or did not do. */
+import type { Context, MiddlewareHandler } from 'hono'
+import { identifyCaller, mayPassWithoutSession } from '../auth/gate'
+import type { Identity, TokenService } from '../auth/tokens'
+import type { AppEnv } from '../context'
+import { problems } from '../problem'
+
+export interface AuthenticateOptions {
+  /** Verifies access tokens (our HS256 secrets and/or the identity provider's JWKS). */
+  tokens: TokenService
+}
+
+/**
+ * Sets `identity` from a valid Bearer token or session cookie, or answers 401 unless the path is public. The same
+ * rule as `middleware.ts` (edge/auth/gate.ts), applied again: identity headers are never read, so a request that
+ * reached the app without the middleware (another runtime, a misconfigured matcher, a bypass) is held to it too.
+ */
+export function authenticate({ tokens }: AuthenticateOptions): MiddlewareHandler<AppEnv> {
+  return async function authenticate(c, next) {
+    const { identity, refused } = await identifyCaller(c.req.raw.headers, tokens)
+    // The raw pathname, not Hono's decoded one: the public list is matched exactly as the edge middleware sees it.
+    if (!identity && !mayPassWithoutSession(new URL(c.req.url).pathname, c.req.method)) {
+      throw problems.unauthorized(refused)
+    }
+    c.set('identity', identity)
+    await next()
+  }
+}
+
+/** The caller of a protected route (the middleware guarantees one; the check keeps the types honest). */
+export function currentIdentity(c: Context<AppEnv>): Identity {
+  const identity = c.get('identity')
+  if (!identity) throw problems.unauthorized(false)
+  return identity
+}

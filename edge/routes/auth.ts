@@ -1,0 +1,241 @@
+/** Built-in accounts: sign-up, log-in, refresh, log-out and "who am I", issuing our own short-lived access tokens. */
+import { createRoute } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { deleteCookie, setCookie } from 'hono/cookie'
+import type { Database } from '../../db/client'
+import {
+  countLoginAttempt,
+  createAccountWithSession,
+  type NewRefreshToken,
+  revokeRefreshTokenFamily,
+  rotateRefreshToken,
+  startSession,
+} from '../../db/queries/accounts'
+import { findUserById } from '../../db/queries/users'
+import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie, SESSION_COOKIE } from '../auth/credentials'
+import { bucketLimits, loginBuckets } from '../auth/login-throttle'
+import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../auth/password'
+import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../auth/refresh-tokens'
+import type { Identity, TokenService } from '../auth/tokens'
+import type { AppEnv } from '../context'
+import type { AuthConfig } from '../env'
+import { currentIdentity } from '../middleware/authenticate'
+import { timeDatabase } from '../middleware/server-timing'
+import { problems } from '../problem'
+import { createRouter } from '../router'
+import {
+  LoginSchema,
+  MeSchema,
+  RefreshedSessionSchema,
+  RefreshTokenBodySchema,
+  SessionSchema,
+  SignupSchema,
+} from '../schemas/auth'
+import { problemResponse } from '../schemas/problem'
+import { MAX_USER_ID } from '../schemas/users'
+import { toUserResponse } from './users'
+
+const json = <T>(schema: T) => ({ 'application/json': { schema } })
+
+const signupRoute = createRoute({
+  method: 'post',
+  path: '/signup',
+  request: { body: { required: true, content: json(SignupSchema) } },
+  responses: {
+    201: { description: 'The account and its session; cookies are set too', content: json(SessionSchema) },
+    409: problemResponse('The email is already in use'),
+    422: problemResponse('Invalid fields'),
+    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
+  },
+})
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/login',
+  request: { body: { required: true, content: json(LoginSchema) } },
+  responses: {
+    200: { description: 'A new session; cookies are set too', content: json(SessionSchema) },
+    401: problemResponse('The email or the password is wrong (the same answer for both)'),
+    422: problemResponse('Invalid fields'),
+    429: problemResponse('Too many failed log-ins for this email or client; see Retry-After'),
+    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
+  },
+})
+
+const refreshRoute = createRoute({
+  method: 'post',
+  path: '/refresh',
+  request: { body: { required: false, content: json(RefreshTokenBodySchema) } },
+  responses: {
+    200: {
+      description: 'A new access token and the next refresh token',
+      content: json(RefreshedSessionSchema),
+    },
+    401: problemResponse('The refresh token is unknown, expired, revoked or was already used'),
+  },
+})
+
+const logoutRoute = createRoute({
+  method: 'post',
+  path: '/logout',
+  request: { body: { required: false, content: json(RefreshTokenBodySchema) } },
+  responses: { 204: { description: 'The session is revoked and the cookies are cleared' } },
+})
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/me',
+  responses: {
+    200: { description: 'Who the access token says the caller is', content: json(MeSchema) },
+    401: problemResponse('No valid access token'),
+  },
+})
+
+/** Cookies are Secure except for plain http on this machine (`npm run dev`), where browsers would drop them. */
+function isLocalHttp(c: Context<AppEnv>): boolean {
+  const url = new URL(c.req.url)
+  return (
+    url.protocol === 'http:' &&
+    (url.hostname === 'localhost' ||
+      url.hostname.endsWith('.localhost') ||
+      url.hostname === '127.0.0.1' ||
+      url.hostname === '[::1]')
+  )
+}
+
+export function authRoutes(db: Database, config: AuthConfig, tokens: TokenService) {
+  const canSign = config.secrets.length > 0
+
+  async function newRefresh(familyId: string = crypto.randomUUID()) {
+    const token = newRefreshToken()
+    const stored: NewRefreshToken = {
+      tokenHash: await hashRefreshToken(token),
+      familyId,
+      ttlSeconds: config.refreshTokenSeconds,
+    }
+    return { token, stored }
+  }
+
+  /** Sets both cookies and returns the token part of the body, for browsers and API clients alike. */
+  async function issueTokens(c: Context<AppEnv>, identity: Identity, refreshToken: string) {
+    const accessToken = await tokens.signAccessToken(identity)
+    const secure = !isLocalHttp(c)
+    setCookie(c, SESSION_COOKIE, accessToken, {
+      httpOnly: true,
+      secure,
+      sameSite: 'Lax',
+      path: '/',
+      maxAge: config.accessTokenSeconds,
+    })
+    setCookie(c, REFRESH_COOKIE, refreshToken, {
+      httpOnly: true,
+      secure,
+      sameSite: 'Lax',
+      path: REFRESH_COOKIE_PATH,
+      maxAge: config.refreshTokenSeconds,
+    })
+    return {
+      tokenType: 'Bearer' as const,
+      accessToken,
+      expiresIn: config.accessTokenSeconds,
+      refreshToken,
+      refreshTokenExpiresIn: config.refreshTokenSeconds,
+    }
+  }
+
+  function clearCookies(c: Context<AppEnv>) {
+    const secure = !isLocalHttp(c)
+    deleteCookie(c, SESSION_COOKIE, { path: '/', secure, httpOnly: true, sameSite: 'Lax' })
+    deleteCookie(c, REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, secure, httpOnly: true, sameSite: 'Lax' })
+  }
+
+  /** The refresh token from the body (API clients) or the cookie (browsers). */
+  function presentedRefreshToken(c: Context<AppEnv>, body: { refreshToken?: string }): string | undefined {
+    return body.refreshToken ?? readCookie(c.req.raw.headers, REFRESH_COOKIE)
+  }
+
+  return createRouter()
+    .openapi(signupRoute, async (c) => {
+      if (!canSign) throw problems.accountsDisabled()
+      const { name, email, password } = c.req.valid('json')
+      const [passwordHash, refresh] = await Promise.all([hashPassword(password), newRefresh()])
+      const result = await timeDatabase(c, () =>
+        createAccountWithSession(db, { name, email, passwordHash }, refresh.stored),
+      )
+      if (result.status === 'email-taken') throw problems.emailTaken()
+      const { user } = result
+      const session = await issueTokens(c, { userId: String(user.id), role: user.role }, refresh.token)
+      c.header('Location', `/api/users/${user.id}`)
+      return c.json({ user: toUserResponse(user), ...session }, 201)
+    })
+    .openapi(loginRoute, async (c) => {
+      if (!canSign) throw problems.accountsDisabled()
+      const { email, password } = c.req.valid('json')
+      const buckets = await loginBuckets(email, c.req.raw.headers)
+      const { account, retryAfterSeconds } = await timeDatabase(c, () =>
+        countLoginAttempt(
+          db,
+          email,
+          bucketLimits(buckets, config.loginThrottle),
+          config.loginThrottle.windowSeconds,
+        ),
+      )
+      // Refused before the password is even checked, so a locked-out guess learns nothing.
+      if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
+      // An unknown email, or an account without a password, costs the same hashing time as a wrong password.
+      const stored = account?.passwordHash ?? (await decoyHash())
+      const valid = (await verifyPassword(password, stored)) && account?.passwordHash != null
+      if (!account || !valid) throw problems.invalidCredentials()
+
+      const refresh = await newRefresh()
+      const upgradedPasswordHash = needsRehash(stored) ? await hashPassword(password) : undefined
+      const started = await timeDatabase(c, () =>
+        startSession(db, {
+          userId: account.id,
+          refresh: refresh.stored,
+          emailBucket: buckets.email,
+          clientBucket: buckets.client,
+          upgradedPasswordHash,
+        }),
+      )
+      if (!started) throw problems.invalidCredentials()
+      const { passwordHash: _hash, ...user } = account
+      const session = await issueTokens(c, { userId: String(user.id), role: user.role }, refresh.token)
+      return c.json({ user: toUserResponse(user), ...session }, 200)
+    })
+    .openapi(refreshRoute, async (c) => {
+      const presented = presentedRefreshToken(c, c.req.valid('json'))
+      if (!canSign || !presented || !isWellFormedRefreshToken(presented)) throw problems.invalidRefreshToken()
+      const next = await newRefresh()
+      const result = await timeDatabase(c, async () =>
+        rotateRefreshToken(db, await hashRefreshToken(presented), {
+          tokenHash: next.stored.tokenHash,
+          ttlSeconds: next.stored.ttlSeconds,
+        }),
+      )
+      if (result.status !== 'rotated') {
+        clearCookies(c)
+        throw problems.invalidRefreshToken()
+      }
+      const identity: Identity = { userId: String(result.userId), role: result.role }
+      const session = await issueTokens(c, identity, next.token)
+      return c.json({ ...identity, ...session }, 200)
+    })
+    .openapi(logoutRoute, async (c) => {
+      const presented = presentedRefreshToken(c, c.req.valid('json'))
+      if (presented && isWellFormedRefreshToken(presented)) {
+        const tokenHash = await hashRefreshToken(presented)
+        await timeDatabase(c, () => revokeRefreshTokenFamily(db, tokenHash))
+      }
+      clearCookies(c)
+      return c.body(null, 204)
+    })
+    .openapi(meRoute, async (c) => {
+      const identity = currentIdentity(c)
+      // Subjects of an external identity provider need not be ids of ours: only a numeric one is looked up.
+      const numeric = /^[1-9][0-9]{0,9}$/.test(identity.userId) ? Number(identity.userId) : undefined
+      const id = numeric !== undefined && numeric <= MAX_USER_ID ? numeric : undefined
+      const user = id === undefined ? undefined : await timeDatabase(c, () => findUserById(db, id))
+      return c.json({ ...identity, user: user ? toUserResponse(user) : null }, 200)
+    })
+}

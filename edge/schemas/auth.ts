@@ -1,0 +1,59 @@
+/** zod schemas of the auth endpoints: sign-up, log-in, refresh, log-out and the current identity. */
+import { z } from '@hono/zod-openapi'
+import { RoleSchema, UserSchema, userEmail, userName } from './users'
+
+/** 8+ characters (NIST SP 800-63B); the upper bound keeps hashing cost and bodies small. */
+export const MIN_PASSWORD_LENGTH = 8
+export const MAX_PASSWORD_LENGTH = 256
+
+const newPassword = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`)
+  .openapi({ example: 'correct horse battery staple', format: 'password' })
+
+export const SignupSchema = z
+  .object({ name: userName, email: userEmail, password: newPassword })
+  .openapi('Signup')
+
+// No policy on log-in: an account made under older rules must still be able to log in.
+export const LoginSchema = z
+  .object({
+    email: userEmail,
+    password: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`)
+      .openapi({ format: 'password' }),
+  })
+  .openapi('Login')
+
+/** API clients send the refresh token in the body; browsers send nothing and the cookie is used. */
+export const RefreshTokenBodySchema = z
+  .object({ refreshToken: z.string().max(200).optional() })
+  .openapi('RefreshTokenBody')
+
+export const SessionSchema = z
+  .object({
+    user: UserSchema,
+    tokenType: z.literal('Bearer'),
+    accessToken: z.string().openapi({ description: 'JWT; send as Authorization: Bearer <accessToken>' }),
+    expiresIn: z.int().openapi({ description: 'Seconds until the access token expires', example: 900 }),
+    refreshToken: z.string().openapi({ description: 'Opaque; single use: each refresh returns a new one' }),
+    refreshTokenExpiresIn: z.int().openapi({ example: 2_592_000 }),
+  })
+  .openapi('Session')
+
+export const RefreshedSessionSchema = SessionSchema.omit({ user: true })
+  .extend({ userId: z.string(), role: RoleSchema })
+  .openapi('RefreshedSession')
+
+export const MeSchema = z
+  .object({
+    userId: z.string().openapi({ description: "The token's subject", example: '1' }),
+    role: RoleSchema,
+    user: UserSchema.nullable().openapi({
+      description: 'The account, when the subject is a built-in account that still exists',
+    }),
+  })
+  .openapi('Me')

@@ -1,0 +1,21 @@
+/** The edge perimeter: verifies the access token of every request before any function or database is touched. */
+import { type NextRequest, NextResponse } from 'next/server'
+import { createEdgeGate } from './edge/auth/gate'
+import { createTokenService } from './edge/auth/tokens'
+import { readConfig } from './edge/env'
+
+// Once per isolate: a bad or missing JWT_SECRET/JWKS_URL fails here, loudly, rather than on some request later.
+const checkRequest = createEdgeGate(createTokenService(readConfig().auth))
+
+export async function middleware(request: NextRequest): Promise<Response> {
+  const decision = await checkRequest(request)
+  if (decision.action === 'redirect') return NextResponse.redirect(new URL(decision.location, request.url))
+  if (decision.action === 'respond') return decision.response
+  // Replaces the request's headers for everything behind us: client-sent identity headers are gone.
+  return NextResponse.next({ request: { headers: decision.requestHeaders } })
+}
+
+export const config = {
+  // Everything but Next's hashed build output: identity headers are stripped even on public paths.
+  matcher: ['/((?!_next/static/|_next/image).*)'],
+}

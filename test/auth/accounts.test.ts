@@ -1,0 +1,299 @@
+/** Built-in accounts: sign-up, log-in, cookies, refresh-token rotation with reuse detection, log-out, and /me. */
+import { eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { upsertAccount } from '../../db/queries/accounts'
+import { users } from '../../db/schema'
+import { hashPassword, PBKDF2_ITERATIONS } from '../../edge/auth/password'
+import {
+  createAccount,
+  createTestApp,
+  jsonInit,
+  type ProblemBody,
+  type SessionBody,
+  testDatabase,
+  uniqueEmail,
+  withToken,
+} from '../api/support'
+
+const { app } = createTestApp()
+const PASSWORD = 'correct horse battery staple'
+
+async function signUp(email = uniqueEmail('signup'), password = PASSWORD) {
+  const response = await app.request(
+    '/api/auth/signup',
+    jsonInit('POST', { name: 'New Person', email, password }),
+  )
+  expect(response.status, await response.clone().text()).toBe(201)
+  return { response, session: (await response.json()) as SessionBody, email }
+}
+
+const refresh = (refreshToken: string) => app.request('/api/auth/refresh', jsonInit('POST', { refreshToken }))
+const me = (accessToken: string) =>
+  app.request('/api/auth/me', { headers: { Authorization: `Bearer ${accessToken}` } })
+
+function cookiesOf(response: Response): Map<string, string> {
+  const cookies = new Map<string, string>()
+  for (const cookie of response.headers.getSetCookie()) {
+    const name = cookie.slice(0, cookie.indexOf('='))
+    cookies.set(name, cookie)
+  }
+  return cookies
+}
+
+const cookieValue = (setCookie: string | undefined) =>
+  setCookie?.split(';')[0]?.split('=').slice(1).join('=') ?? ''
+
+describe('POST /api/auth/signup', () => {
+  it('creates a user account and answers 201 with the user, an access token and a refresh token', async () => {
+    const { response, session, email } = await signUp()
+    expect(session).toMatchObject({
+      user: { id: expect.any(Number), name: 'New Person', email, role: 'user' },
+      tokenType: 'Bearer',
+      accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+      expiresIn: 900,
+      refreshToken: expect.stringMatching(/^[\w-]{43}$/),
+      refreshTokenExpiresIn: 30 * 24 * 3600,
+    })
+    expect(response.headers.get('location')).toBe(`/api/users/${session.user.id}`)
+    expect((await me(session.accessToken)).status).toBe(200)
+  })
+
+  it('sets httpOnly, SameSite=Lax cookies, not Secure on http://localhost, Secure on https', async () => {
+    const { response, session } = await signUp()
+    const cookies = cookiesOf(response)
+    const sessionCookie = cookies.get('edgeline_session') ?? ''
+    expect(sessionCookie).toMatch(/HttpOnly/)
+    expect(sessionCookie).toMatch(/SameSite=Lax/)
+    expect(sessionCookie).toMatch(/Path=\/(;|$)/)
+    expect(sessionCookie).toMatch(/Max-Age=900/)
+    expect(sessionCookie).not.toMatch(/Secure/)
+    expect(cookieValue(sessionCookie)).toBe(session.accessToken)
+    expect(cookies.get('edgeline_refresh')).toMatch(/HttpOnly.*Path=\/api\/auth|Path=\/api\/auth.*HttpOnly/)
+
+    const secure = await app.request(
+      'https://edgeline.example.test/api/auth/signup',
+      jsonInit('POST', { name: 'Secure', email: uniqueEmail('https'), password: PASSWORD }),
+    )
+    for (const cookie of secure.headers.getSetCookie()) expect(cookie).toMatch(/; Secure/)
+  })
+
+  it('answers 409 for a taken email, whatever its case', async () => {
+    const { email } = await signUp()
+    const response = await app.request(
+      '/api/auth/signup',
+      jsonInit('POST', { name: 'Twin', email: email.toUpperCase(), password: PASSWORD }),
+    )
+    expect(response.status).toBe(409)
+    expect(await response.json()).toMatchObject({ type: '/problems/email-taken' })
+  })
+
+  it('answers 422 for a short password, a bad email or a missing name, and never echoes the password', async () => {
+    const response = await app.request(
+      '/api/auth/signup',
+      jsonInit('POST', { name: '', email: 'nope', password: 'short' }),
+    )
+    expect(response.status).toBe(422)
+    const text = await response.text()
+    expect(text).not.toContain('"short"')
+    const fields = (JSON.parse(text) as ProblemBody).errors?.map((error) => error.field)
+    expect(fields).toEqual(expect.arrayContaining(['name', 'email', 'password']))
+  })
+
+  it('never lets a client choose its role', async () => {
+    const response = await app.request(
+      '/api/auth/signup',
+      jsonInit('POST', { name: 'Climber', email: uniqueEmail('climb'), password: PASSWORD, role: 'admin' }),
+    )
+    expect(response.status).toBe(201)
+    expect(((await response.json()) as SessionBody).user.role).toBe('user')
+  })
+})
+
+describe('POST /api/auth/login', () => {
+  it('answers 200 with a session for the right password, whatever the case of the email', async () => {
+    const { email } = await signUp()
+    const response = await app.request(
+      '/api/auth/login',
+      jsonInit('POST', { email: email.toUpperCase(), password: PASSWORD }),
+    )
+    expect(response.status).toBe(200)
+    const session = (await response.json()) as SessionBody
+    expect(session.user.email).toBe(email)
+    expect(cookiesOf(response).has('edgeline_session')).toBe(true)
+    expect((await me(session.accessToken)).status).toBe(200)
+  })
+
+  it('answers the same 401 for a wrong password, an unknown email and an account without a password', async () => {
+    const { email } = await signUp()
+    const noPassword = await withToken(app, (await createAccount(app, 'admin')).accessToken).request(
+      '/api/users',
+      jsonInit('POST', { name: 'Created By Admin', email: uniqueEmail('nopass') }),
+    )
+    const noPasswordEmail = ((await noPassword.json()) as { email: string }).email
+    const attempts = [
+      { email, password: 'wrong password' },
+      { email: uniqueEmail('nobody'), password: PASSWORD },
+      { email: noPasswordEmail, password: PASSWORD },
+    ]
+    const answers = []
+    for (const attempt of attempts) {
+      const response = await app.request('/api/auth/login', jsonInit('POST', attempt))
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="edgeline"')
+      const { type, title, detail } = (await response.json()) as ProblemBody
+      answers.push({ type, title, detail })
+    }
+    expect(answers[1]).toEqual(answers[0])
+    expect(answers[2]).toEqual(answers[0])
+    expect(answers[0]?.type).toBe('/problems/invalid-credentials')
+  })
+
+  it('upgrades a hash made with fewer iterations on the next successful log-in', async () => {
+    const email = uniqueEmail('legacy')
+    const db = testDatabase()
+    await upsertAccount(db, {
+      name: 'Legacy',
+      email,
+      passwordHash: await hashPassword(PASSWORD, 1_000),
+      role: 'user',
+    })
+    expect(
+      (await app.request('/api/auth/login', jsonInit('POST', { email, password: PASSWORD }))).status,
+    ).toBe(200)
+    const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.email, email))
+    expect(row?.hash).toMatch(new RegExp(`^pbkdf2-sha256\\$${PBKDF2_ITERATIONS}\\$`))
+    expect(
+      (await app.request('/api/auth/login', jsonInit('POST', { email, password: PASSWORD }))).status,
+    ).toBe(200)
+  })
+})
+
+describe('the password hash', () => {
+  it('is never returned by the auth or Users endpoints', async () => {
+    const { session, response } = await signUp()
+    const admin = withToken(app, (await createAccount(app, 'admin')).accessToken)
+    const bodies = [
+      JSON.stringify(session),
+      await (await me(session.accessToken)).text(),
+      await (await admin.request(`/api/users/${session.user.id}`)).text(),
+      await (await admin.request(`/api/users?q=${encodeURIComponent(session.user.email)}`)).text(),
+      await (
+        await admin.request(`/api/users/${session.user.id}`, jsonInit('PATCH', { name: 'Renamed' }))
+      ).text(),
+    ]
+    expect(response.status).toBe(201)
+    for (const body of bodies) {
+      expect(body).not.toMatch(/pbkdf2|password/i)
+    }
+  })
+})
+
+describe('POST /api/auth/refresh', () => {
+  it('rotates: a new access token and a new refresh token, and the old refresh token is spent', async () => {
+    const { session } = await signUp()
+    const first = await refresh(session.refreshToken)
+    expect(first.status).toBe(200)
+    const rotated = (await first.json()) as SessionBody & { userId: string; role: string }
+    expect(rotated).toMatchObject({ userId: String(session.user.id), role: 'user', tokenType: 'Bearer' })
+    expect(rotated.refreshToken).not.toBe(session.refreshToken)
+    expect((await me(rotated.accessToken)).status).toBe(200)
+    expect((await refresh(rotated.refreshToken)).status).toBe(200)
+  })
+
+  it('detects reuse of a spent refresh token and revokes the whole family', async () => {
+    const { session } = await signUp()
+    const stolen = session.refreshToken
+    const legitimate = (await (await refresh(stolen)).json()) as SessionBody
+    // The thief (or the victim) presents the spent token again: refused, and every token of the family dies.
+    const replay = await refresh(stolen)
+    expect(replay.status).toBe(401)
+    expect(await replay.json()).toMatchObject({ type: '/problems/invalid-refresh-token' })
+    expect((await refresh(legitimate.refreshToken)).status).toBe(401)
+  })
+
+  it('leaves other sessions (families) of the same user alive when one family is revoked', async () => {
+    const { session, email } = await signUp()
+    const other = (await (
+      await app.request('/api/auth/login', jsonInit('POST', { email, password: PASSWORD }))
+    ).json()) as SessionBody
+    await refresh(session.refreshToken)
+    await refresh(session.refreshToken)
+    expect((await refresh(other.refreshToken)).status).toBe(200)
+  })
+
+  it('reads the refresh token from its cookie when the body has none', async () => {
+    const { response } = await signUp()
+    const refreshCookie = cookieValue(cookiesOf(response).get('edgeline_refresh'))
+    const viaCookie = await app.request('/api/auth/refresh', {
+      method: 'POST',
+      headers: { Cookie: `edgeline_refresh=${refreshCookie}` },
+    })
+    expect(viaCookie.status).toBe(200)
+    const cookies = cookiesOf(viaCookie)
+    expect(cookieValue(cookies.get('edgeline_refresh'))).not.toBe(refreshCookie)
+    expect(cookieValue(cookies.get('edgeline_session'))).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+  })
+
+  it('answers 401 to a missing, malformed or unknown refresh token', async () => {
+    expect((await app.request('/api/auth/refresh', { method: 'POST' })).status).toBe(401)
+    expect((await refresh('not-a-token')).status).toBe(401)
+    expect((await refresh('A'.repeat(43))).status).toBe(401)
+  })
+
+  it('carries a role change into the next access token', async () => {
+    const { session } = await signUp()
+    const admin = withToken(app, (await createAccount(app, 'admin')).accessToken)
+    expect(
+      (await admin.request(`/api/users/${session.user.id}`, jsonInit('PATCH', { role: 'admin' }))).status,
+    ).toBe(200)
+    const rotated = (await (await refresh(session.refreshToken)).json()) as {
+      role: string
+      accessToken: string
+    }
+    expect(rotated.role).toBe('admin')
+    expect(await (await me(rotated.accessToken)).json()).toMatchObject({ role: 'admin' })
+  })
+
+  it('refuses the refresh token of a deleted user', async () => {
+    const { session } = await signUp()
+    const self = withToken(app, session.accessToken)
+    expect((await self.request(`/api/users/${session.user.id}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await refresh(session.refreshToken)).status).toBe(401)
+  })
+})
+
+describe('POST /api/auth/logout', () => {
+  it('revokes the session and clears both cookies', async () => {
+    const { session } = await signUp()
+    const response = await app.request(
+      '/api/auth/logout',
+      jsonInit('POST', { refreshToken: session.refreshToken }),
+    )
+    expect(response.status).toBe(204)
+    const cookies = cookiesOf(response)
+    expect(cookies.get('edgeline_session')).toMatch(/Max-Age=0/)
+    expect(cookies.get('edgeline_refresh')).toMatch(/Max-Age=0/)
+    expect((await refresh(session.refreshToken)).status).toBe(401)
+  })
+
+  it('answers 204 even without a refresh token, so a client can always clear its cookies', async () => {
+    expect((await app.request('/api/auth/logout', { method: 'POST' })).status).toBe(204)
+  })
+})
+
+describe('GET /api/auth/me', () => {
+  it('answers who the token says the caller is, with the account', async () => {
+    const { session } = await signUp()
+    const response = await me(session.accessToken)
+    expect(await response.json()).toEqual({
+      userId: String(session.user.id),
+      role: 'user',
+      user: session.user,
+    })
+  })
+
+  it('needs a session', async () => {
+    const response = await app.request('/api/auth/me')
+    expect(response.status).toBe(401)
+  })
+})

@@ -1,0 +1,167 @@
+/** The edge middleware itself, called as Next calls it: redirects pages, refuses API calls, strips forged identity. */
+import { NextRequest } from 'next/server'
+import { describe, expect, it } from 'vitest'
+import { createTokenService } from '../../edge/auth/tokens'
+import { readConfig } from '../../edge/env'
+import { config, middleware } from '../../middleware'
+
+const BASE = 'http://localhost:3000'
+// middleware.ts reads this process's environment, as it does in `next dev`: no variables, so the development secret.
+const tokens = createTokenService(readConfig().auth)
+const userToken = () => tokens.signAccessToken({ userId: '42', role: 'user' })
+
+function request(path: string, headers: Record<string, string> = {}, method = 'GET') {
+  return new NextRequest(new URL(path, BASE), { method, headers })
+}
+
+/** The request headers Next forwards after `NextResponse.next({ request: { headers } })`. */
+function forwardedHeaders(response: Response): Record<string, string> {
+  expect(response.headers.get('x-middleware-next')).toBe('1')
+  const names = (response.headers.get('x-middleware-override-headers') ?? '').split(',').filter(Boolean)
+  return Object.fromEntries(
+    names.map((name) => [name, response.headers.get(`x-middleware-request-${name}`) ?? '']),
+  )
+}
+
+describe('middleware.ts on pages', () => {
+  it('redirects a page request without a session to /login?next=<path and query>', async () => {
+    const response = await middleware(request('/dashboard/reports?year=2026&q=a b'))
+    expect(response.status).toBe(307)
+    const location = new URL(response.headers.get('location') ?? '')
+    expect(location.pathname).toBe('/login')
+    expect(location.searchParams.get('next')).toBe('/dashboard/reports?year=2026&q=a%20b')
+  })
+
+  it('redirects a page request whose session cookie is forged or expired', async () => {
+    for (const cookie of [
+      'edgeline_session=not-a-jwt',
+      `edgeline_session=${(await userToken()).slice(0, -3)}abc`,
+    ]) {
+      const response = await middleware(request('/settings', { cookie }))
+      expect(response.status, cookie).toBe(307)
+      expect(response.headers.get('location')).toBe(`${BASE}/login?next=%2Fsettings`)
+    }
+  })
+
+  it('lets a page request with a valid session cookie through, with the verified identity', async () => {
+    const response = await middleware(
+      request('/settings', { cookie: `theme=dark; edgeline_session=${await userToken()}` }),
+    )
+    expect(forwardedHeaders(response)).toMatchObject({
+      'x-edgeline-user-id': '42',
+      'x-edgeline-user-role': 'user',
+    })
+  })
+
+  it('lets the public pages and static assets through without a session', async () => {
+    for (const path of ['/', '/login', '/signup', '/favicon.ico', '/_next/static/chunks/app.js']) {
+      const response = await middleware(request(path))
+      expect(response.headers.get('x-middleware-next'), path).toBe('1')
+    }
+  })
+})
+
+describe('middleware.ts on the API', () => {
+  it('answers 401 problem+json with WWW-Authenticate: Bearer when no token is sent', async () => {
+    const response = await middleware(request('/api/users', { 'x-request-id': 'mw-test-1' }))
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="edgeline"')
+    expect(response.headers.get('content-type')).toBe('application/problem+json')
+    expect(await response.json()).toMatchObject({
+      type: '/problems/unauthorized',
+      status: 401,
+      instance: '/api/users',
+      requestId: 'mw-test-1',
+    })
+  })
+
+  it('answers 401 with error="invalid_token" when a bad token is sent, by header or by cookie', async () => {
+    const headerSets: Record<string, string>[] = [
+      { authorization: 'Bearer nope' },
+      { cookie: 'edgeline_session=nope' },
+    ]
+    for (const headers of headerSets) {
+      const response = await middleware(request('/api/users', headers))
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="edgeline", error="invalid_token"')
+    }
+  })
+
+  it('lets public API paths through without a token and other API paths with a valid one', async () => {
+    for (const path of [
+      '/api/hello',
+      '/api/health',
+      '/api/auth/login',
+      '/api/auth/signup',
+      '/api/openapi.json',
+    ]) {
+      expect((await middleware(request(path))).headers.get('x-middleware-next'), path).toBe('1')
+    }
+    const signedIn = await middleware(request('/api/users', { authorization: `Bearer ${await userToken()}` }))
+    expect(forwardedHeaders(signedIn)).toMatchObject({ 'x-edgeline-user-id': '42' })
+  })
+
+  it.each([
+    '/api/health/../users',
+    '/api/hello/%2e%2e/users',
+    '/api/hello%2F..%2Fusers',
+    '/api/hello%2f..%2fusers',
+    '/api/Users',
+    '/api/HELLO',
+    '/api/hello/',
+    '/api/health/',
+    '/api/%68ello',
+    '/api/auth/login/../../users',
+    '/api//hello',
+    '/api/hello;/../users',
+    '/api/auth/me',
+    '/api',
+  ])('does not treat %s as public', async (path) => {
+    const response = await middleware(request(path))
+    expect(response.status).toBe(401)
+  })
+
+  it('lets a CORS preflight through without credentials', async () => {
+    const response = await middleware(
+      request('/api/users', { origin: 'https://app.example.test' }, 'OPTIONS'),
+    )
+    expect(response.headers.get('x-middleware-next')).toBe('1')
+  })
+})
+
+describe('middleware.ts and identity headers', () => {
+  const spoofed = { 'x-edgeline-user-id': '1', 'x-edgeline-user-role': 'admin', 'X-Edgeline-Anything': 'x' }
+
+  it('strips identity headers a client sends on a public path, and forwards the rest', async () => {
+    const forwarded = forwardedHeaders(
+      await middleware(request('/api/hello', { ...spoofed, 'x-custom': 'kept' })),
+    )
+    expect(forwarded['x-custom']).toBe('kept')
+    expect(Object.keys(forwarded).filter((name) => name.startsWith('x-edgeline-'))).toEqual([])
+  })
+
+  it('replaces spoofed identity headers with the verified identity', async () => {
+    const response = await middleware(
+      request('/api/users', { ...spoofed, authorization: `Bearer ${await userToken()}` }),
+    )
+    const forwarded = forwardedHeaders(response)
+    expect(forwarded['x-edgeline-user-id']).toBe('42')
+    expect(forwarded['x-edgeline-user-role']).toBe('user')
+    expect(forwarded['x-edgeline-anything']).toBeUndefined()
+  })
+
+  it('refuses spoofed identity headers without a token', async () => {
+    expect((await middleware(request('/api/users', spoofed))).status).toBe(401)
+    expect((await middleware(request('/admin', spoofed))).status).toBe(307)
+  })
+})
+
+describe('middleware.ts configuration', () => {
+  it('runs on every path except Next build output', () => {
+    const [matcher] = config.matcher
+    const pattern = new RegExp(`^${matcher}$`)
+    for (const path of ['/', '/api/users', '/login', '/favicon.ico'])
+      expect(pattern.test(path), path).toBe(true)
+    for (const path of ['/_next/static/x.js', '/_next/image']) expect(pattern.test(path), path).toBe(false)
+  })
+})
