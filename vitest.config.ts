@@ -22,6 +22,10 @@ export default defineConfig({
           include: ['test/api/**/*.test.ts', 'test/auth/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: { name: 'contract', environment: 'node', include: ['test/contract/**/*.test.ts'] },
+      },
       // The built app (next build + next start): minutes, so only with `npm run test:e2e` (E2E=1).
       ...(process.env.E2E === '1'
         ? [

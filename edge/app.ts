@@ -11,6 +11,7 @@ import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
 import { serverTiming } from './middleware/server-timing'
+import { registerOpenApiDocument } from './openapi'
 import { problemFromError, problems, renderProblem } from './problem'
 import { authRoutes } from './routes/auth'
 import { healthRoutes } from './routes/health'
@@ -66,15 +67,18 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     }),
   )
 
-  app.route('/', helloRoutes())
-  app.route('/', healthRoutes(db))
-  app.route('/auth', authRoutes(db, config.auth, tokens))
-  app.route('/users', usersRoutes(db))
+  // Chained, so the app's type carries every route: `hc<AppType>` (edge/app-type.ts) is typed from it.
+  const routes = app
+    .route('/', helloRoutes())
+    .route('/', healthRoutes(db))
+    .route('/auth', authRoutes(db, config.auth, tokens))
+    .route('/users', usersRoutes(db))
+  registerOpenApiDocument(app)
 
   app.notFound((c) => renderProblem(c, problems.notFound(`Nothing at ${c.req.method} ${c.req.path}.`)))
   // Unknown errors (bugs, outages) are logged in full by the access log (it sees c.error) and answered generically.
   app.onError((error, c) => renderProblem(c, problemFromError(error) ?? problems.internalError()))
-  return app
+  return routes
 }
 
 export type App = ReturnType<typeof createApp>

@@ -1,0 +1,75 @@
+/** The OpenAPI 3.1 document describes every route the app serves, with its problems and its security. */
+import { describe, expect, it } from 'vitest'
+import { createTestApp } from './support'
+
+const { app } = createTestApp()
+
+interface Operation {
+  security?: Record<string, string[]>[]
+  requestBody?: unknown
+  responses: Record<string, { content?: Record<string, unknown> }>
+}
+interface Document {
+  openapi: string
+  paths: Record<string, Record<string, Operation>>
+  components: { securitySchemes: Record<string, { type: string; in?: string; name?: string }> }
+  security: Record<string, string[]>[]
+}
+
+async function fetchDocument(): Promise<Document> {
+  const response = await app.request('/api/openapi.json')
+  expect(response.status).toBe(200)
+  return (await response.json()) as Document
+}
+
+const DOCUMENTATION_ROUTES = new Set(['/api/openapi.json'])
+
+describe('GET /api/openapi.json', () => {
+  it('is an OpenAPI 3.1 document anyone may read, without a session', async () => {
+    const document = await fetchDocument()
+    expect(document.openapi).toBe('3.1.0')
+  })
+
+  it('documents every route the app registers, with its method and path', async () => {
+    const document = await fetchDocument()
+    const registered = app.routes
+      .filter((route) => route.method !== 'ALL' && !DOCUMENTATION_ROUTES.has(route.path))
+      .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`)
+    expect(registered.length).toBeGreaterThan(10)
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method} ${path}`),
+    )
+    expect(new Set(documented)).toEqual(new Set(registered))
+  })
+
+  it('documents the problems of every operation: 500 always, 401 behind a session, 400/413/415 for a body', async () => {
+    const document = await fetchDocument()
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const isProblem = (status: string) =>
+          Boolean(operation.responses[status]?.content?.['application/problem+json'])
+        expect(isProblem('500'), `${method} ${path} 500`).toBe(true)
+        const needsSession = operation.security === undefined
+        if (needsSession) expect(isProblem('401'), `${method} ${path} 401`).toBe(true)
+        if (operation.requestBody) {
+          for (const status of ['400', '413', '415'])
+            expect(isProblem(status), `${method} ${path} ${status}`).toBe(true)
+        }
+      }
+    }
+  })
+
+  it('declares the bearer and cookie schemes, required everywhere but on the public paths', async () => {
+    const document = await fetchDocument()
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http' })
+    expect(document.components.securitySchemes.cookieAuth).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'edgeline_session',
+    })
+    expect(document.security).toEqual([{ bearerAuth: [] }, { cookieAuth: [] }])
+    expect(document.paths['/api/auth/login']?.post?.security).toEqual([])
+    expect(document.paths['/api/hello']?.get?.security).toEqual([])
+    expect(document.paths['/api/users']?.get?.security).toBeUndefined()
+  })
+})
