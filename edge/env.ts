@@ -1,5 +1,5 @@
 /** Reads and validates the app's configuration once; the only edge module that touches `process.env`. */
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { DEFAULT_LOCAL_SQL_ENDPOINT, EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../db/local-url'
 import type { TokenConfig } from './auth/tokens'
 
@@ -64,10 +64,20 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
 /** HS256 keys shorter than the hash output (32 bytes) weaken it (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32
 
+// zod/mini (functional, tree-shakable): the middleware imports this module, and full zod would be most of its bundle.
+
 // An empty variable (`FOO=` in .env) means "unset", as most tools treat it.
-const optionalString = z.preprocess(
-  (value) => (value === '' ? undefined : value),
-  z.string().trim().optional(),
+const emptyAsUnset = z.transform((value: unknown) => (value === '' ? undefined : value))
+const optionalString = z.pipe(emptyAsUnset, z.optional(z.string().check(z.trim())))
+
+/** An optional string that, when set, must pass `isValid`. */
+const optionalStringWhere = (isValid: (value: string) => boolean, message: string) =>
+  optionalString.check(z.refine((value) => value === undefined || isValid(value), { message }))
+
+/** A comma-separated list, trimmed; unset or empty is an empty list. */
+const commaSeparated = z.pipe(
+  optionalString,
+  z.transform((value) => (value ? value.split(',').map((entry) => entry.trim()) : [])),
 )
 
 const isOrigin = (value: string): boolean => {
@@ -80,9 +90,11 @@ const isOrigin = (value: string): boolean => {
 
 const byteLength = (value: string) => new TextEncoder().encode(value).length
 
-const secret = z.string().refine((value) => byteLength(value) >= MIN_SECRET_BYTES, {
-  message: `must be at least ${MIN_SECRET_BYTES} bytes (generate one with: openssl rand -base64 48)`,
-})
+const secret = z.string().check(
+  z.refine((value) => byteLength(value) >= MIN_SECRET_BYTES, {
+    message: `must be at least ${MIN_SECRET_BYTES} bytes (generate one with: openssl rand -base64 48)`,
+  }),
+)
 
 /** https only, except for an identity provider on this machine (development and tests). */
 const isJwksUrl = (value: string): boolean => {
@@ -96,90 +108,96 @@ const isJwksUrl = (value: string): boolean => {
 }
 
 const seconds = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    (value) => (value === '' || value === undefined ? undefined : value),
-    z.coerce
-      .number()
-      .int('must be a whole number of seconds')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .default(fallback),
+  z.pipe(
+    z.transform((value: unknown) => (value === '' || value === undefined ? undefined : value)),
+    z._default(
+      z.coerce
+        .number({ error: 'must be a whole number of seconds' })
+        .check(
+          z.refine(Number.isInteger, { message: 'must be a whole number of seconds' }),
+          z.gte(min, { message: `must be at least ${min}` }),
+          z.lte(max, { message: `must be at most ${max}` }),
+        ),
+      fallback,
+    ),
   )
 
 const envSchema = z
   .object({
-    DATABASE_URL: optionalString.refine(
-      (value) => value === undefined || /^postgres(ql)?:\/\/\S+$/.test(value),
-      {
-        message: 'must be a postgres:// or postgresql:// connection string',
-      },
+    DATABASE_URL: optionalStringWhere(
+      (value) => /^postgres(ql)?:\/\/\S+$/.test(value),
+      'must be a postgres:// or postgresql:// connection string',
     ),
-    LOCAL_SQL_ENDPOINT: optionalString.refine(
-      (value) => value === undefined || /^https?:\/\/\S+$/.test(value),
-      {
-        message: 'must be an http(s) URL such as http://127.0.0.1:4444/sql',
-      },
+    LOCAL_SQL_ENDPOINT: optionalStringWhere(
+      (value) => /^https?:\/\/\S+$/.test(value),
+      'must be an http(s) URL such as http://127.0.0.1:4444/sql',
     ),
-    CORS_ORIGINS: optionalString
-      .transform((value) => (value ? value.split(',').map((origin) => origin.trim().replace(/\/$/, '')) : []))
-      .refine((origins) => origins.every((origin) => origin === '*' || isOrigin(origin)), {
-        message: 'must be "*" or a comma-separated list of origins like https://app.example.com (no paths)',
-      }),
+    CORS_ORIGINS: z
+      .pipe(
+        commaSeparated,
+        z.transform((origins) => origins.map((origin) => origin.replace(/\/$/, ''))),
+      )
+      .check(
+        z.refine((origins) => origins.every((origin) => origin === '*' || isOrigin(origin)), {
+          message: 'must be "*" or a comma-separated list of origins like https://app.example.com (no paths)',
+        }),
+      ),
     VERCEL: optionalString,
-    JWT_SECRET: optionalString.pipe(secret.optional()),
-    JWT_PREVIOUS_SECRETS: optionalString
-      .transform((value) => (value ? value.split(',').map((entry) => entry.trim()) : []))
-      .pipe(z.array(secret)),
-    JWKS_URL: optionalString.refine((value) => value === undefined || isJwksUrl(value), {
-      message: 'must be an https URL of a JSON Web Key Set (http only for localhost)',
-    }),
+    JWT_SECRET: z.pipe(optionalString, z.optional(secret)),
+    JWT_PREVIOUS_SECRETS: z.pipe(commaSeparated, z.array(secret)),
+    JWKS_URL: optionalStringWhere(
+      isJwksUrl,
+      'must be an https URL of a JSON Web Key Set (http only for localhost)',
+    ),
     JWT_ISSUER: optionalString,
     JWT_AUDIENCE: optionalString,
     ACCESS_TOKEN_TTL_SECONDS: seconds(DEFAULT_ACCESS_TOKEN_SECONDS, 60, 24 * 60 * 60),
     REFRESH_TOKEN_TTL_SECONDS: seconds(DEFAULT_REFRESH_TOKEN_SECONDS, 60 * 60, 365 * 24 * 60 * 60),
     JWT_CLOCK_TOLERANCE_SECONDS: seconds(DEFAULT_CLOCK_TOLERANCE_SECONDS, 0, 300),
   })
-  .superRefine((env, context) => {
-    const onVercel = env.VERCEL === '1'
-    const localDatabase = env.DATABASE_URL === undefined || isLocalDatabaseUrl(env.DATABASE_URL)
-    // On Vercel the embedded default cannot exist: refuse to start rather than fail on the first query.
-    if (onVercel && env.DATABASE_URL === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['DATABASE_URL'],
-        message: 'is required on Vercel (set it to your Neon connection string)',
-      })
-    } else if (onVercel && localDatabase) {
-      context.addIssue({
-        code: 'custom',
-        path: ['DATABASE_URL'],
-        message: 'names a local database, which a Vercel deployment cannot reach',
-      })
-    }
-    const deployed = onVercel || !localDatabase
-    if (deployed && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message:
-          'or JWKS_URL is required outside local development (generate a secret with: openssl rand -base64 48)',
-      })
-    }
-    if (deployed && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-      context.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'is the published local development secret; set a secret of your own',
-      })
-    }
-    if (env.JWT_PREVIOUS_SECRETS.length > 0 && env.JWT_SECRET === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['JWT_PREVIOUS_SECRETS'],
-        message: 'needs JWT_SECRET (the current secret) to be set as well',
-      })
-    }
-  })
+  .check(
+    z.superRefine((env, context) => {
+      const onVercel = env.VERCEL === '1'
+      const localDatabase = env.DATABASE_URL === undefined || isLocalDatabaseUrl(env.DATABASE_URL)
+      // On Vercel the embedded default cannot exist: refuse to start rather than fail on the first query.
+      if (onVercel && env.DATABASE_URL === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['DATABASE_URL'],
+          message: 'is required on Vercel (set it to your Neon connection string)',
+        })
+      } else if (onVercel && localDatabase) {
+        context.addIssue({
+          code: 'custom',
+          path: ['DATABASE_URL'],
+          message: 'names a local database, which a Vercel deployment cannot reach',
+        })
+      }
+      const deployed = onVercel || !localDatabase
+      if (deployed && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['JWT_SECRET'],
+          message:
+            'or JWKS_URL is required outside local development (generate a secret with: openssl rand -base64 48)',
+        })
+      }
+      if (deployed && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+        context.addIssue({
+          code: 'custom',
+          path: ['JWT_SECRET'],
+          message: 'is the published local development secret; set a secret of your own',
+        })
+      }
+      if (env.JWT_PREVIOUS_SECRETS.length > 0 && env.JWT_SECRET === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['JWT_PREVIOUS_SECRETS'],
+          message: 'needs JWT_SECRET (the current secret) to be set as well',
+        })
+      }
+    }),
+  )
 
 /** Validates `source`, throwing one error that names every bad variable. */
 export function parseConfig(source: EnvSource): AppConfig {
