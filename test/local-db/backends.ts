@@ -17,3 +17,27 @@ export function connect(url: string) {
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
 }
+
+/** A request the driver sent while recording, as the endpoint received it (headers and body). */
+export interface SentRequest {
+  headers: Headers
+  body: unknown
+}
+
+/**
+ * Records what the driver puts on the wire while `run` runs, passing every request on to the real `fetch`
+ * unchanged. The driver's `fetchFunction` is global, so it is installed only for that span.
+ */
+export async function recordRequests<T>(run: () => Promise<T>): Promise<{ result: T; sent: SentRequest[] }> {
+  const sent: SentRequest[] = []
+  neonConfig.fetchFunction = async (input: string, init: RequestInit) => {
+    const request = new Request(input, init)
+    sent.push({ headers: request.headers, body: await request.clone().json() })
+    return fetch(request)
+  }
+  try {
+    return { result: await run(), sent }
+  } finally {
+    neonConfig.fetchFunction = undefined
+  }
+}

@@ -1,32 +1,7 @@
 /** Conformance cases 31–36: transaction batches, their options, per-request isolation and the headers the driver sends. */
-import { type NeonQueryPromise, neon, neonConfig } from '@neondatabase/serverless'
-import { afterEach, describe, expect, it } from 'vitest'
-import { backends, connect, uniqueName } from './backends'
-
-/** The requests the driver sent while recording, as the endpoint received them (headers and body). */
-interface SentRequest {
-  headers: Headers
-  body: unknown
-}
-
-/**
- * Records what the driver puts on the wire and passes every request on to the real `fetch` unchanged. The driver's
- * `fetchFunction` is global, so it is installed only for the one test that needs it.
- */
-async function recordRequests<T>(run: () => Promise<T>): Promise<{ result: T; sent: SentRequest[] }> {
-  const sent: SentRequest[] = []
-  neonConfig.fetchFunction = async (input: string, init: RequestInit) => {
-    const request = new Request(input, init)
-    sent.push({ headers: request.headers, body: await request.clone().json() })
-    return fetch(request)
-  }
-  const result = await run()
-  return { result, sent }
-}
-
-afterEach(() => {
-  neonConfig.fetchFunction = undefined
-})
+import { type NeonQueryPromise, neon } from '@neondatabase/serverless'
+import { describe, expect, it } from 'vitest'
+import { backends, connect, recordRequests, type SentRequest, uniqueName } from './backends'
 
 describe.each(backends)('transactions through the Neon driver on $name', ({ url }) => {
   const sql = connect(url)

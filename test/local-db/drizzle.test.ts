@@ -5,34 +5,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { neonConfig } from '@neondatabase/serverless'
 import { sql as dsql, eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/neon-http'
 import { migrate } from 'drizzle-orm/neon-http/migrator'
 import { bigint, numeric, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core'
-import { afterEach, describe, expect, it } from 'vitest'
-import { backends, connect, uniqueName } from './backends'
-
-interface SentRequest {
-  headers: Headers
-  body: unknown
-}
-
-/** Records each request the driver sends and passes it on to the real `fetch` unchanged. */
-async function recordRequests<T>(run: () => Promise<T>): Promise<{ result: T; sent: SentRequest[] }> {
-  const sent: SentRequest[] = []
-  neonConfig.fetchFunction = async (input: string, init: RequestInit) => {
-    const request = new Request(input, init)
-    sent.push({ headers: request.headers, body: await request.clone().json() })
-    return fetch(request)
-  }
-  const result = await run()
-  return { result, sent }
-}
-
-afterEach(() => {
-  neonConfig.fetchFunction = undefined
-})
+import { describe, expect, it } from 'vitest'
+import { backends, connect, recordRequests, type SentRequest, uniqueName } from './backends'
 
 /** Writes a drizzle-kit style migrations folder (journal + one .sql file per entry) into a fresh temp dir. */
 async function writeMigrations(migrations: { tag: string; when: number; sql: string }[]): Promise<string> {
