@@ -11,7 +11,7 @@ import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
 import { serverTiming } from './middleware/server-timing'
-import { registerOpenApiDocument } from './openapi'
+import { registerApiDocs } from './openapi'
 import { problemFromError, problems, renderProblem } from './problem'
 import { authRoutes } from './routes/auth'
 import { healthRoutes } from './routes/health'
@@ -73,7 +73,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     .route('/', healthRoutes(db))
     .route('/auth', authRoutes(db, config.auth, tokens))
     .route('/users', usersRoutes(db))
-  registerOpenApiDocument(app)
+  registerApiDocs(app)
 
   app.notFound((c) => renderProblem(c, problems.notFound(`Nothing at ${c.req.method} ${c.req.path}.`)))
   // Unknown errors (bugs, outages) are logged in full by the access log (it sees c.error) and answered generically.

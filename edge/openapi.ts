@@ -1,19 +1,28 @@
-/** The OpenAPI 3.1 document of the API, generated from the same zod schemas that validate every request. */
+/** The API's docs: the OpenAPI 3.1 document generated from the zod schemas, and its interactive reference. */
 import type { OpenAPIHono } from '@hono/zod-openapi'
+import { Scalar } from '@scalar/hono-api-reference'
 import { SESSION_COOKIE } from './auth/credentials'
 import { isPublicPath } from './auth/public-paths'
 import type { AppEnv } from './context'
 
 export const OPENAPI_PATH = '/openapi.json'
+export const DOCS_PATH = '/docs'
+
+/**
+ * Where the browser loads Scalar's standalone bundle from: our own origin, never a CDN. The npm hooks predev,
+ * prebuild and pretest run `scripts/copy-vendor-assets.ts`, which copies it out of `@scalar/api-reference` into
+ * `public/`: its ~4 MiB are a static asset, never part of the edge function.
+ */
+export const SCALAR_BUNDLE_PATH = '/vendor/scalar/api-reference.js'
 
 type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>
 
 /**
- * Serves `GET /api/openapi.json`. Call after every route is registered: the document is built on first request
- * from the app's registry, then cached for the life of the isolate.
+ * Serves `GET /api/openapi.json` and the reference that renders it, `GET /api/docs`. Call after every route is
+ * registered: the document is built on first request from the app's registry, then cached for the isolate's life.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the app's route schema type is irrelevant here and varies per caller
-export function registerOpenApiDocument(app: OpenAPIHono<AppEnv, any, '/api'>): void {
+export function registerApiDocs(app: OpenAPIHono<AppEnv, any, '/api'>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
@@ -39,12 +48,32 @@ export function registerOpenApiDocument(app: OpenAPIHono<AppEnv, any, '/api'>): 
           description:
             'Users and accounts, served from the edge. Every error is `application/problem+json` (RFC 9457).',
         },
+        // Relative: the origin that serves this document, whichever deployment or preview it is.
+        servers: [{ url: '/', description: 'This deployment' }],
         // A session is needed everywhere except on the public paths, which say so per operation.
         security: [{ bearerAuth: [] }, { cookieAuth: [] }],
       }),
     )
     return c.json(document)
   })
+
+  app.get(
+    DOCS_PATH,
+    Scalar({
+      url: `/api${OPENAPI_PATH}`,
+      // A `cdn` URL makes the page load the single-file bundle with a plain <script src>: ours, from public/.
+      cdn: SCALAR_BUNDLE_PATH,
+      pageTitle: 'Edgeline API reference',
+      // Nothing from third parties: no web fonts, no telemetry, no hosted AI agent, MCP or share/deploy toolbar.
+      withDefaultFonts: false,
+      telemetry: false,
+      // "Try it" calls go straight to this API: unset, Scalar relays them through its hosted proxy, tokens included.
+      proxyUrl: '',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      showDeveloperTools: 'never',
+    }),
+  )
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const

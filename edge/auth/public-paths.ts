@@ -20,8 +20,11 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   '/api/docs',
 ])
 
-/** Next's build output (hashed static files, image optimiser): the only prefix, because its names are generated. */
-const PUBLIC_PREFIXES = ['/_next/static/', '/_next/image']
+/**
+ * Next's build output (hashed static files, image optimiser), whose names are generated, and `public/vendor/`: the
+ * third-party browser bundles we serve ourselves (the API reference at /api/docs loads Scalar's from there).
+ */
+const PUBLIC_PREFIXES = ['/_next/static/', '/_next/image', '/vendor/']
 
 /**
  * Encoded separators and dots, backslashes and empty segments: a path using them could be read differently by the

@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 document describes every route the app serves, with its problems and its security. */
+import { Validator } from '@seriousme/openapi-schema-validator'
 import { describe, expect, it } from 'vitest'
 import { createTestApp } from './support'
 
@@ -10,7 +11,11 @@ interface Operation {
   responses: Record<string, { content?: Record<string, unknown> }>
 }
 interface Document {
+  // The validator takes any JSON object; the fields below are the ones these tests read.
+  [field: string]: unknown
   openapi: string
+  info: { title: string; version: string }
+  servers: { url: string }[]
   paths: Record<string, Record<string, Operation>>
   components: { securitySchemes: Record<string, { type: string; in?: string; name?: string }> }
   security: Record<string, string[]>[]
@@ -22,12 +27,37 @@ async function fetchDocument(): Promise<Document> {
   return (await response.json()) as Document
 }
 
-const DOCUMENTATION_ROUTES = new Set(['/api/openapi.json'])
+const DOCUMENTATION_ROUTES = new Set(['/api/openapi.json', '/api/docs'])
+
+/**
+ * The two probes take no input and need no session, so no 4xx can come from them; every other operation can be
+ * refused by its caller's input or session, and must say how.
+ */
+const WITHOUT_CLIENT_ERRORS = new Set(['get /api/hello', 'get /api/health'])
 
 describe('GET /api/openapi.json', () => {
   it('is an OpenAPI 3.1 document anyone may read, without a session', async () => {
     const document = await fetchDocument()
     expect(document.openapi).toBe('3.1.0')
+    expect(document.info).toMatchObject({ title: 'Edgeline API', version: '0.1.0' })
+    // Relative, so the document is right on every deployment and preview URL.
+    expect(document.servers).toEqual([{ url: '/', description: 'This deployment' }])
+  })
+
+  // Ajv, inside the validator, compiles schemas with `new Function`: vitest's edge-runtime environment allows it, a
+  // deployed edge function would not, which is fine for a devDependency that only tests use.
+  it('validates against the official OpenAPI 3.1 schema', async () => {
+    const validator = new Validator()
+    const result = await validator.validate(await fetchDocument())
+    expect(result.errors ?? []).toEqual([])
+    expect(result.valid).toBe(true)
+    expect(validator.version).toBe('3.1')
+  })
+
+  it('is checked by a validator that does refuse an invalid 3.1 document', async () => {
+    const { info: _info, ...withoutInfo } = await fetchDocument()
+    const result = await new Validator().validate(withoutInfo)
+    expect(result.valid).toBe(false)
   })
 
   it('documents every route the app registers, with its method and path', async () => {
@@ -57,6 +87,21 @@ describe('GET /api/openapi.json', () => {
         }
       }
     }
+  })
+
+  it('documents at least one 4xx problem for every operation a caller can get wrong', async () => {
+    const document = await fetchDocument()
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => ({ name: `${method} ${path}`, operation })),
+    )
+    for (const { name, operation } of operations) {
+      const clientProblems = Object.entries(operation.responses).filter(
+        ([status, response]) => /^4\d\d$/.test(status) && response.content?.['application/problem+json'],
+      )
+      if (WITHOUT_CLIENT_ERRORS.has(name)) expect(clientProblems, name).toEqual([])
+      else expect(clientProblems.length, name).toBeGreaterThan(0)
+    }
+    expect(operations.map(({ name }) => name)).toEqual(expect.arrayContaining([...WITHOUT_CLIENT_ERRORS]))
   })
 
   it('declares the bearer and cookie schemes, required everywhere but on the public paths', async () => {

@@ -120,6 +120,18 @@ describe('the built app over HTTP', () => {
     expect(await response.json()).toMatchObject({ status: 'ok', database: { status: 'up' } })
   })
 
+  it('serves the API reference to a signed-out reader, with its bundle from our own origin', async () => {
+    const page = await fetch(`${baseUrl}/api/docs`)
+    expect(page.status).toBe(200)
+    const bundlePath = /<script src="(\/vendor\/[^"]+)"><\/script>/.exec(await page.text())?.[1]
+    expect(bundlePath).toBeDefined()
+    // A static file from public/ (copied by the pretest:e2e hook), past the middleware without a session.
+    const bundle = await fetch(`${baseUrl}${bundlePath}`, { redirect: 'manual' })
+    expect(bundle.status).toBe(200)
+    expect(bundle.headers.get('content-type')).toMatch(/^application\/javascript/)
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000)
+  })
+
   it('refuses a signed-out API call with 401 and redirects a signed-out page to the log-in page', async () => {
     const api = await fetch(`${baseUrl}/api/users`, { headers: { 'X-Edgeline-User-Role': 'admin' } })
     expect(api.status).toBe(401)
