@@ -120,6 +120,18 @@ describe('the built app over HTTP', () => {
     expect(await response.json()).toMatchObject({ status: 'ok', database: { status: 'up' } })
   })
 
+  it('renders the home page on the edge with the live database status, for a signed-out visitor', async () => {
+    const response = await fetch(`${baseUrl}/`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/)
+    const html = await response.text()
+    expect(html).toContain('<h1>Edgeline</h1>')
+    expect(html).toMatch(
+      /<p id="database-status" class="status-up">Database up \(round trip [\d.]+ ms\)<\/p>/,
+    )
+    expect(html).toContain('href="/api/docs"')
+  })
+
   it('serves the API reference to a signed-out reader, with its bundle from our own origin', async () => {
     const page = await fetch(`${baseUrl}/api/docs`)
     expect(page.status).toBe(200)

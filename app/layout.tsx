@@ -1,0 +1,20 @@
+/** The shell of every page: plain, accessible HTML and one small stylesheet. */
+import type { Metadata } from 'next'
+import type { ReactNode } from 'react'
+import './styles.css'
+
+// Pages are edge functions like the API (next build lists them as such; the e2e test checks it).
+export const runtime = 'edge'
+
+export const metadata: Metadata = {
+  title: 'Edgeline',
+  description: 'An edge-native backend on Next.js: Hono, Neon over HTTP, drizzle, jose.',
+}
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  )
+}

@@ -1,0 +1,51 @@
+/** `/`: what Edgeline is, and the live state of its database, from the same health check the API serves. */
+import { app } from '@/edge'
+
+export const runtime = 'edge'
+// The database status is live: render on every request, never at build time.
+export const dynamic = 'force-dynamic'
+
+interface Health {
+  database?: { status: string; roundTripMs: number }
+}
+
+/** Asks the Hono app in-process (no second HTTP hop), exactly as `GET /api/health` would answer. */
+async function readDatabaseStatus(): Promise<{ up: boolean; roundTripMs?: number }> {
+  const response = await app.request('/api/health')
+  const health = (await response.json()) as Health
+  return { up: response.ok, roundTripMs: health.database?.roundTripMs }
+}
+
+export default async function HomePage() {
+  const database = await readDatabaseStatus()
+  return (
+    <main>
+      <h1>Edgeline</h1>
+      <p>
+        An edge-native backend on Next.js: every request is served by an edge function and reaches Postgres
+        over Neon&apos;s HTTP protocol, locally too.
+      </p>
+      <h2>Status</h2>
+      <p id="database-status" className={database.up ? 'status-up' : 'status-down'}>
+        {database.up
+          ? `Database up (round trip ${database.roundTripMs} ms)`
+          : 'Database unreachable: the API answers 503 until it is back.'}
+      </p>
+      <h2>Explore</h2>
+      <ul>
+        <li>
+          <a href="/api/docs">API reference</a> (<a href="/api/openapi.json">OpenAPI document</a>)
+        </li>
+        <li>
+          <a href="/api/hello">
+            <code>GET /api/hello</code>
+          </a>{' '}
+          and{' '}
+          <a href="/api/health">
+            <code>GET /api/health</code>
+          </a>
+        </li>
+      </ul>
+    </main>
+  )
+}
