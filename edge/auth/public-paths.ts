@@ -8,6 +8,8 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   '/',
   '/login',
   '/signup',
+  '/login/submit',
+  '/signup/submit',
   '/favicon.ico',
   '/robots.txt',
   '/api/hello',

@@ -132,6 +132,45 @@ describe('the built app over HTTP', () => {
     expect(html).toContain('href="/api/docs"')
   })
 
+  it('signs up and in through the no-JavaScript forms and lands back on next, session cookie set', async () => {
+    const loginPage = await fetch(`${baseUrl}/login?next=%2Fapi%2Fauth%2Fme`)
+    expect(loginPage.status).toBe(200)
+    const html = await loginPage.text()
+    expect(html).toContain('action="/login/submit"')
+    expect(html).toContain('name="next" value="/api/auth/me"')
+
+    const email = `e2e-form-${crypto.randomUUID()}@example.test`
+    const form = new URLSearchParams({
+      name: 'Form E2E',
+      email,
+      password: 'a long enough password',
+      next: '/api/auth/me',
+    })
+    const signup = await fetch(`${baseUrl}/signup/submit`, {
+      method: 'POST',
+      body: form,
+      headers: { origin: baseUrl },
+      redirect: 'manual',
+    })
+    expect(signup.status).toBe(303)
+    expect(signup.headers.get('location')).toBe('/api/auth/me')
+    const session = /edgeline_session=([^;]+)/.exec(signup.headers.getSetCookie().join('\n'))?.[1]
+    expect(session).toBeDefined()
+    const me = await fetch(`${baseUrl}/api/auth/me`, { headers: { cookie: `edgeline_session=${session}` } })
+    expect(me.status).toBe(200)
+    expect(((await me.json()) as { user: { email: string } }).user.email).toBe(email)
+
+    const wrong = await fetch(`${baseUrl}/login/submit`, {
+      method: 'POST',
+      body: new URLSearchParams({ email, password: 'wrong password!!' }),
+      headers: { origin: baseUrl },
+      redirect: 'manual',
+    })
+    expect(wrong.status).toBe(303)
+    const back = await fetch(new URL(wrong.headers.get('location') as string, baseUrl))
+    expect(await back.text()).toContain('The email or the password is wrong.')
+  })
+
   it('serves the API reference to a signed-out reader, with its bundle from our own origin', async () => {
     const page = await fetch(`${baseUrl}/api/docs`)
     expect(page.status).toBe(200)

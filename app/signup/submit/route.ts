@@ -1,0 +1,9 @@
+/** `POST /signup/submit`: the no-JavaScript signup form, handed to the API in-process (see edge/pages/form-posts.ts). */
+import { app } from '@/edge'
+import { submitAuthForm } from '@/edge/pages/form-posts'
+
+export const runtime = 'edge'
+
+export function POST(request: Request): Promise<Response> {
+  return submitAuthForm(app, 'signup', request)
+}

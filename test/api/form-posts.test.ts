@@ -1,0 +1,112 @@
+/** The no-JavaScript log-in and sign-up forms: same API, same rules, a 303 to a same-site page. */
+import { describe, expect, it } from 'vitest'
+import { sameSitePath, submitAuthForm } from '../../edge/pages/form-posts'
+import { createTestApp, uniqueEmail } from './support'
+
+const { app } = createTestApp()
+const SITE = 'http://edgeline.test'
+
+function formPost(form: 'login' | 'signup', fields: Record<string, string>, origin: string | null = SITE) {
+  const body = new FormData()
+  for (const [name, value] of Object.entries(fields)) body.set(name, value)
+  return new Request(`${SITE}/${form}/submit`, {
+    method: 'POST',
+    body,
+    headers: origin ? { origin } : {},
+  })
+}
+
+describe('sameSitePath', () => {
+  it.each([
+    ['/users?page=2', '/users?page=2'],
+    ['/', '/'],
+    ['//evil.example/x', '/'],
+    ['/\\evil.example', '/'],
+    ['https://evil.example/', '/'],
+    ['javascript:alert(1)', '/'],
+    ['users', '/'],
+    [null, '/'],
+  ])('turns next=%s into %s', (next, expected) => {
+    expect(sameSitePath(next)).toBe(expected)
+  })
+})
+
+describe('the sign-up and log-in form posts', () => {
+  it('signs up, sets the session cookies and sends the browser to next', async () => {
+    const email = uniqueEmail('form')
+    const response = await submitAuthForm(
+      app,
+      'signup',
+      formPost('signup', {
+        name: 'Form User',
+        email,
+        password: 'a long enough password',
+        next: '/users?q=x',
+      }),
+    )
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/users?q=x')
+    const cookies = response.headers.getSetCookie().join('\n')
+    expect(cookies).toMatch(/edgeline_session=[^;]+;.*HttpOnly/)
+    expect(cookies).toMatch(/edgeline_refresh=/)
+  })
+
+  it('sends a wrong password back to the form with the API detail, the email kept and no cookie', async () => {
+    const email = uniqueEmail('form')
+    await submitAuthForm(
+      app,
+      'signup',
+      formPost('signup', { name: 'F', email, password: 'a long enough password' }),
+    )
+    const response = await submitAuthForm(
+      app,
+      'login',
+      formPost('login', { email, password: 'not the password', next: '/users' }),
+    )
+    expect(response.status).toBe(303)
+    const back = new URL(response.headers.get('location') as string, SITE)
+    expect(back.pathname).toBe('/login')
+    expect(back.searchParams.get('error')).toBe('The email or the password is wrong.')
+    expect(back.searchParams.get('email')).toBe(email)
+    expect(back.searchParams.get('next')).toBe('/users')
+    expect(back.searchParams.has('password')).toBe(false)
+    expect(response.headers.getSetCookie()).toEqual([])
+  })
+
+  it('carries the field errors of a 422 back to the form', async () => {
+    const response = await submitAuthForm(
+      app,
+      'signup',
+      formPost('signup', { name: '', email: 'nope', password: 'x' }),
+    )
+    const back = new URL(response.headers.get('location') as string, SITE)
+    expect(back.pathname).toBe('/signup')
+    expect(back.searchParams.get('field.email')).toBe('must be a valid email address')
+    expect(back.searchParams.get('field.name')).toBeTruthy()
+  })
+
+  it('never redirects off the site, whatever next says', async () => {
+    const response = await submitAuthForm(
+      app,
+      'signup',
+      formPost('signup', {
+        name: 'F',
+        email: uniqueEmail('form'),
+        password: 'a long enough password',
+        next: '//evil.example/',
+      }),
+    )
+    expect(response.headers.get('location')).toBe('/')
+  })
+
+  it('refuses a post from another site, or without an Origin (login CSRF)', async () => {
+    for (const origin of ['https://evil.example', null]) {
+      const response = await submitAuthForm(
+        app,
+        'login',
+        formPost('login', { email: 'a@example.com', password: 'whatever password' }, origin),
+      )
+      expect(response.status).toBe(403)
+    }
+  })
+})
