@@ -34,6 +34,9 @@ export default async function HomePage() {
       <h2>Explore</h2>
       <ul>
         <li>
+          <a href="/login">Log in</a> or <a href="/signup">sign up</a>
+        </li>
+        <li>
           <a href="/api/docs">API reference</a> (<a href="/api/openapi.json">OpenAPI document</a>)
         </li>
         <li>
