@@ -158,6 +158,13 @@ export const problems = {
       detail: 'The database did not answer; try again shortly.',
       headers: { 'Retry-After': '5' },
     }),
+  unstorableText: () =>
+    new Problem({
+      status: 400,
+      slug: 'invalid-text',
+      title: 'Invalid Text',
+      detail: 'The request contains characters that cannot be stored, such as a NUL (\\u0000).',
+    }),
   internalError: () =>
     new Problem({
       status: 500,
@@ -173,6 +180,7 @@ export const problems = {
  */
 export function problemFromError(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error
+  if (hasPostgresCode(error, TEXT_POSTGRES_CANNOT_STORE)) return problems.unstorableText()
   if (!(error instanceof HTTPException)) return undefined
   switch (error.status) {
     case 400:
@@ -187,6 +195,22 @@ export function problemFromError(error: unknown): Problem | undefined {
         detail: error.message || 'The request could not be processed.',
       })
   }
+}
+
+/**
+ * 22021 character_not_in_repertoire, 22P05 untranslatable_character: text Postgres cannot store, such as a NUL
+ * (`\u0000`) in any field or query. The client sent it, so it is their mistake, never a 500.
+ */
+const TEXT_POSTGRES_CANNOT_STORE = new Set(['22021', '22P05'])
+
+/** True when `error`, or an error in its `cause` chain (drizzle wraps the driver's), has one of `codes`. */
+function hasPostgresCode(error: unknown, codes: ReadonlySet<string>): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && codes.has(code)) return true
+    current = current.cause
+  }
+  return false
 }
 
 /** The `WWW-Authenticate` value of a 401 (RFC 6750 §3). */

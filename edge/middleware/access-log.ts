@@ -54,10 +54,18 @@ function describeError(error: Error): NonNullable<AccessLogEntry['error']> {
   }
   return {
     name: error.name,
-    message: error.message,
-    stack: error.stack,
-    ...(causes.length > 0 ? { cause: causes.join(' <- ') } : {}),
+    message: withoutQueryParameters(error.message),
+    stack: error.stack === undefined ? undefined : withoutQueryParameters(error.stack),
+    ...(causes.length > 0 ? { cause: withoutQueryParameters(causes.join(' <- ')) } : {}),
   }
+}
+
+/**
+ * drizzle's "Failed query: … params: …" carries the statement's values: password and token hashes, emails. The
+ * SQL text is kept (it says what failed); the values never reach a log.
+ */
+export function withoutQueryParameters(text: string): string {
+  return text.replace(/params: [^\n]*/g, 'params: [redacted]')
 }
 
 function round(ms: number): number {

@@ -1,0 +1,45 @@
+/** Text Postgres cannot store (a NUL) is the client's mistake: a 400 problem, never a 500; values never reach logs. */
+import { describe, expect, it } from 'vitest'
+import { withoutQueryParameters } from '../../edge/middleware/access-log'
+import { asNewAdmin, createTestApp, jsonInit, uniqueEmail } from './support'
+
+const { app, logs } = createTestApp()
+const admin = asNewAdmin(app)
+
+describe('a NUL character in the input', () => {
+  it.each([
+    [
+      'a created user name',
+      () => admin.request('/api/users', jsonInit('POST', { name: 'a\u0000b', email: uniqueEmail('nul') })),
+    ],
+    ['a search term', () => admin.request('/api/users?q=%00')],
+    [
+      'a sign-up name',
+      () =>
+        app.request(
+          '/api/auth/signup',
+          jsonInit('POST', {
+            name: 'a\u0000b',
+            email: uniqueEmail('nul'),
+            password: 'a long enough password',
+          }),
+        ),
+    ],
+  ])('in %s is answered 400 invalid-text', async (_, send) => {
+    const response = await send()
+    expect(response.status).toBe(400)
+    expect(response.headers.get('content-type')).toBe('application/problem+json')
+    expect(((await response.json()) as { type: string }).type).toBe('/problems/invalid-text')
+    expect(logs.some((entry) => entry.status === 500)).toBe(false)
+  })
+})
+
+describe('error log lines', () => {
+  it("keep drizzle's failed SQL but never its parameter values", () => {
+    const message =
+      'Failed query: insert into "users" ("password_hash") values ($1)\nparams: pbkdf2-sha256$100000$salt$hash'
+    expect(withoutQueryParameters(message)).toBe(
+      'Failed query: insert into "users" ("password_hash") values ($1)\nparams: [redacted]',
+    )
+  })
+})
