@@ -65,7 +65,8 @@ function describeError(error: Error): NonNullable<AccessLogEntry['error']> {
  * SQL text is kept (it says what failed); the values never reach a log.
  */
 export function withoutQueryParameters(text: string): string {
-  return text.replace(/params: [^\n]*/g, 'params: [redacted]')
+  // Up to the end of the line, or of this error in a joined cause chain (` <- `).
+  return text.replace(/params: (?:(?! <- )[^\n])*/g, 'params: [redacted]')
 }
 
 function round(ms: number): number {

@@ -32,6 +32,12 @@ describe('a NUL character in the input', () => {
     expect(((await response.json()) as { type: string }).type).toBe('/problems/invalid-text')
     expect(logs.some((entry) => entry.status === 500)).toBe(false)
   })
+
+  it('redact only up to the next error of a joined cause chain', () => {
+    expect(
+      withoutQueryParameters('Error: Failed query: select 1\nparams: a@b.c <- NeonDbError: Error connecting'),
+    ).toBe('Error: Failed query: select 1\nparams: [redacted] <- NeonDbError: Error connecting')
+  })
 })
 
 describe('error log lines', () => {
@@ -41,5 +47,11 @@ describe('error log lines', () => {
     expect(withoutQueryParameters(message)).toBe(
       'Failed query: insert into "users" ("password_hash") values ($1)\nparams: [redacted]',
     )
+  })
+
+  it('redact only up to the next error of a joined cause chain', () => {
+    expect(
+      withoutQueryParameters('Error: Failed query: select 1\nparams: a@b.c <- NeonDbError: Error connecting'),
+    ).toBe('Error: Failed query: select 1\nparams: [redacted] <- NeonDbError: Error connecting')
   })
 })
