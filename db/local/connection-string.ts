@@ -15,16 +15,16 @@ export function parseConnectionString(header: string | undefined): ConnectionTar
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new EndpointError(400, 'incorrect scheme')
   }
-  const user = decodeURIComponent(url.username)
+  const user = decodePart(url.username)
   if (!user) throw new EndpointError(400, 'missing username')
   if (!url.hostname) throw new EndpointError(400, 'missing hostname')
-  const database = decodeURIComponent(url.pathname.split('/')[1] ?? '')
+  const database = decodePart(url.pathname.split('/')[1] ?? '')
   if (!database) throw new EndpointError(400, 'missing database name')
 
   const startupParameters = Object.fromEntries(url.searchParams)
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = url.port ? Number(url.port) : 5432
-  const password = decodeURIComponent(url.password)
+  const password = decodePart(url.password)
   return {
     key: JSON.stringify([host, port, user, password, database, startupParameters.options ?? '']),
     host,
@@ -33,5 +33,14 @@ export function parseConnectionString(header: string | undefined): ConnectionTar
     password,
     database,
     startupParameters,
+  }
+}
+
+/** A malformed %-escape is the client's mistake: the same 400 as any other bad connection string. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    throw new EndpointError(400, 'invalid header: neon-connection-string')
   }
 }

@@ -34,17 +34,6 @@ export interface LocalNeonServer {
   close(): Promise<void>
 }
 
-const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-}
-const PREFLIGHT_HEADERS = {
-  ...CORS_HEADERS,
-  Allow: 'OPTIONS, POST',
-  'Access-Control-Allow-Methods': 'OPTIONS, POST',
-  'Access-Control-Allow-Headers':
-    'Authorization, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Pool-Opt-In, Neon-Batch-Read-Only, Neon-Batch-Isolation-Level',
-  'Access-Control-Max-Age': '86400',
-}
 const ISOLATION_LEVELS = new Set(['ReadUncommitted', 'ReadCommitted', 'RepeatableRead', 'Serializable'])
 
 /** Starts the endpoint and resolves once it listens (and the embedded database is ready). */
@@ -57,6 +46,7 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
     statementTimeoutMs: options.statementTimeoutMs ?? 0,
   })
 
+  const allowedHosts = new Set(['127.0.0.1', 'localhost', '::1', options.host ?? '127.0.0.1'])
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // Last resort: whatever went wrong, this request gets an answer and the server keeps serving.
@@ -71,7 +61,12 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '').split('?')[0]
     if (path !== '/sql') return sendJson(res, 400, 'query is not supported')
-    if (req.method === 'OPTIONS') return sendEmpty(res, 200, PREFLIGHT_HEADERS)
+    // Unlike Neon's proxy, no browser may use this endpoint: it runs SQL as whoever the connection string names,
+    // on this machine. Browsers always send Origin on a cross-origin POST, and a DNS-rebinding page sends its own
+    // host name: either is refused, and no CORS header is ever sent. The driver (Node, edge) sends neither.
+    if (req.headers.origin !== undefined || !allowedHosts.has(hostName(req.headers.host))) {
+      return sendJson(res, 403, errorBody('the local endpoint serves only local, non-browser clients', {}))
+    }
     if (req.method !== 'POST') return sendJson(res, 400, 'query is not supported')
 
     // The client going away aborts the work: queued requests are skipped, running ones cancelled or rolled back.
@@ -174,6 +169,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   })
 }
 
+/** The host name of a Host header (`127.0.0.1:4444` → `127.0.0.1`, `[::1]:4444` → `::1`). */
+function hostName(host: string | undefined): string {
+  if (!host) return ''
+  const bracketed = /^\[([^\]]+)\]/.exec(host)
+  return bracketed?.[1] ?? host.replace(/:\d+$/, '')
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name]
   return Array.isArray(value) ? value[0] : value
@@ -200,15 +202,9 @@ function sendJson(res: ServerResponse, status: number, value: unknown) {
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
   res.writeHead(status, {
-    ...CORS_HEADERS,
     ...headers,
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
   })
   res.end(body)
-}
-
-function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string>) {
-  res.writeHead(status, headers)
-  res.end()
 }

@@ -1,13 +1,14 @@
 /** Bad or abandoned requests get a clear answer and never stop the endpoint from serving the next one. */
+import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { backends, connect, sqlEndpoint, uniqueName } from './backends'
 
 const embeddedUrl = backends[0]?.url as string
 
-function post(body: string, headers: Record<string, string> = {}) {
+function post(body: string, headers: Record<string, string> = {}, method = 'POST') {
   return fetch(sqlEndpoint, {
-    method: 'POST',
-    body,
+    method,
+    body: method === 'POST' ? body : undefined,
     headers: {
       'Neon-Connection-String': embeddedUrl,
       'Neon-Array-Mode': 'true',
@@ -28,12 +29,30 @@ describe('the local endpoint under bad input', () => {
     expect(await response.json()).toBe('query is not supported')
   })
 
-  it('answers a browser preflight with the allowed method and headers', async () => {
-    const response = await fetch(sqlEndpoint, { method: 'OPTIONS' })
-    expect(response.status).toBe(200)
-    expect(response.headers.get('access-control-allow-origin')).toBe('*')
-    expect(response.headers.get('allow')).toBe('OPTIONS, POST')
-    expect(response.headers.get('access-control-allow-headers')).toContain('Neon-Connection-String')
+  it('refuses a browser (any Origin header), with no CORS header, even to a preflight', async () => {
+    for (const method of ['POST', 'OPTIONS']) {
+      const response = await post('{"query": "SELECT 1"}', { origin: 'https://evil.example' }, method)
+      expect(response.status).toBe(403)
+      expect(response.headers.get('access-control-allow-origin')).toBeNull()
+    }
+    await expectStillServing()
+  })
+
+  it('refuses a request addressed to a foreign host name (DNS rebinding)', async () => {
+    // fetch never lets a caller set Host, so this one goes out through node:http.
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(sqlEndpoint, {
+        method: 'POST',
+        headers: { host: 'attacker.example', 'neon-connection-string': embeddedUrl },
+      })
+      request.on('response', (response) => {
+        response.resume()
+        resolve(response.statusCode ?? 0)
+      })
+      request.on('error', reject)
+      request.end('{"query": "SELECT 1"}')
+    })
+    expect(status).toBe(403)
   })
 
   it('refuses malformed JSON with a parse error and keeps serving', async () => {
@@ -68,6 +87,7 @@ describe('the local endpoint under bad input', () => {
     ['postgresql://pglite.localhost/db', 'missing username'],
     ['postgresql://u@pglite.localhost', 'missing database name'],
     ['not a url', 'invalid header: neon-connection-string'],
+    ['postgresql://a%zz@pglite.localhost/x', 'invalid header: neon-connection-string'],
   ])('refuses the connection string %s', async (connectionString, message) => {
     const response = await post('{"query": "SELECT 1"}', { 'Neon-Connection-String': connectionString })
     expect(response.status).toBe(400)
