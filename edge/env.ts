@@ -34,6 +34,8 @@ const ENV_NAMES = [
   'LOCAL_SQL_ENDPOINT',
   'CORS_ORIGINS',
   'VERCEL',
+  'NODE_ENV',
+  'NEXT_PHASE',
   'JWT_SECRET',
   'JWT_PREVIOUS_SECRETS',
   'JWKS_URL',
@@ -143,6 +145,8 @@ const envSchema = z
         }),
       ),
     VERCEL: optionalString,
+    NODE_ENV: optionalString,
+    NEXT_PHASE: optionalString,
     JWT_SECRET: z.pipe(optionalString, z.optional(secret)),
     JWT_PREVIOUS_SECRETS: z.pipe(commaSeparated, z.array(secret)),
     JWKS_URL: optionalStringWhere(
@@ -173,7 +177,11 @@ const envSchema = z
           message: 'names a local database, which a Vercel deployment cannot reach',
         })
       }
-      const deployed = onVercel || !localDatabase
+      // Production (`next start`, `npm start`, Vercel) never signs with the published secret, even on a local
+      // database: a self-hosted server on the embedded database would otherwise accept anyone's forged tokens.
+      // (`next build` also loads the modules to read their config: it serves nothing, so it is not held to this.)
+      const servingProduction = env.NODE_ENV === 'production' && env.NEXT_PHASE !== 'phase-production-build'
+      const deployed = onVercel || !localDatabase || servingProduction
       if (deployed && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
         context.addIssue({
           code: 'custom',
@@ -235,6 +243,8 @@ export function readConfig(): AppConfig {
     LOCAL_SQL_ENDPOINT: process.env.LOCAL_SQL_ENDPOINT,
     CORS_ORIGINS: process.env.CORS_ORIGINS,
     VERCEL: process.env.VERCEL,
+    NODE_ENV: process.env.NODE_ENV,
+    NEXT_PHASE: process.env.NEXT_PHASE,
     JWT_SECRET: process.env.JWT_SECRET,
     JWT_PREVIOUS_SECRETS: process.env.JWT_PREVIOUS_SECRETS,
     JWKS_URL: process.env.JWKS_URL,

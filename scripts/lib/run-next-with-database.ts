@@ -1,6 +1,8 @@
 /** Runs `next dev` or `next start` beside the database it needs: the local endpoint when DATABASE_URL is local. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import nextEnv from '@next/env'
 import { createDatabase } from '../../db/client'
 import { readLocalEndpointConfig } from '../../db/local/config'
@@ -26,8 +28,16 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   nextEnv.loadEnvConfig(process.cwd(), options.command === 'dev')
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const local = isLocalDatabaseUrl(databaseUrl)
+  // `next start` is production: it refuses the published development secret. A local production server gets a
+  // random secret of its own instead, kept beside the embedded data so sessions survive restarts.
+  if (options.command === 'start' && local && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
+    process.env.JWT_SECRET = readOrCreateLocalSecret(LOCAL_SECRET_FILE)
+  }
   // The app validates the same variables when it starts; failing here names them before anything is started.
-  const { auth } = parseConfig(process.env as EnvSource)
+  const { auth } = parseConfig({
+    ...process.env,
+    NODE_ENV: options.command === 'start' ? 'production' : 'development',
+  } as EnvSource)
   // The endpoint's own settings (LOCAL_SQL_PORT, LOCAL_SQL_DATA_DIR, …), exactly as `npm run db:local` reads them.
   const endpointConfig = readLocalEndpointConfig(process.env)
   const endpoint = local ? await startEndpoint(endpointConfig) : undefined
@@ -161,4 +171,16 @@ function superviseUntilExit(next: ChildProcess, endpoint: LocalNeonServer | unde
     })
     next.on('exit', (code, signal) => void finish(stopping ? 0 : (code ?? (signal ? 1 : 0))))
   })
+}
+
+/** Where `npm start` keeps the token secret it made for a local database (git-ignored, like the data). */
+const LOCAL_SECRET_FILE = '.data/jwt-secret'
+
+function readOrCreateLocalSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dirname(file), { recursive: true })
+  const secret = randomBytes(48).toString('base64url')
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  console.log(`✓ made a token secret for this machine in ${file} (set JWT_SECRET to choose your own)`)
+  return secret
 }

@@ -29,6 +29,18 @@ describe('auth configuration', () => {
     expect(parseConfig({ DATABASE_URL: NEON, JWT_SECRET: SECRET }).auth.secrets).toEqual([SECRET])
   })
 
+  it('refuses the development secret in production even on the embedded database (npm start, next start)', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET or JWKS_URL is required/)
+    expect(() => parseConfig({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(
+      /published local development secret/,
+    )
+    const secret = 'a-production-secret-of-at-least-32-bytes!'
+    expect(parseConfig({ NODE_ENV: 'production', JWT_SECRET: secret }).auth).toMatchObject({
+      secrets: [secret],
+      usesDevelopmentSecret: false,
+    })
+  })
+
   it('refuses the published development secret outside local development', () => {
     expect(() => parseConfig({ DATABASE_URL: NEON, JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(
       /JWT_SECRET is the published local development secret/,

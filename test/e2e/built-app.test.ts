@@ -39,6 +39,8 @@ beforeAll(async () => {
       ...process.env,
       DATABASE_URL: databaseUrl,
       LOCAL_SQL_ENDPOINT: sqlEndpoint,
+      // Production refuses the published development secret, even on a local database.
+      JWT_SECRET: 'edgeline-e2e-secret-that-is-at-least-32-bytes-long',
       NEXT_TELEMETRY_DISABLED: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
