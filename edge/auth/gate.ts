@@ -24,9 +24,17 @@ export async function identifyCaller(headers: Headers, tokens: TokenService): Pr
   }
 }
 
-/** Public paths, and CORS preflights (which carry no credentials by design, and get no data from any route). */
-export function mayPassWithoutSession(pathname: string, method: string): boolean {
-  return isPublicPath(pathname) || method === 'OPTIONS'
+/**
+ * Public paths, and CORS preflights: browsers send those without credentials by design, and they get no data from
+ * any route. Only a real preflight (Origin and Access-Control-Request-Method) passes: a bare OPTIONS without a
+ * session would otherwise tell anyone which routes exist (405 + Allow against 404).
+ */
+export function mayPassWithoutSession(pathname: string, method: string, headers: Headers): boolean {
+  return isPublicPath(pathname) || isCorsPreflight(method, headers)
+}
+
+function isCorsPreflight(method: string, headers: Headers): boolean {
+  return method === 'OPTIONS' && headers.has('origin') && headers.has('access-control-request-method')
 }
 
 export type GateDecision =
@@ -45,7 +53,7 @@ export function createEdgeGate(tokens: TokenService) {
     const { pathname, search } = new URL(request.url)
     const { identity, refused } = await identifyCaller(request.headers, tokens)
     if (identity) setIdentityHeaders(requestHeaders, identity)
-    if (identity || mayPassWithoutSession(pathname, request.method)) {
+    if (identity || mayPassWithoutSession(pathname, request.method, request.headers)) {
       return { action: 'continue', requestHeaders, identity }
     }
     if (!isApiPath(pathname)) {

@@ -19,7 +19,7 @@ export function authenticate({ tokens }: AuthenticateOptions): MiddlewareHandler
   return async function authenticate(c, next) {
     const { identity, refused } = await identifyCaller(c.req.raw.headers, tokens)
     // The raw pathname, not Hono's decoded one: the public list is matched exactly as the edge middleware sees it.
-    if (!identity && !mayPassWithoutSession(new URL(c.req.url).pathname, c.req.method)) {
+    if (!identity && !mayPassWithoutSession(new URL(c.req.url).pathname, c.req.method, c.req.raw.headers)) {
       throw problems.unauthorized(refused)
     }
     c.set('identity', identity)

@@ -122,10 +122,14 @@ describe('middleware.ts on the API', () => {
   })
 
   it('lets a CORS preflight through without credentials', async () => {
-    const response = await middleware(
-      request('/api/users', { origin: 'https://app.example.test' }, 'OPTIONS'),
-    )
+    const preflight = { origin: 'https://app.example.test', 'access-control-request-method': 'POST' }
+    const response = await middleware(request('/api/users', preflight, 'OPTIONS'))
     expect(response.headers.get('x-middleware-next')).toBe('1')
+  })
+
+  it('answers a bare OPTIONS without a session with 401, so it cannot map the routes', async () => {
+    const response = await middleware(request('/api/users', {}, 'OPTIONS'))
+    expect(response.status).toBe(401)
   })
 })
 
