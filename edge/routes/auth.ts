@@ -119,6 +119,8 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
   /** Sets both cookies and returns the token part of the body, for browsers and API clients alike. */
   async function issueTokens(c: Context<AppEnv>, identity: Identity, refreshToken: string) {
     const accessToken = await tokens.signAccessToken(identity)
+    // Tokens must not sit in a browser's or a proxy's cache (OAuth 2.0, RFC 6749 §5.1).
+    c.header('Cache-Control', 'no-store')
     const secure = !isLocalHttp(c)
     setCookie(c, SESSION_COOKIE, accessToken, {
       httpOnly: true,

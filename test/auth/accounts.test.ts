@@ -58,6 +58,15 @@ describe('POST /api/auth/signup', () => {
     expect((await me(session.accessToken)).status).toBe(200)
   })
 
+  it('forbids caching every answer that carries tokens', async () => {
+    const { response, session, email } = await signUp()
+    const login = await app.request('/api/auth/login', jsonInit('POST', { email, password: PASSWORD }))
+    const rotated = await refresh(session.refreshToken)
+    for (const answer of [response, login, rotated]) {
+      expect(answer.headers.get('cache-control')).toBe('no-store')
+    }
+  })
+
   it('sets httpOnly, SameSite=Lax cookies, not Secure on http://localhost, Secure on https', async () => {
     const { response, session } = await signUp()
     const cookies = cookiesOf(response)
