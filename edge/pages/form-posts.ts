@@ -17,7 +17,9 @@ export function sameSitePath(next: FormDataEntryValue | string | null | undefine
   try {
     // Resolving against a dummy origin catches anything that would leave it (e.g. control characters tricks).
     const url = new URL(next, 'http://same.site')
-    return url.origin === 'http://same.site' ? `${url.pathname}${url.search}${url.hash}` : fallback
+    const path = `${url.pathname}${url.search}${url.hash}`
+    // Check the resolved path again: `/..//evil.example` resolves to `//evil.example`, a host once echoed back.
+    return url.origin === 'http://same.site' && !path.startsWith('//') ? path : fallback
   } catch {
     return fallback
   }
@@ -55,7 +57,8 @@ export async function submitAuthForm(api: InProcessApi, form: AuthForm, request:
   const data = await request.formData().catch(() => new FormData())
   const next = sameSitePath(data.get('next'))
   const body = Object.fromEntries(FIELDS[form].map((field) => [field, String(data.get(field) ?? '')]))
-  const answer = await api.request(`/api/auth/${form}`, {
+  // The absolute URL, so the API sees the scheme the browser used (Secure cookies over https).
+  const answer = await api.request(new URL(`/api/auth/${form}`, request.url).href, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...forwardedClientHeaders(request) },
     body: JSON.stringify(body),

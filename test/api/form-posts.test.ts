@@ -22,6 +22,9 @@ describe('sameSitePath', () => {
     ['/', '/'],
     ['//evil.example/x', '/'],
     ['/\\evil.example', '/'],
+    ['/..//evil.example', '/'],
+    ['/./..//evil.example/x', '/'],
+    ['/a/../users', '/users'],
     ['https://evil.example/', '/'],
     ['javascript:alert(1)', '/'],
     ['users', '/'],
@@ -49,6 +52,28 @@ describe('the sign-up and log-in form posts', () => {
     const cookies = response.headers.getSetCookie().join('\n')
     expect(cookies).toMatch(/edgeline_session=[^;]+;.*HttpOnly/)
     expect(cookies).toMatch(/edgeline_refresh=/)
+  })
+
+  it('sets Secure cookies when the site is served over https, and only then', async () => {
+    const signUpAt = (site: string) => {
+      const body = new FormData()
+      body.set('name', 'Scheme User')
+      body.set('email', uniqueEmail('scheme'))
+      body.set('password', 'a long enough password')
+      const headers = { origin: site, host: new URL(site).host }
+      return submitAuthForm(
+        app,
+        'signup',
+        new Request(`${site}/signup/submit`, { method: 'POST', body, headers }),
+      )
+    }
+    const overHttps = await signUpAt('https://edgeline.example.test')
+    const onThisMachine = await signUpAt('http://localhost:3000')
+    expect(overHttps.status).toBe(303)
+    expect(onThisMachine.status).toBe(303)
+    expect(overHttps.headers.getSetCookie()).toHaveLength(2)
+    for (const cookie of overHttps.headers.getSetCookie()) expect(cookie).toMatch(/; Secure/)
+    for (const cookie of onThisMachine.headers.getSetCookie()) expect(cookie).not.toMatch(/Secure/)
   })
 
   it('sends a wrong password back to the form with the API detail, the email kept and no cookie', async () => {
