@@ -45,6 +45,15 @@ describe.each(backends)('errors through the Neon driver on $name', ({ url }) => 
     expect(error.message).toBe('cannot insert multiple commands into a prepared statement')
   })
 
+  it('refuses COPY FROM STDIN with an error, and keeps answering afterwards', async () => {
+    const table = uniqueName('copy_in')
+    await sql.query(`CREATE TABLE ${table} (a int)`)
+    const error = await failureOf(sql.query(`COPY ${table} FROM STDIN`))
+    expect(error.code).toBe('57014')
+    expect(error.message).toMatch(/^COPY from stdin failed/)
+    expect(await sql.query(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }])
+  })
+
   it('reports a syntax error with its position as a string', async () => {
     const error = await failureOf(sql`SELEC 1`)
     expect(error.message).toBe('syntax error at or near "SELEC"')

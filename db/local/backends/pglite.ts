@@ -28,6 +28,8 @@ export interface PgliteBackendOptions {
 
 const { serialize } = protocol
 
+const COPY_IN_REFUSAL = 'COPY FROM STDIN is not supported over SQL-over-HTTP'
+
 /** Starts PGlite (initdb on first use of a folder, which takes seconds) and returns the backend around it. */
 export async function createPgliteBackend(options: PgliteBackendOptions = {}): Promise<SqlBackend> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true })
@@ -84,13 +86,18 @@ class PgliteBackend implements SqlBackend {
     return results
   }
 
-  /** Parse + Bind + Describe + Execute + Sync: one unnamed prepared statement, text in and text out. */
+  /**
+   * Parse + Bind + Describe + Execute + Sync: one unnamed prepared statement, text in and text out. A CopyFail goes
+   * before the Sync: a `COPY … FROM STDIN` would otherwise wait for data that can never come over HTTP (PGlite
+   * then never returns), and Postgres ignores a CopyFail outside copy-in mode, so other statements are unaffected.
+   */
   async #execute(statement: SqlStatement): Promise<StatementResult> {
     const messages = await this.#send([
       serialize.parse({ text: statement.text }),
       serialize.bind({ values: statement.params }),
       serialize.describe({ type: 'P' }),
       serialize.execute({}),
+      serialize.copyFail(COPY_IN_REFUSAL),
       serialize.sync(),
     ])
     return collectResult(messages)
