@@ -28,9 +28,10 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   nextEnv.loadEnvConfig(process.cwd(), options.command === 'dev')
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const local = isLocalDatabaseUrl(databaseUrl)
-  // `next start` is production: it refuses the published development secret. A local production server gets a
-  // random secret of its own instead, kept beside the embedded data so sessions survive restarts.
-  if (options.command === 'start' && local && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
+  // The published development secret would let anyone who can reach this server forge an admin token (and
+  // `next start`, being production, refuses it). On a local database, both commands sign with a random secret
+  // of this machine's instead, kept beside the embedded data so sessions survive restarts.
+  if (local && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
     process.env.JWT_SECRET = readOrCreateLocalSecret(LOCAL_SECRET_FILE)
   }
   // The app validates the same variables when it starts; failing here names them before anything is started.
@@ -67,7 +68,7 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   const port = process.env.PORT || '3000'
   const next = spawn(
     './node_modules/.bin/next',
-    [options.command, '--port', port, ...process.argv.slice(2)],
+    [options.command, '--port', port, ...listenAddress(options.command), ...process.argv.slice(2)],
     {
       stdio: 'inherit',
       env: {
@@ -80,6 +81,15 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   printUrls(port, databaseUrl, sqlEndpoint, endpointConfig.embedded.dataDir)
   printAuth(port, admin, auth.usesDevelopmentSecret)
   await superviseUntilExit(next, endpoint)
+}
+
+/**
+ * `next dev` serves this machine only (a development server runs unoptimised code with verbose errors): pass
+ * `-- --hostname 0.0.0.0` to open it to the network. `next start` listens wherever Next's default says.
+ */
+function listenAddress(command: RunOptions['command']): string[] {
+  const chosen = process.argv.some((arg) => arg === '-H' || arg.startsWith('--hostname'))
+  return command === 'dev' && !chosen ? ['--hostname', '127.0.0.1'] : []
 }
 
 async function startEndpoint(config: ReturnType<typeof readLocalEndpointConfig>): Promise<LocalNeonServer> {
@@ -173,7 +183,7 @@ function superviseUntilExit(next: ChildProcess, endpoint: LocalNeonServer | unde
   })
 }
 
-/** Where `npm start` keeps the token secret it made for a local database (git-ignored, like the data). */
+/** Where `npm run dev` and `npm start` keep the token secret made for a local database (git-ignored, like the data). */
 const LOCAL_SECRET_FILE = '.data/jwt-secret'
 
 function readOrCreateLocalSecret(file: string): string {
