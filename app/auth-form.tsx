@@ -1,31 +1,47 @@
-/** The log-in and sign-up form: plain HTML that posts without JavaScript and shows the API's problem details. */
+/** The log-in and sign-up pages: plain HTML forms that post without JavaScript and show the API's problem details. */
+import { Outcome } from './outcome'
+import { type PageQuery, queryValue } from './page-query'
 
-export interface AuthFormProps {
-  form: 'login' | 'signup'
-  /** The page's query: `next`, `error`, `field.<name>` (field errors) and the values typed before. */
-  query: Record<string, string | string[] | undefined>
-}
+type AuthFormKind = 'login' | 'signup'
 
 const LABELS = { name: 'Name', email: 'Email', password: 'Password' } as const
 
-export function AuthForm({ form, query }: AuthFormProps) {
-  const value = (key: string) => {
-    const found = query[key]
-    return Array.isArray(found) ? found[0] : found
-  }
+const PAGES = {
+  login: { title: 'Log in', other: 'signup', prompt: 'No account?', otherLabel: 'Sign up' },
+  signup: { title: 'Sign up', other: 'login', prompt: 'Already have an account?', otherLabel: 'Log in' },
+} as const
+
+/** A whole page: the heading, the form, and a link to the other form that keeps `next`. */
+export async function AuthPage({
+  form,
+  searchParams,
+}: {
+  form: AuthFormKind
+  searchParams: Promise<PageQuery>
+}) {
+  const query = await searchParams
+  const next = queryValue(query, 'next') ?? '/'
+  const page = PAGES[form]
+  return (
+    <main>
+      <h1>{page.title}</h1>
+      <AuthForm form={form} query={query} />
+      <p>
+        {page.prompt} <a href={`/${page.other}?next=${encodeURIComponent(next)}`}>{page.otherLabel}</a>
+      </p>
+    </main>
+  )
+}
+
+function AuthForm({ form, query }: { form: AuthFormKind; query: PageQuery }) {
   const fields =
     form === 'signup' ? (['name', 'email', 'password'] as const) : (['email', 'password'] as const)
-  const error = value('error')
   return (
     <form method="post" action={`/${form}/submit`} noValidate>
-      {error ? (
-        <p role="alert" id="form-error">
-          {error}
-        </p>
-      ) : null}
-      <input type="hidden" name="next" value={value('next') ?? '/'} />
+      <Outcome query={query} />
+      <input type="hidden" name="next" value={queryValue(query, 'next') ?? '/'} />
       {fields.map((field) => {
-        const fieldError = value(`field.${field}`)
+        const fieldError = queryValue(query, `field.${field}`)
         return (
           <p key={field}>
             <label htmlFor={field}>{LABELS[field]}</label>
@@ -37,7 +53,7 @@ export function AuthForm({ form, query }: AuthFormProps) {
               autoComplete={
                 field === 'password' ? (form === 'signup' ? 'new-password' : 'current-password') : field
               }
-              defaultValue={field === 'password' ? undefined : value(field)}
+              defaultValue={field === 'password' ? undefined : queryValue(query, field)}
               aria-invalid={fieldError ? true : undefined}
               aria-describedby={fieldError ? `${field}-error` : undefined}
               required
@@ -51,7 +67,7 @@ export function AuthForm({ form, query }: AuthFormProps) {
           </p>
         )
       })}
-      <button type="submit">{form === 'signup' ? 'Sign up' : 'Log in'}</button>
+      <button type="submit">{PAGES[form].title}</button>
     </form>
   )
 }

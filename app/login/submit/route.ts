@@ -1,6 +1,6 @@
-/** `POST /login/submit`: the no-JavaScript login form, handed to the API in-process (see edge/pages/form-posts.ts). */
+/** `POST /login/submit`: the no-JavaScript login form, handed to the API in-process (see edge/pages/auth-form-posts.ts). */
 import { app } from '@/edge'
-import { submitAuthForm } from '@/edge/pages/form-posts'
+import { submitAuthForm } from '@/edge/pages/auth-form-posts'
 
 export const runtime = 'edge'
 

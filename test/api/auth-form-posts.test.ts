@@ -1,6 +1,7 @@
 /** The no-JavaScript log-in and sign-up forms: same API, same rules, a 303 to a same-site page. */
 import { describe, expect, it } from 'vitest'
-import { sameSitePath, submitAuthForm } from '../../edge/pages/form-posts'
+import { submitAuthForm } from '../../edge/pages/auth-form-posts'
+import { sameSitePath } from '../../edge/pages/form-kit'
 import { createTestApp, uniqueEmail } from './support'
 
 const { app } = createTestApp()

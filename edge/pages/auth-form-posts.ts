@@ -1,0 +1,43 @@
+/**
+ * The log-in and sign-up forms without JavaScript: their fields go to the same Hono routes as the JSON API
+ * (in-process), and the browser gets a 303 to `next`, or back to the form with the API's problem.
+ */
+import {
+  callApiAs,
+  crossSiteRefusal,
+  fieldsOf,
+  type InProcessApi,
+  isSameOrigin,
+  pageWithOutcome,
+  readProblem,
+  sameSitePath,
+  seeOther,
+} from './form-kit'
+
+type AuthForm = 'login' | 'signup'
+
+const FIELDS: Record<AuthForm, readonly string[]> = {
+  login: ['email', 'password'],
+  signup: ['name', 'email', 'password'],
+}
+
+/**
+ * Handles `POST /login/submit` or `POST /signup/submit`: success sets the session cookies the API set and sends the
+ * browser to `next`; failure sends it back to the form with the problem's detail and field errors in the query.
+ */
+export async function submitAuthForm(api: InProcessApi, form: AuthForm, request: Request): Promise<Response> {
+  if (!isSameOrigin(request)) return crossSiteRefusal()
+  const data = await request.formData().catch(() => new FormData())
+  const next = sameSitePath(data.get('next'))
+  const body = fieldsOf(data, FIELDS[form])
+  const answer = await callApiAs(api, request, `/api/auth/${form}`, { method: 'POST', json: body })
+  if (answer.ok) return seeOther(next, answer.headers.getSetCookie())
+
+  // Keep what was typed, except the password.
+  const { password: _password, ...kept } = body
+  const back = pageWithOutcome(`/${form}?next=${encodeURIComponent(next)}`, {
+    problem: await readProblem(answer),
+    kept,
+  })
+  return seeOther(back)
+}

@@ -1,0 +1,122 @@
+/**
+ * What every no-JavaScript form post shares: the same-origin check, calling the API in-process as the browser that
+ * posted, and the 303 back to a page, with the API's problem (detail and field errors) in the page's query.
+ * Server Actions are not used for these forms: on the edge runtime a no-JS action that redirects answers 500
+ * (Next 16.4; decision 0011).
+ */
+
+/** Anything that answers requests as the Hono app does (`app.request`). */
+export interface InProcessApi {
+  request(input: string | Request, init?: RequestInit): Response | Promise<Response>
+}
+
+/** Where to go after a form: only a path on this site, never `//host`, `/\host` or a full URL (open redirect). */
+export function sameSitePath(next: FormDataEntryValue | string | null | undefined, fallback = '/'): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) {
+    return fallback
+  }
+  try {
+    // Resolving against a dummy origin catches anything that would leave it (e.g. control characters tricks).
+    const url = new URL(next, 'http://same.site')
+    const path = `${url.pathname}${url.search}${url.hash}`
+    // Check the resolved path again: `/..//evil.example` resolves to `//evil.example`, a host once echoed back.
+    return url.origin === 'http://same.site' && !path.startsWith('//') ? path : fallback
+  } catch {
+    return fallback
+  }
+}
+
+/**
+ * A browser form from another site must not act for anyone (CSRF, login CSRF): its Origin must name the host the
+ * browser addressed. (The Host header, not `request.url`: behind `next start` or a proxy the URL may carry another
+ * host name for the same site. A page cannot forge either header in a cross-site form post.)
+ */
+export function isSameOrigin(request: Request): boolean {
+  const origin = request.headers.get('origin')
+  if (origin === null) return false
+  const host = request.headers.get('host') ?? new URL(request.url).host
+  try {
+    return new URL(origin).host === host
+  } catch {
+    return false
+  }
+}
+
+export const crossSiteRefusal = () => new Response('Cross-site form posts are refused.', { status: 403 })
+
+/**
+ * Calls the API in-process on behalf of the browser that posted `request`: its session cookie and client address
+ * travel along, and the absolute URL keeps the scheme the browser used (so cookies are Secure over https).
+ */
+export function callApiAs(
+  api: InProcessApi,
+  request: Request,
+  path: string,
+  init: { method: string; json?: unknown },
+): Promise<Response> {
+  const headers = new Headers()
+  for (const name of ['cookie', 'x-forwarded-for', 'x-real-ip']) {
+    const value = request.headers.get(name)
+    if (value) headers.set(name, value)
+  }
+  if (init.json !== undefined) headers.set('content-type', 'application/json')
+  return Promise.resolve(
+    api.request(new URL(path, request.url).href, {
+      method: init.method,
+      headers,
+      ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
+    }),
+  )
+}
+
+export interface FormProblem {
+  detail: string
+  errors: { field: string; detail: string }[]
+}
+
+/** The problem+json of a failed API answer, with a fallback detail when the body is not one. */
+export async function readProblem(answer: Response): Promise<FormProblem> {
+  const body = (await answer.json().catch(() => ({}))) as Partial<FormProblem>
+  return {
+    detail: body.detail ?? 'Something went wrong; try again.',
+    errors: Array.isArray(body.errors) ? body.errors : [],
+  }
+}
+
+/** The form's fields as strings (a missing one is ''), ready to send as JSON. */
+export function fieldsOf(data: FormData, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [name, String(data.get(name) ?? '')]))
+}
+
+/**
+ * The page a form came from, with the outcome for the page to show: `notice` on success, or `error` and
+ * `field.<name>` errors, plus what was typed (`kept`, never a password) so nothing has to be typed twice.
+ */
+export function pageWithOutcome(
+  page: string,
+  outcome: { notice: string } | { problem: FormProblem; kept?: Record<string, string> },
+): URL {
+  const url = new URL(page, 'http://same.site')
+  for (const name of ['notice', 'error']) url.searchParams.delete(name)
+  for (const name of [...url.searchParams.keys()]) {
+    if (name.startsWith('field.')) url.searchParams.delete(name)
+  }
+  if ('notice' in outcome) {
+    url.searchParams.set('notice', outcome.notice)
+    return url
+  }
+  url.searchParams.set('error', outcome.problem.detail)
+  for (const error of outcome.problem.errors) url.searchParams.set(`field.${error.field}`, error.detail)
+  for (const [name, value] of Object.entries(outcome.kept ?? {})) {
+    if (value) url.searchParams.set(name, value)
+  }
+  return url
+}
+
+/** A 303 to a path on this site (the browser follows it with a GET), passing on the API's cookies. */
+export function seeOther(location: URL | string, cookies: string[] = []): Response {
+  const url = typeof location === 'string' ? new URL(location, 'http://same.site') : location
+  const headers = new Headers({ location: `${url.pathname}${url.search}${url.hash}` })
+  for (const cookie of cookies) headers.append('set-cookie', cookie)
+  return new Response(null, { status: 303, headers })
+}
