@@ -1,6 +1,7 @@
 /** The shell of every page: plain, accessible HTML and one small stylesheet. */
 import type { Metadata } from 'next'
 import type { ReactNode } from 'react'
+import { SiteHeader } from './site-header'
 import './styles.css'
 
 // Pages are edge functions like the API (next build lists them as such; the e2e test checks it).
@@ -14,7 +15,10 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <SiteHeader />
+        {children}
+      </body>
     </html>
   )
 }

@@ -50,6 +50,17 @@ export function withoutIdentityHeaders(headers: Headers): Headers {
   return clean
 }
 
+/**
+ * The identity `middleware.ts` verified, for pages behind it (undefined without one). Only for what a page shows:
+ * the API the page calls verifies the session cookie itself, so a page never acts on these headers alone.
+ */
+export function readIdentityHeaders(headers: Headers): Identity | undefined {
+  const userId = headers.get(IDENTITY_HEADERS.userId)
+  const role = headers.get(IDENTITY_HEADERS.role)
+  if (!userId || (role !== 'admin' && role !== 'user')) return undefined
+  return { userId, role }
+}
+
 /** Adds the verified identity to (already cleaned) request headers. */
 export function setIdentityHeaders(headers: Headers, identity: Identity): void {
   headers.set(IDENTITY_HEADERS.userId, identity.userId)

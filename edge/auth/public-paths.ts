@@ -10,6 +10,10 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   '/signup',
   '/login/submit',
   '/signup/submit',
+  // The page forms' handlers act only through the API, which checks the session cookie itself; past the gate, a
+  // signed-out post gets a 303 to the log-in page instead of a redirect that would re-post to it.
+  '/users/submit',
+  '/account/submit',
   '/favicon.ico',
   '/robots.txt',
   '/api/hello',

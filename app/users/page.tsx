@@ -1,0 +1,187 @@
+/**
+ * `/users`: the signed-in view of the Users API. Server-rendered from the API in-process (one database round trip),
+ * with search, keyset pages, and the forms the caller's role allows (the API refuses the others anyway).
+ */
+import { headers } from 'next/headers'
+import { redirect } from 'next/navigation'
+import { app } from '@/edge'
+import { readIdentityHeaders } from '@/edge/auth/credentials'
+import type { Identity } from '@/edge/auth/tokens'
+import { pageApi } from '@/edge/pages/page-api'
+import type { UserResponse } from '@/edge/schemas/users'
+import { Outcome } from '../outcome'
+import { type PageQuery, queryValue } from '../page-query'
+
+export const runtime = 'edge'
+
+export default async function UsersPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
+  const query = await searchParams
+  const q = queryValue(query, 'q') ?? ''
+  const cursor = queryValue(query, 'cursor')
+  const browserHeaders = await headers()
+  const identity = readIdentityHeaders(browserHeaders)
+  const here = usersPath({ q, cursor })
+
+  const answer = await pageApi(app, browserHeaders).api.users.$get({
+    query: { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) },
+  })
+  // 401 is app-wide (the route's own type lists 200 and 400): the session ran out between the gate and here.
+  if ((answer.status as number) === 401) redirect(`/login?next=${encodeURIComponent(here)}`)
+  const page = answer.status === 200 ? await answer.json() : undefined
+  const listError = page ? undefined : ((await answer.json()) as { detail?: string }).detail
+
+  return (
+    <main>
+      <h1>Users</h1>
+      <Outcome query={query} />
+      <search>
+        <form method="get" action="/users">
+          <label htmlFor="q">Search names and emails</label>{' '}
+          <input id="q" name="q" type="search" defaultValue={q} maxLength={200} />{' '}
+          <button type="submit">Search</button> {q ? <a href="/users">Clear</a> : null}
+        </form>
+      </search>
+      {listError ? <p role="alert">{listError}</p> : null}
+      {page ? <UsersTable users={page.data} identity={identity} back={here} /> : null}
+      <p className="pages">
+        {cursor ? <a href={usersPath({ q })}>First page</a> : null}{' '}
+        {page?.nextCursor ? (
+          <a href={usersPath({ q, cursor: page.nextCursor })} rel="next">
+            Next page
+          </a>
+        ) : null}
+      </p>
+      {identity?.role === 'admin' ? (
+        <CreateUserForm query={query} back={here} />
+      ) : (
+        <p>Only an admin can create or delete users; you can rename yourself.</p>
+      )}
+    </main>
+  )
+}
+
+function usersPath({ q, cursor }: { q?: string; cursor?: string | undefined }): string {
+  const params = new URLSearchParams()
+  if (q) params.set('q', q)
+  if (cursor) params.set('cursor', cursor)
+  const search = params.toString()
+  return search ? `/users?${search}` : '/users'
+}
+
+function UsersTable({ users, identity, back }: { users: UserResponse[]; identity?: Identity; back: string }) {
+  if (users.length === 0) return <p>No users found.</p>
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Email</th>
+          <th scope="col">Role</th>
+          <th scope="col">Actions</th>
+        </tr>
+      </thead>
+      <tbody>
+        {users.map((user) => {
+          const isSelf = identity?.userId === String(user.id)
+          const isAdmin = identity?.role === 'admin'
+          return (
+            <tr key={user.id} id={`user-${user.id}`}>
+              <td>
+                {user.name}
+                {isSelf ? ' (you)' : ''}
+              </td>
+              <td>{user.email}</td>
+              <td>{user.role}</td>
+              <td>
+                {isAdmin || isSelf ? <RenameForm user={user} back={back} /> : null}
+                {isAdmin && !isSelf ? <DeleteForm user={user} back={back} /> : null}
+              </td>
+            </tr>
+          )
+        })}
+      </tbody>
+    </table>
+  )
+}
+
+function RenameForm({ user, back }: { user: UserResponse; back: string }) {
+  return (
+    <form method="post" action="/users/submit" className="inline">
+      <input type="hidden" name="id" value={user.id} />
+      <input type="hidden" name="back" value={back} />
+      <input
+        name="name"
+        defaultValue={user.name}
+        aria-label={`New name for ${user.name}`}
+        required
+        maxLength={200}
+      />{' '}
+      <button type="submit" name="intent" value="rename">
+        Rename
+      </button>
+    </form>
+  )
+}
+
+function DeleteForm({ user, back }: { user: UserResponse; back: string }) {
+  return (
+    <form method="post" action="/users/submit" className="inline">
+      <input type="hidden" name="id" value={user.id} />
+      <input type="hidden" name="back" value={back} />
+      <button type="submit" name="intent" value="delete" aria-label={`Delete ${user.name}`}>
+        Delete
+      </button>
+    </form>
+  )
+}
+
+const CREATE_FIELDS = [
+  { name: 'name', label: 'Name', type: 'text' },
+  { name: 'email', label: 'Email', type: 'email' },
+] as const
+
+function CreateUserForm({ query, back }: { query: PageQuery; back: string }) {
+  const roleError = queryValue(query, 'field.role')
+  return (
+    <form method="post" action="/users/submit" noValidate aria-labelledby="create-user">
+      <h2 id="create-user">Create a user</h2>
+      <input type="hidden" name="back" value={back} />
+      {CREATE_FIELDS.map((field) => {
+        const fieldError = queryValue(query, `field.${field.name}`)
+        return (
+          <p key={field.name}>
+            <label htmlFor={`new-${field.name}`}>{field.label}</label>
+            <br />
+            <input
+              id={`new-${field.name}`}
+              name={field.name}
+              type={field.type}
+              defaultValue={queryValue(query, field.name)}
+              aria-invalid={fieldError ? true : undefined}
+              aria-describedby={fieldError ? `new-${field.name}-error` : undefined}
+              required
+            />
+            {fieldError ? (
+              <small id={`new-${field.name}-error`} className="field-error">
+                {' '}
+                {fieldError}
+              </small>
+            ) : null}
+          </p>
+        )
+      })}
+      <p>
+        <label htmlFor="new-role">Role</label>
+        <br />
+        <select id="new-role" name="role" defaultValue={queryValue(query, 'role') ?? 'user'}>
+          <option value="user">user</option>
+          <option value="admin">admin</option>
+        </select>
+        {roleError ? <small className="field-error"> {roleError}</small> : null}
+      </p>
+      <button type="submit" name="intent" value="create">
+        Create user
+      </button>
+    </form>
+  )
+}
