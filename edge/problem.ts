@@ -127,6 +127,25 @@ export const problems = {
       detail: 'The email or the password is wrong.',
       headers: { 'WWW-Authenticate': bearerChallenge() },
     }),
+  /**
+   * A signed-in caller's current password is wrong, or the account has none: 422 with a field error, not 401,
+   * because the session itself is valid and a client must not take this as "log in again".
+   */
+  wrongPassword: () =>
+    new Problem({
+      status: 422,
+      slug: 'wrong-password',
+      title: 'Wrong Password',
+      detail: 'The current password is wrong.',
+      errors: [
+        {
+          field: 'currentPassword',
+          in: 'body',
+          detail: 'The current password is wrong.',
+          pointer: '#/currentPassword',
+        },
+      ],
+    }),
   invalidRefreshToken: () =>
     new Problem({
       status: 401,

@@ -1,7 +1,7 @@
 /**
- * The SQL behind sign-up, log-in, refresh and log-out. Each function is one round trip: steps that need several
- * statements are chained as data-modifying CTEs in one statement (Neon's HTTP driver has no interactive
- * transactions, and one statement is atomic anyway).
+ * The SQL behind sign-up, log-in, password change, refresh and log-out. Each function is one round trip: steps
+ * that need several statements are chained as data-modifying CTEs in one statement (Neon's HTTP driver has no
+ * interactive transactions, and one statement is atomic anyway).
  */
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../client'
@@ -182,6 +182,49 @@ export async function startSession(
     from ${users} where id = ${userId}
     returning user_id`)
   return result.rows.length > 0
+}
+
+/**
+ * After a correct current password: stores the new hash, revokes every refresh token of the user (every session
+ * ends), starts a new session for the caller, and settles the throttle as a successful log-in does (the email's
+ * attempts forgotten, this attempt refunded to the client). Compare-and-set on the hash that was verified: when
+ * another change got there first, or the account is gone, nothing is written and the answer is undefined.
+ */
+export async function changePassword(
+  db: Database,
+  input: {
+    userId: number
+    verifiedPasswordHash: string
+    newPasswordHash: string
+    refresh: NewRefreshToken
+    emailBucket: string
+    clientBucket: string | undefined
+  },
+): Promise<User | undefined> {
+  const { userId, refresh } = input
+  // Every CTE sees the snapshot from before the statement, so the new token is not among the revoked ones.
+  const result = await db.execute<UserRow>(sql`
+    with changed as (
+      update ${users} set password_hash = ${input.newPasswordHash}, updated_at = now()
+      where id = ${userId} and password_hash = ${input.verifiedPasswordHash}
+      returning id, name, email, role, created_at, updated_at
+    ), revoked as (
+      update ${refreshTokens} set revoked_at = now()
+      where user_id in (select id from changed) and revoked_at is null
+    ), forgotten as (
+      delete from ${loginAttempts} where bucket = ${input.emailBucket} and exists (select 1 from changed)
+    ), refunded as (
+      update ${loginAttempts} set attempts = greatest(attempts - 1, 0)
+      where bucket = ${input.clientBucket ?? null} and exists (select 1 from changed)
+    ), session as (
+      insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
+      select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)} from changed
+    )
+    select id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
+           ${isoTimestamp(sql`updated_at`)} as updated_at
+    from changed`)
+  const row = result.rows[0]
+  return row ? toUser(row) : undefined
 }
 
 /**

@@ -1,9 +1,10 @@
-/** Built-in accounts: sign-up, log-in, refresh, log-out and "who am I", issuing our own short-lived access tokens. */
+/** Built-in accounts: sign-up, log-in, password change, refresh, log-out and "who am I", with our own tokens. */
 import { createRoute } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
 import type { Database } from '../../db/client'
 import {
+  changePassword,
   countLoginAttempt,
   createAccountWithSession,
   type NewRefreshToken,
@@ -24,6 +25,7 @@ import { timeDatabase } from '../middleware/server-timing'
 import { problems } from '../problem'
 import { createRouter } from '../router'
 import {
+  ChangePasswordSchema,
   LoginSchema,
   MeSchema,
   RefreshedSessionSchema,
@@ -62,6 +64,33 @@ const loginRoute = createRoute({
   },
 })
 
+const changePasswordRoute = createRoute({
+  method: 'post',
+  path: '/password',
+  request: { body: { required: true, content: json(ChangePasswordSchema) } },
+  responses: {
+    200: {
+      description:
+        'The password is changed and every refresh token of the account revoked; this new session (cookies ' +
+        "too) replaces the caller's",
+      content: json(SessionSchema),
+    },
+    403: problemResponse(
+      'The caller is a subject of the external identity provider, not a built-in account: it has no password here',
+    ),
+    404: problemResponse('The account of the access token no longer exists'),
+    422: problemResponse(
+      'Invalid fields (/problems/validation-failed), or the current password is wrong or the account has none ' +
+        '(/problems/wrong-password, with a field error on currentPassword)',
+    ),
+    429: problemResponse(
+      'Too many failed log-ins or password checks for this account or client (the log-in throttle); ' +
+        'see Retry-After',
+    ),
+    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
+  },
+})
+
 const refreshRoute = createRoute({
   method: 'post',
   path: '/refresh',
@@ -90,6 +119,15 @@ const meRoute = createRoute({
     401: problemResponse('No valid access token'),
   },
 })
+
+/**
+ * The caller's account id, when the token's subject is one of ours. Subjects of an external identity provider need
+ * not be ids of ours: only a numeric one in the id range is taken for one.
+ */
+function builtInUserId(identity: Identity): number | undefined {
+  const numeric = /^[1-9][0-9]{0,9}$/.test(identity.userId) ? Number(identity.userId) : undefined
+  return numeric !== undefined && numeric <= MAX_USER_ID ? numeric : undefined
+}
 
 /** Cookies are Secure except for plain http on this machine (`npm run dev`), where browsers would drop them. */
 function isLocalHttp(c: Context<AppEnv>): boolean {
@@ -205,6 +243,51 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       const session = await issueTokens(c, { userId: String(user.id), role: user.role }, refresh.token)
       return c.json({ user: toUserResponse(user), ...session }, 200)
     })
+    .openapi(changePasswordRoute, async (c) => {
+      if (!canSign) throw problems.accountsDisabled()
+      const userId = builtInUserId(currentIdentity(c))
+      if (userId === undefined) {
+        throw problems.forbidden(
+          'Only built-in accounts have a password here; change it with your identity provider.',
+        )
+      }
+      const { currentPassword, newPassword } = c.req.valid('json')
+      // The throttle's email bucket is hashed here, at the edge, so the email is read first: one more round trip.
+      const user = await timeDatabase(c, () => findUserById(db, userId))
+      if (!user) throw problems.notFound('The account of this session no longer exists.')
+      const buckets = await loginBuckets(user.email, c.req.raw.headers)
+      // The same count as a log-in's, before the password is checked: a stolen access token buys no more guesses.
+      const { account, retryAfterSeconds } = await timeDatabase(c, () =>
+        countLoginAttempt(
+          db,
+          user.email,
+          bucketLimits(buckets, config.loginThrottle),
+          config.loginThrottle.windowSeconds,
+        ),
+      )
+      if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
+      // Another account behind the email means it changed hands between the two reads: nothing to check against.
+      const currentHash = account?.id === userId ? account.passwordHash : null
+      if (currentHash === null || !(await verifyPassword(currentPassword, currentHash))) {
+        throw problems.wrongPassword()
+      }
+
+      const [newPasswordHash, refresh] = await Promise.all([hashPassword(newPassword), newRefresh()])
+      const changed = await timeDatabase(c, () =>
+        changePassword(db, {
+          userId,
+          verifiedPasswordHash: currentHash,
+          newPasswordHash,
+          refresh: refresh.stored,
+          emailBucket: buckets.email,
+          clientBucket: buckets.client,
+        }),
+      )
+      // A concurrent change (or deletion) won: the password just verified is no longer the current one.
+      if (!changed) throw problems.wrongPassword()
+      const session = await issueTokens(c, { userId: String(changed.id), role: changed.role }, refresh.token)
+      return c.json({ user: toUserResponse(changed), ...session }, 200)
+    })
     .openapi(refreshRoute, async (c) => {
       const presented = presentedRefreshToken(c, c.req.valid('json'))
       if (!canSign || !presented || !isWellFormedRefreshToken(presented)) throw problems.invalidRefreshToken()
@@ -234,9 +317,7 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
     })
     .openapi(meRoute, async (c) => {
       const identity = currentIdentity(c)
-      // Subjects of an external identity provider need not be ids of ours: only a numeric one is looked up.
-      const numeric = /^[1-9][0-9]{0,9}$/.test(identity.userId) ? Number(identity.userId) : undefined
-      const id = numeric !== undefined && numeric <= MAX_USER_ID ? numeric : undefined
+      const id = builtInUserId(identity)
       const user = id === undefined ? undefined : await timeDatabase(c, () => findUserById(db, id))
       return c.json({ ...identity, user: user ? toUserResponse(user) : null }, 200)
     })

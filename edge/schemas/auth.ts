@@ -1,4 +1,4 @@
-/** zod schemas of the auth endpoints: sign-up, log-in, refresh, log-out and the current identity. */
+/** zod schemas of the auth endpoints: sign-up, log-in, password change, refresh, log-out and "who am I". */
 import { z } from '@hono/zod-openapi'
 import { RoleSchema, UserSchema, userEmail, userName } from './users'
 
@@ -16,17 +16,19 @@ export const SignupSchema = z
   .object({ name: userName, email: userEmail, password: newPassword })
   .openapi('Signup')
 
-// No policy on log-in: an account made under older rules must still be able to log in.
-export const LoginSchema = z
-  .object({
-    email: userEmail,
-    password: z
-      .string()
-      .min(1, 'must not be empty')
-      .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`)
-      .openapi({ format: 'password' }),
-  })
-  .openapi('Login')
+// No policy on a password being checked: an account made under older rules must still be able to log in.
+const existingPassword = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`)
+  .openapi({ format: 'password' })
+
+export const LoginSchema = z.object({ email: userEmail, password: existingPassword }).openapi('Login')
+
+/** The new password follows sign-up's rules; the current one is only checked against the stored hash. */
+export const ChangePasswordSchema = z
+  .object({ currentPassword: existingPassword, newPassword })
+  .openapi('ChangePassword')
 
 /** API clients send the refresh token in the body; browsers send nothing and the cookie is used. */
 export const RefreshTokenBodySchema = z
