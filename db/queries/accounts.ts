@@ -37,7 +37,7 @@ export interface LoginCandidate {
 
 export type SignupResult = { status: 'created'; user: User } | { status: 'email-taken' }
 export type RotateResult =
-  | { status: 'rotated'; userId: number; role: Role }
+  | { status: 'rotated'; userId: number; role: Role; familyId: string }
   /** The token had been used before: its whole family is now revoked (a stolen token was replayed). */
   | { status: 'reused' }
   | { status: 'invalid' }
@@ -237,7 +237,12 @@ export async function rotateRefreshToken(
   presentedHash: string,
   next: Omit<NewRefreshToken, 'familyId'>,
 ): Promise<RotateResult> {
-  const result = await db.execute<{ reused: boolean | null; user_id: number | null; role: Role | null }>(sql`
+  const result = await db.execute<{
+    reused: boolean | null
+    user_id: number | null
+    role: Role | null
+    family_id: string | null
+  }>(sql`
     with presented as (
       select family_id, used_at from ${refreshTokens} where token_hash = ${presentedHash}
     ), consumed as (
@@ -250,15 +255,15 @@ export async function rotateRefreshToken(
     ), issued as (
       insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
       select ${next.tokenHash}, family_id, user_id, ${expiresIn(next.ttlSeconds)} from consumed
-      returning user_id
+      returning user_id, family_id
     )
-    select (select used_at is not null from presented) as reused, u.id as user_id, u.role
+    select (select used_at is not null from presented) as reused, u.id as user_id, u.role, i.family_id
     from (select 1) as one
     left join (issued i join ${users} u on u.id = i.user_id) on true`)
   const row = result.rows[0]
   if (row?.reused) return { status: 'reused' }
-  if (row?.user_id == null || row.role == null) return { status: 'invalid' }
-  return { status: 'rotated', userId: row.user_id, role: row.role }
+  if (row?.user_id == null || row.role == null || row.family_id == null) return { status: 'invalid' }
+  return { status: 'rotated', userId: row.user_id, role: row.role, familyId: row.family_id }
 }
 
 /** Log-out: revokes every token of the presented token's family (this device's session). */
@@ -267,6 +272,17 @@ export async function revokeRefreshTokenFamily(db: Database, tokenHash: string):
     update ${refreshTokens} set revoked_at = now()
     where family_id = (select family_id from ${refreshTokens} where token_hash = ${tokenHash})
       and revoked_at is null`)
+}
+
+/** Revokes one session (refresh-token family) of one user, named by the `sid` of its access token. */
+export async function revokeRefreshTokenFamilyById(
+  db: Database,
+  familyId: string,
+  userId: number,
+): Promise<void> {
+  await db.execute(sql`
+    update ${refreshTokens} set revoked_at = now()
+    where family_id = ${familyId} and user_id = ${userId} and revoked_at is null`)
 }
 
 /** Creates or resets an account with a password and a role in one statement (local admin seed, tests). */

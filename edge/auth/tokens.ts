@@ -8,6 +8,12 @@ export type Role = 'admin' | 'user'
 export interface Identity {
   userId: string
   role: Role
+  /**
+   * The refresh-token family (the session) our access token was issued with, as its `sid` claim: log-out can end
+   * the session from the access token alone (a browser's refresh cookie is scoped to /api/auth). Never set from
+   * an external identity provider's token, whose `sid` means something else.
+   */
+  sessionId?: string
 }
 
 export interface TokenConfig {
@@ -66,7 +72,10 @@ export function createTokenService(config: TokenConfig): TokenService {
     async signAccessToken(identity) {
       const current = (await keys)[0]
       if (!current) throw new Error('JWT_SECRET is not set: this app cannot sign tokens')
-      const jwt = new SignJWT({ role: identity.role })
+      const jwt = new SignJWT({
+        role: identity.role,
+        ...(identity.sessionId ? { sid: identity.sessionId } : {}),
+      })
         .setProtectedHeader({ alg: SHARED_SECRET_ALGORITHM, kid: current.kid, typ: 'JWT' })
         .setSubject(identity.userId)
         .setIssuedAt()
@@ -84,8 +93,9 @@ export function createTokenService(config: TokenConfig): TokenService {
         throw new InvalidTokenError('malformed token')
       }
       let payload: JWTPayload
+      const ours = header.alg === SHARED_SECRET_ALGORITHM
       try {
-        if (header.alg === SHARED_SECRET_ALGORITHM) {
+        if (ours) {
           // Only our own secrets verify HS256: a public key used as an HMAC secret (alg confusion) never matches.
           const match = (await keys).find((entry) => entry.kid === header.kid)
           if (!match) throw new InvalidTokenError('unknown key id')
@@ -105,14 +115,16 @@ export function createTokenService(config: TokenConfig): TokenService {
         if (error instanceof InvalidTokenError) throw error
         throw new InvalidTokenError((error as Error).message)
       }
-      return identityOf(payload)
+      return identityOf(payload, ours)
     },
   }
 }
 
-function identityOf(payload: JWTPayload): Identity {
+function identityOf(payload: JWTPayload, ours: boolean): Identity {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('no subject')
-  return { userId: payload.sub, role: payload.role === 'admin' ? 'admin' : 'user' }
+  const identity: Identity = { userId: payload.sub, role: payload.role === 'admin' ? 'admin' : 'user' }
+  if (ours && typeof payload.sid === 'string') identity.sessionId = payload.sid
+  return identity
 }
 
 /** A short, stable, non-secret name for a secret: the start of its SHA-256. */

@@ -9,6 +9,7 @@ import {
   createAccountWithSession,
   type NewRefreshToken,
   revokeRefreshTokenFamily,
+  revokeRefreshTokenFamilyById,
   rotateRefreshToken,
   startSession,
 } from '../../db/queries/accounts'
@@ -108,7 +109,13 @@ const logoutRoute = createRoute({
   method: 'post',
   path: '/logout',
   request: { body: { required: false, content: json(RefreshTokenBodySchema) } },
-  responses: { 204: { description: 'The session is revoked and the cookies are cleared' } },
+  responses: {
+    204: {
+      description:
+        'The session is revoked (the one of the refresh token sent, or else the one the access token names in ' +
+        'its `sid` claim) and the cookies are cleared',
+    },
+  },
 })
 
 const meRoute = createRoute({
@@ -154,9 +161,17 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
     return { token, stored }
   }
 
-  /** Sets both cookies and returns the token part of the body, for browsers and API clients alike. */
-  async function issueTokens(c: Context<AppEnv>, identity: Identity, refreshToken: string) {
-    const accessToken = await tokens.signAccessToken(identity)
+  /**
+   * Sets both cookies and returns the token part of the body, for browsers and API clients alike. The access token
+   * names its session (`sid`: the refresh-token family), so log-out can end it without the refresh token.
+   */
+  async function issueTokens(
+    c: Context<AppEnv>,
+    identity: Identity,
+    refresh: { token: string; familyId: string },
+  ) {
+    const refreshToken = refresh.token
+    const accessToken = await tokens.signAccessToken({ ...identity, sessionId: refresh.familyId })
     // Tokens must not sit in a browser's or a proxy's cache (OAuth 2.0, RFC 6749 §5.1).
     c.header('Cache-Control', 'no-store')
     const secure = !isLocalHttp(c)
@@ -204,7 +219,14 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       )
       if (result.status === 'email-taken') throw problems.emailTaken()
       const { user } = result
-      const session = await issueTokens(c, { userId: String(user.id), role: user.role }, refresh.token)
+      const session = await issueTokens(
+        c,
+        { userId: String(user.id), role: user.role },
+        {
+          token: refresh.token,
+          familyId: refresh.stored.familyId,
+        },
+      )
       c.header('Location', `/api/users/${user.id}`)
       return c.json({ user: toUserResponse(user), ...session }, 201)
     })
@@ -240,7 +262,14 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       )
       if (!started) throw problems.invalidCredentials()
       const { passwordHash: _hash, ...user } = account
-      const session = await issueTokens(c, { userId: String(user.id), role: user.role }, refresh.token)
+      const session = await issueTokens(
+        c,
+        { userId: String(user.id), role: user.role },
+        {
+          token: refresh.token,
+          familyId: refresh.stored.familyId,
+        },
+      )
       return c.json({ user: toUserResponse(user), ...session }, 200)
     })
     .openapi(changePasswordRoute, async (c) => {
@@ -285,7 +314,14 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       )
       // A concurrent change (or deletion) won: the password just verified is no longer the current one.
       if (!changed) throw problems.wrongPassword()
-      const session = await issueTokens(c, { userId: String(changed.id), role: changed.role }, refresh.token)
+      const session = await issueTokens(
+        c,
+        { userId: String(changed.id), role: changed.role },
+        {
+          token: refresh.token,
+          familyId: refresh.stored.familyId,
+        },
+      )
       return c.json({ user: toUserResponse(changed), ...session }, 200)
     })
     .openapi(refreshRoute, async (c) => {
@@ -303,14 +339,21 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
         throw problems.invalidRefreshToken()
       }
       const identity: Identity = { userId: String(result.userId), role: result.role }
-      const session = await issueTokens(c, identity, next.token)
+      const session = await issueTokens(c, identity, { token: next.token, familyId: result.familyId })
       return c.json({ ...identity, ...session }, 200)
     })
     .openapi(logoutRoute, async (c) => {
       const presented = presentedRefreshToken(c, c.req.valid('json'))
+      const caller = c.get('identity')
+      const callerId = caller ? builtInUserId(caller) : undefined
       if (presented && isWellFormedRefreshToken(presented)) {
         const tokenHash = await hashRefreshToken(presented)
         await timeDatabase(c, () => revokeRefreshTokenFamily(db, tokenHash))
+      } else if (caller?.sessionId && callerId !== undefined) {
+        // A browser form posts from a page, where the refresh cookie (Path=/api/auth) is not sent: the access
+        // token's `sid` names the session instead.
+        const { sessionId } = caller
+        await timeDatabase(c, () => revokeRefreshTokenFamilyById(db, sessionId, callerId))
       }
       clearCookies(c)
       return c.body(null, 204)
@@ -319,6 +362,9 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       const identity = currentIdentity(c)
       const id = builtInUserId(identity)
       const user = id === undefined ? undefined : await timeDatabase(c, () => findUserById(db, id))
-      return c.json({ ...identity, user: user ? toUserResponse(user) : null }, 200)
+      return c.json(
+        { userId: identity.userId, role: identity.role, user: user ? toUserResponse(user) : null },
+        200,
+      )
     })
 }

@@ -285,6 +285,23 @@ describe('POST /api/auth/logout', () => {
     expect((await refresh(session.refreshToken)).status).toBe(401)
   })
 
+  it('ends the session its access token names when no refresh token is sent (a page form post)', async () => {
+    const { session, email } = await signUp()
+    const other = (await (
+      await app.request('/api/auth/login', jsonInit('POST', { email, password: PASSWORD }))
+    ).json()) as SessionBody
+    const rotated = (await (await refresh(session.refreshToken)).json()) as SessionBody
+    // The rotated access token still names the session it was first issued with.
+    const response = await app.request('/api/auth/logout', {
+      method: 'POST',
+      headers: { cookie: `edgeline_session=${rotated.accessToken}` },
+    })
+    expect(response.status).toBe(204)
+    expect((await refresh(rotated.refreshToken)).status).toBe(401)
+    // Only that session: the same user's other log-in lives on.
+    expect((await refresh(other.refreshToken)).status).toBe(200)
+  })
+
   it('answers 204 even without a refresh token, so a client can always clear its cookies', async () => {
     expect((await app.request('/api/auth/logout', { method: 'POST' })).status).toBe(204)
   })
