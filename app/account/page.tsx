@@ -1,0 +1,107 @@
+/** `/account`: your own profile, from `GET /api/auth/me` in-process; change your name or password, or log out. */
+import { headers } from 'next/headers'
+import { redirect } from 'next/navigation'
+import { app } from '@/edge'
+import { pageApi } from '@/edge/pages/page-api'
+import { Outcome } from '../outcome'
+import { type PageQuery, queryValue } from '../page-query'
+
+export const runtime = 'edge'
+
+export default async function AccountPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
+  const query = await searchParams
+  const answer = await pageApi(app, await headers()).api.auth.me.$get()
+  if (answer.status !== 200) redirect('/login?next=%2Faccount')
+  const { user, role } = await answer.json()
+
+  return (
+    <main>
+      <h1>Your account</h1>
+      <Outcome query={query} />
+      {user ? (
+        <>
+          <dl className="profile">
+            <dt>Name</dt>
+            <dd id="profile-name">{user.name}</dd>
+            <dt>Email</dt>
+            <dd>{user.email}</dd>
+            <dt>Role</dt>
+            <dd>{user.role}</dd>
+            <dt>Member since</dt>
+            <dd>
+              <time dateTime={user.createdAt}>{user.createdAt.slice(0, 10)}</time>
+            </dd>
+          </dl>
+          <form method="post" action="/account/submit" noValidate aria-labelledby="change-name">
+            <h2 id="change-name">Change your name</h2>
+            <input type="hidden" name="id" value={user.id} />
+            <Field query={query} name="name" label="Name" type="text" defaultValue={user.name} />
+            <button type="submit" name="intent" value="rename">
+              Save name
+            </button>
+          </form>
+          <form method="post" action="/account/submit" noValidate aria-labelledby="change-password">
+            <h2 id="change-password">Change your password</h2>
+            <Field query={query} name="currentPassword" label="Current password" type="password" />
+            <Field query={query} name="newPassword" label="New password" type="password" />
+            <button type="submit" name="intent" value="password">
+              Change password
+            </button>
+          </form>
+        </>
+      ) : (
+        <p>You are signed in through an identity provider ({role}); your profile and password live there.</p>
+      )}
+      <form method="post" action="/account/submit">
+        <h2>Leave</h2>
+        <button type="submit" name="intent" value="logout">
+          Log out
+        </button>
+      </form>
+    </main>
+  )
+}
+
+const AUTOCOMPLETE: Record<string, string> = {
+  name: 'name',
+  currentPassword: 'current-password',
+  newPassword: 'new-password',
+}
+
+function Field({
+  query,
+  name,
+  label,
+  type,
+  defaultValue,
+}: {
+  query: PageQuery
+  name: string
+  label: string
+  type: 'text' | 'password'
+  defaultValue?: string
+}) {
+  const fieldError = queryValue(query, `field.${name}`)
+  return (
+    <p>
+      <label htmlFor={name}>{label}</label>
+      <br />
+      <input
+        id={name}
+        name={name}
+        type={type}
+        autoComplete={AUTOCOMPLETE[name]}
+        defaultValue={type === 'password' ? undefined : (queryValue(query, name) ?? defaultValue)}
+        aria-invalid={fieldError ? true : undefined}
+        aria-describedby={fieldError ? `${name}-error` : undefined}
+        required
+      />
+      {fieldError ? (
+        <small id={`${name}-error`} className="field-error">
+          {' '}
+          {fieldError}
+        </small>
+      ) : null}
+    </p>
+  )
+}

@@ -1,0 +1,62 @@
+/**
+ * The `/account` page's forms without JavaScript: rename yourself, change your password, log out. Each goes to the
+ * API in-process as the signed-in browser, and the browser comes back to `/account` (or, logged out, to `/login`).
+ */
+import {
+  callApiAs,
+  crossSiteRefusal,
+  fieldsOf,
+  type InProcessApi,
+  isSameOrigin,
+  pageWithOutcome,
+  readProblem,
+  seeOther,
+} from './form-kit'
+
+const ACCOUNT_PAGE = '/account'
+
+/** Handles `POST /account/submit`; the button pressed (`intent`) says which form it was. */
+export async function submitAccountForm(api: InProcessApi, request: Request): Promise<Response> {
+  if (!isSameOrigin(request)) return crossSiteRefusal()
+  const data = await request.formData().catch(() => new FormData())
+  const fields = fieldsOf(data, ['intent', 'id', 'name', 'currentPassword', 'newPassword'])
+
+  if (fields.intent === 'logout') {
+    const answer = await callApiAs(api, request, '/api/auth/logout', { method: 'POST', json: {} })
+    return seeOther('/login?notice=You+are+logged+out.', answer.headers.getSetCookie())
+  }
+  if (fields.intent === 'rename') {
+    // Only digits become part of the path, so the call cannot be aimed at another route.
+    if (!/^[1-9][0-9]{0,9}$/.test(fields.id ?? '')) {
+      return seeOther(
+        pageWithOutcome(ACCOUNT_PAGE, { problem: { detail: 'Reload the page and try again.', errors: [] } }),
+      )
+    }
+    const answer = await callApiAs(api, request, `/api/users/${fields.id}`, {
+      method: 'PATCH',
+      json: { name: fields.name },
+    })
+    if (answer.status === 401) return signInAgain()
+    if (answer.ok) return seeOther(pageWithOutcome(ACCOUNT_PAGE, { notice: 'Your name is changed.' }))
+    const kept = { name: fields.name ?? '' }
+    return seeOther(pageWithOutcome(ACCOUNT_PAGE, { problem: await readProblem(answer), kept }))
+  }
+  if (fields.intent === 'password') {
+    const answer = await callApiAs(api, request, '/api/auth/password', {
+      method: 'POST',
+      json: { currentPassword: fields.currentPassword, newPassword: fields.newPassword },
+    })
+    if (answer.status === 401) return signInAgain()
+    if (answer.ok) {
+      // The API started a new session for this browser (every other one is over): pass its cookies on.
+      const notice = 'Your password is changed, and every other session is logged out.'
+      return seeOther(pageWithOutcome(ACCOUNT_PAGE, { notice }), answer.headers.getSetCookie())
+    }
+    return seeOther(pageWithOutcome(ACCOUNT_PAGE, { problem: await readProblem(answer) }))
+  }
+  return seeOther(pageWithOutcome(ACCOUNT_PAGE, { problem: { detail: 'Unknown action.', errors: [] } }))
+}
+
+function signInAgain(): Response {
+  return seeOther(`/login?next=${encodeURIComponent(ACCOUNT_PAGE)}`)
+}

@@ -1,0 +1,95 @@
+/** The `/account` page's no-JavaScript forms: rename yourself, change your password, log out. */
+import { describe, expect, it } from 'vitest'
+import { submitAccountForm } from '../../edge/pages/account-form-posts'
+import { type Account, createAccount, createTestApp, jsonInit } from './support'
+
+const { app } = createTestApp()
+const SITE = 'http://edgeline.test'
+
+/** A form post from the `/account` page, as a browser holding `account`'s session cookie sends it. */
+function accountForm(fields: Record<string, string>, account?: Account, origin: string | null = SITE) {
+  const body = new FormData()
+  for (const [name, value] of Object.entries(fields)) body.set(name, value)
+  const headers = new Headers()
+  if (origin) headers.set('origin', origin)
+  if (account) headers.set('cookie', `edgeline_session=${account.accessToken}`)
+  return submitAccountForm(app, new Request(`${SITE}/account/submit`, { method: 'POST', body, headers }))
+}
+
+function landing(response: Response): URL {
+  expect(response.status).toBe(303)
+  return new URL(response.headers.get('location') ?? '', SITE)
+}
+
+const refresh = (refreshToken: string) => app.request('/api/auth/refresh', jsonInit('POST', { refreshToken }))
+const logIn = (email: string, password: string) =>
+  app.request('/api/auth/login', jsonInit('POST', { email, password }))
+
+describe('the /account form posts', () => {
+  it('renames the signed-in user and comes back with a notice', async () => {
+    const account = await createAccount(app)
+    const back = landing(
+      await accountForm({ intent: 'rename', id: String(account.user.id), name: 'New Me' }, account),
+    )
+    expect(`${back.pathname}${back.search}`).toBe('/account?notice=Your+name+is+changed.')
+    const me = await account.client.request('/api/auth/me')
+    expect(((await me.json()) as { user: { name: string } }).user.name).toBe('New Me')
+  })
+
+  it('brings a refused name back with its field error and what was typed', async () => {
+    const account = await createAccount(app)
+    const back = landing(
+      await accountForm({ intent: 'rename', id: String(account.user.id), name: 'x'.repeat(201) }, account),
+    )
+    expect(back.searchParams.get('field.name')).toBe('must be at most 200 characters')
+    expect(back.searchParams.get('name')).toBe('x'.repeat(201))
+  })
+
+  it('changes the password, passes the new session cookies on, and ends the old session', async () => {
+    const account = await createAccount(app)
+    const response = await accountForm(
+      { intent: 'password', currentPassword: account.password, newPassword: 'a brand new password' },
+      account,
+    )
+    expect(landing(response).searchParams.get('notice')).toMatch(/password is changed/)
+    expect(response.headers.getSetCookie().join('\n')).toMatch(/edgeline_session=[^;]+;/)
+    expect((await refresh(account.refreshToken)).status).toBe(401)
+    expect((await logIn(account.user.email, 'a brand new password')).status).toBe(200)
+  })
+
+  it('shows a wrong current password as a field error and changes nothing', async () => {
+    const account = await createAccount(app)
+    const response = await accountForm(
+      { intent: 'password', currentPassword: 'not the password', newPassword: 'a brand new password' },
+      account,
+    )
+    const back = landing(response)
+    expect(back.searchParams.get('field.currentPassword')).toBe('The current password is wrong.')
+    expect(back.search).not.toMatch(/brand|not\+the/)
+    expect(response.headers.getSetCookie()).toEqual([])
+    expect((await logIn(account.user.email, account.password)).status).toBe(200)
+  })
+
+  it('logs out: clears the cookies, ends the session in the database, and goes to the log-in page', async () => {
+    const account = await createAccount(app)
+    const response = await accountForm({ intent: 'logout' }, account)
+    expect(landing(response).pathname).toBe('/login')
+    const cookies = response.headers.getSetCookie().join('\n')
+    expect(cookies).toMatch(/edgeline_session=;.*Max-Age=0/)
+    expect(cookies).toMatch(/edgeline_refresh=;.*Max-Age=0/)
+    expect((await refresh(account.refreshToken)).status).toBe(401)
+  })
+
+  it('sends a signed-out browser to the log-in page, to come back to /account', async () => {
+    const back = landing(await accountForm({ intent: 'rename', id: '1', name: 'Nobody' }))
+    expect(`${back.pathname}${back.search}`).toBe('/login?next=%2Faccount')
+  })
+
+  it('refuses a post from another site, or without an Origin (CSRF)', async () => {
+    const account = await createAccount(app)
+    for (const origin of ['https://evil.example', null]) {
+      expect((await accountForm({ intent: 'logout' }, account, origin)).status).toBe(403)
+    }
+    expect((await refresh(account.refreshToken)).status).toBe(200)
+  })
+})
