@@ -35,6 +35,8 @@ export default defineConfig({
                 name: 'e2e',
                 environment: 'node',
                 include: ['test/e2e/**/*.test.ts'],
+                // After the root setup (the run's SQL endpoint): builds and serves the app once for every e2e file.
+                globalSetup: ['test/e2e/built-server.ts'],
                 testTimeout: 60_000,
                 hookTimeout: 300_000,
               },

@@ -1,77 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+/** The production build, served by `next start` (test/e2e/built-server.ts), called over real HTTP. */
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createDatabase } from '../../db/client'
-import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
-import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
-import { migrateDatabase } from '../../db/migrate'
-import { upsertAccount } from '../../db/queries/accounts'
-import { hashPassword } from '../../edge/auth/password'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { createE2eAccount } from './accounts'
 
-// The production build, served by `next start`, called over real HTTP: what users and Vercel get.
-const NEXT = './node_modules/.bin/next'
-
-let buildOutput = ''
-let serverOutput = ''
-let baseUrl = ''
-let nextServer: ChildProcess | undefined
-let endpoint: LocalNeonServer | undefined
-/** `Authorization: Bearer …` of an admin who logged in over HTTP (the app runs with the local development secret). */
+const baseUrl = inject('appUrl')
+const buildOutput = readFileSync(inject('buildLogFile'), 'utf8')
+const serverOutput = () => readFileSync(inject('serverLogFile'), 'utf8')
+/** `Authorization: Bearer …` of an admin who logged in over HTTP. */
 let adminAuth: Record<string, string> = {}
 
 beforeAll(async () => {
-  buildOutput = await runToCompletion(NEXT, ['build'])
-  // Reuse the run's endpoint when global setup provides one (PGlite costs ~700 MiB); otherwise start our own.
-  const providedEndpoint: string | undefined = inject('sqlEndpoint')
-  const databaseUrl = providedEndpoint
-    ? inject('databaseUrl')
-    : process.env.TEST_DATABASE_URL || EMBEDDED_DATABASE_URL
-  endpoint = providedEndpoint ? undefined : await startLocalNeonServer({ port: 0 })
-  const sqlEndpoint = providedEndpoint ?? endpoint?.url
-  await migrateDatabase(databaseUrl, sqlEndpoint)
-
-  const port = await findFreePort()
-  baseUrl = `http://127.0.0.1:${port}`
-  // Spawned directly (not through npx/npm) so the PID we hold is the server's, and we stop exactly it.
-  nextServer = spawn(NEXT, ['start', '--port', String(port), '--hostname', '127.0.0.1'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      LOCAL_SQL_ENDPOINT: sqlEndpoint,
-      // Production refuses the published development secret, even on a local database.
-      JWT_SECRET: 'edgeline-e2e-secret-that-is-at-least-32-bytes-long',
-      NEXT_TELEMETRY_DISABLED: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  nextServer.stdout?.on('data', (chunk: Buffer) => {
-    serverOutput += chunk.toString()
-  })
-  nextServer.stderr?.on('data', (chunk: Buffer) => {
-    serverOutput += chunk.toString()
-  })
-  await waitUntilServing(`${baseUrl}/api/hello`, 60_000)
-
-  const admin = { email: `e2e-admin-${crypto.randomUUID()}@example.test`, password: crypto.randomUUID() }
-  await upsertAccount(createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint }), {
-    name: 'E2E Admin',
-    email: admin.email,
-    passwordHash: await hashPassword(admin.password),
-    role: 'admin',
-  })
-  const login = await fetch(`${baseUrl}/api/auth/login`, json('POST', admin))
+  const admin = await createE2eAccount('admin')
+  const login = await fetch(
+    `${baseUrl}/api/auth/login`,
+    json('POST', { email: admin.email, password: admin.password }),
+  )
   if (login.status !== 200) throw new Error(`log-in answered ${login.status}: ${await login.text()}`)
   adminAuth = { Authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` }
-}, 300_000)
-
-afterAll(async () => {
-  if (nextServer && nextServer.exitCode === null) {
-    const exited = new Promise((resolve) => nextServer?.once('exit', resolve))
-    nextServer.kill('SIGTERM')
-    await exited
-  }
-  await endpoint?.close()
 })
 
 describe('the production build', () => {
@@ -250,9 +195,17 @@ describe('the built app over HTTP', () => {
     const requestId = `e2e-log-${Date.now()}`
     await fetch(`${baseUrl}/api/hello`, { headers: { 'X-Request-Id': requestId } })
     await expect
-      .poll(() => serverOutput.split('\n').filter((line) => line.includes(requestId)).length)
+      .poll(
+        () =>
+          serverOutput()
+            .split('\n')
+            .filter((line) => line.includes(requestId)).length,
+      )
       .toBe(1)
-    const line = serverOutput.split('\n').find((candidate) => candidate.includes(requestId)) ?? ''
+    const line =
+      serverOutput()
+        .split('\n')
+        .find((candidate) => candidate.includes(requestId)) ?? ''
     expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({
       msg: 'request',
       requestId,
@@ -271,52 +224,4 @@ function json(method: string, body: unknown, headers: Record<string, string> = {
 
 function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T
-}
-
-function runToCompletion(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.on('error', reject)
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(output)
-        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
-    )
-  })
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitUntilServing(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (nextServer?.exitCode !== null) throw new Error(`next start exited early:\n${serverOutput}`)
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  throw new Error(`next start did not answer ${url} within ${timeoutMs} ms:\n${serverOutput}`)
 }

@@ -1,0 +1,227 @@
+/**
+ * The pages in a real browser: Debian's Chromium driven by playwright-core, against `next build` + `next start`.
+ * A failing test leaves a screenshot of its page in test-results/browser/.
+ */
+import { mkdirSync } from 'node:fs'
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { type Credentials, createE2eAccount } from './accounts'
+
+const appUrl = inject('appUrl')
+const SCREENSHOTS = 'test-results/browser'
+/** Set to a folder to (re)make the README's screenshots of /users and /api/docs there. */
+const README_SCREENSHOTS = process.env.README_SCREENSHOTS
+
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    // Debian's package, never Playwright's own download (.ci/run installs it with apt-get).
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+/**
+ * Runs `steps` in a fresh browser profile (no cookies), and keeps a screenshot of the page if they fail. Every
+ * request the page makes is recorded, so a test can prove nothing left our origin.
+ */
+async function inBrowser(
+  name: string,
+  steps: (page: Page, requests: URL[]) => Promise<void>,
+  options: BrowserContextOptions = {},
+): Promise<void> {
+  const context = await browser.newContext({
+    baseURL: appUrl,
+    viewport: { width: 1000, height: 720 },
+    ...options,
+  })
+  const page = await context.newPage()
+  const requests: URL[] = []
+  page.on('request', (request) => requests.push(new URL(request.url())))
+  try {
+    await steps(page, requests)
+  } catch (error) {
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true }).catch(() => undefined)
+    throw error
+  } finally {
+    await context.close()
+  }
+}
+
+async function logIn(page: Page, account: Credentials, next?: string): Promise<void> {
+  if (next !== undefined) await page.goto(`/login?next=${encodeURIComponent(next)}`)
+  else if (!new URL(page.url()).pathname.startsWith('/login')) await page.goto('/login')
+  await page.getByLabel('Email').fill(account.email)
+  await page.getByLabel('Password').fill(account.password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+}
+
+function pathOf(page: Page): string {
+  const url = new URL(page.url())
+  return `${url.pathname}${url.search}`
+}
+
+describe('the pages in Chromium', () => {
+  it('signs up through the form and lands on the account page it was sent from', async () => {
+    await inBrowser('sign-up', async (page) => {
+      const email = `e2e-browser-${crypto.randomUUID().slice(0, 8)}@example.test`
+      await page.goto('/signup?next=%2Faccount')
+      await page.getByLabel('Name').fill('Browser Person')
+      await page.getByLabel('Email').fill(email)
+      await page.getByLabel('Password').fill('a long enough password')
+      await page.getByRole('button', { name: 'Sign up' }).click()
+      await page.waitForURL('**/account')
+      await expect.poll(() => page.locator('#profile-name').textContent()).toBe('Browser Person')
+      expect(await page.getByText(email).count()).toBe(1)
+    })
+  })
+
+  it('shows the API field errors on the sign-up form and keeps what was typed', async () => {
+    await inBrowser('sign-up-errors', async (page) => {
+      await page.goto('/signup')
+      await page.getByLabel('Name').fill('Typed Name')
+      await page.getByLabel('Email').fill('not-an-email')
+      await page.getByLabel('Password').fill('short')
+      await page.getByRole('button', { name: 'Sign up' }).click()
+      await page.waitForURL(/\/signup\?/)
+      expect(await page.locator('#email-error').textContent()).toMatch(/valid email/)
+      expect(await page.locator('#password-error').textContent()).toMatch(/at least/)
+      expect(await page.getByLabel('Name').inputValue()).toBe('Typed Name')
+      expect(await page.getByLabel('Password').inputValue()).toBe('')
+    })
+  })
+
+  it('sends a signed-out visitor to /login?next= and back to the same page after logging in', async () => {
+    const user = await createE2eAccount('user', 'redirect')
+    await inBrowser('signed-out-redirect', async (page) => {
+      await page.goto('/users?q=e2e')
+      expect(pathOf(page)).toBe('/login?next=%2Fusers%3Fq%3De2e')
+      await logIn(page, user)
+      await page.waitForURL('**/users?q=e2e')
+      expect(await page.getByLabel('Search names and emails').inputValue()).toBe('e2e')
+    })
+  })
+
+  it('lets an admin create, rename and delete a user on /users', async () => {
+    const admin = await createE2eAccount('admin', 'crud')
+    const email = `e2e-made-${crypto.randomUUID().slice(0, 8)}@example.test`
+    await inBrowser('users-crud', async (page) => {
+      await logIn(page, admin, '/users')
+      await page.waitForURL('**/users')
+      await page.getByLabel('Name', { exact: true }).fill('Made In Browser')
+      await page.getByLabel('Email', { exact: true }).fill(email)
+      await page.getByRole('button', { name: 'Create user' }).click()
+      await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/^Created Made In Browser/)
+
+      await page.getByLabel('Search names and emails').fill(email)
+      await page.getByRole('button', { name: 'Search' }).click()
+      await page.waitForURL(/q=/)
+      const row = page.locator('tbody tr')
+      expect(await row.count()).toBe(1)
+      await row.getByLabel('New name for Made In Browser').fill('Renamed In Browser')
+      await row.getByRole('button', { name: 'Rename' }).click()
+      await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/to Renamed In Browser\.$/)
+      expect(await page.locator('tbody tr td').first().textContent()).toBe('Renamed In Browser')
+      // Back on the same search after each action.
+      expect(new URL(page.url()).searchParams.get('q')).toBe(email)
+
+      if (README_SCREENSHOTS) await readmeScreenshot(page, '/users', 'users.png')
+      await page.getByRole('button', { name: 'Delete Renamed In Browser' }).click()
+      await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/^Deleted user #\d+\.$/)
+      expect(await page.getByText('No users found.').count()).toBe(1)
+    })
+  })
+
+  it('shows a user only the rename form of their own row, and no create or delete', async () => {
+    const user = await createE2eAccount('user', 'plain')
+    await inBrowser('users-as-user', async (page) => {
+      await logIn(page, user, `/users?q=${encodeURIComponent(user.email)}`)
+      await page.waitForURL(/\/users\?q=/)
+      expect(await page.getByRole('button', { name: 'Create user' }).count()).toBe(0)
+      await page.goto('/users')
+      expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0)
+      // Demo users exist on every database the tests use, and none of them is this user.
+      expect(await page.locator('tbody tr').count()).toBeGreaterThan(1)
+      await page.goto(`/users?q=${encodeURIComponent(user.email)}`)
+      expect(await page.getByRole('button', { name: 'Rename' }).count()).toBe(1)
+    })
+  })
+
+  it('changes the password on /account, logs out, and logs in with the new password', async () => {
+    const user = await createE2eAccount('user', 'password')
+    await inBrowser('account-password', async (page) => {
+      await logIn(page, user, '/account')
+      await page.waitForURL('**/account')
+      await page.getByLabel('Name', { exact: true }).fill('Changed Name')
+      await page.getByRole('button', { name: 'Save name' }).click()
+      await expect.poll(() => page.locator('#profile-name').textContent()).toBe('Changed Name')
+
+      await page.getByLabel('Current password').fill(user.password)
+      await page.getByLabel('New password').fill('a brand new password')
+      await page.getByRole('button', { name: 'Change password' }).click()
+      await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/password is changed/)
+
+      await page.locator('main').getByRole('button', { name: 'Log out' }).click()
+      await page.waitForURL(/\/login/)
+      await page.goto('/account')
+      expect(new URL(page.url()).pathname).toBe('/login')
+
+      await logIn(page, { ...user, password: user.password })
+      await expect.poll(() => page.locator('#form-error').textContent()).toMatch(/wrong/)
+      await logIn(page, { ...user, password: 'a brand new password' }, '/account')
+      await page.waitForURL('**/account')
+    })
+  })
+
+  it('works with JavaScript turned off: log in, create a user, log out from the header', async () => {
+    const admin = await createE2eAccount('admin', 'nojs')
+    await inBrowser(
+      'no-javascript',
+      async (page) => {
+        await logIn(page, admin, '/users')
+        await page.waitForURL('**/users')
+        await page.getByLabel('Name', { exact: true }).fill('No Script')
+        await page
+          .getByLabel('Email', { exact: true })
+          .fill(`e2e-nojs-${crypto.randomUUID().slice(0, 8)}@example.test`)
+        await page.getByRole('button', { name: 'Create user' }).click()
+        await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/^Created No Script/)
+        await page.locator('header').getByRole('button', { name: 'Log out' }).click()
+        await page.waitForURL(/\/login/)
+        await page.goto('/users')
+        expect(new URL(page.url()).pathname).toBe('/login')
+      },
+      { javaScriptEnabled: false },
+    )
+  })
+
+  it('renders the API reference at /api/docs from our own origin only', async () => {
+    await inBrowser('api-docs', async (page, requests) => {
+      await page.goto('/api/docs')
+      await page.getByText('/api/users').first().waitFor({ timeout: 30_000 })
+      expect(await page.title()).toMatch(/Edgeline/)
+      if (README_SCREENSHOTS) await readmeScreenshot(page, '/api/docs', 'api-docs.png')
+      const elsewhere = requests.filter((url) => url.origin !== appUrl && url.protocol.startsWith('http'))
+      expect(elsewhere.map(String)).toEqual([])
+    })
+  })
+})
+
+async function readmeScreenshot(page: Page, path: string, file: string): Promise<void> {
+  mkdirSync(README_SCREENSHOTS as string, { recursive: true })
+  await page.screenshot({ path: `${README_SCREENSHOTS}/${file}` })
+  console.log(`screenshot of ${path}: ${README_SCREENSHOTS}/${file}`)
+}
