@@ -14,9 +14,7 @@ export async function SiteHeader() {
       </nav>
       {identity ? (
         <form method="post" action="/account/submit" className="session">
-          <span>
-            Signed in as {identity.role === 'admin' ? 'an admin' : 'a user'}
-          </span>{' '}
+          <span>Signed in as {identity.role === 'admin' ? 'an admin' : 'a user'}</span>{' '}
           <button type="submit" name="intent" value="logout">
             Log out
           </button>

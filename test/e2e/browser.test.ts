@@ -5,6 +5,9 @@
 import { mkdirSync } from 'node:fs'
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createDatabase } from '../../db/client'
+import { insertUsersSkippingExisting } from '../../db/queries/users'
+import { seedDemoUsers } from '../../db/seed'
 import { type Credentials, createE2eAccount } from './accounts'
 
 const appUrl = inject('appUrl')
@@ -59,6 +62,10 @@ async function inBrowser(
   } finally {
     await context.close()
   }
+}
+
+function testDatabase() {
+  return createDatabase({ databaseUrl: inject('databaseUrl'), localSqlEndpoint: inject('sqlEndpoint') })
 }
 
 async function logIn(page: Page, account: Credentials, next?: string): Promise<void> {
@@ -138,22 +145,46 @@ describe('the pages in Chromium', () => {
       // Back on the same search after each action.
       expect(new URL(page.url()).searchParams.get('q')).toBe(email)
 
-      if (README_SCREENSHOTS) await readmeScreenshot(page, '/users', 'users.png')
       await page.getByRole('button', { name: 'Delete Renamed In Browser' }).click()
       await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/^Deleted user #\d+\.$/)
       expect(await page.getByText('No users found.').count()).toBe(1)
     })
   })
 
+  it('pages through a search 20 users at a time, keeping the search', async () => {
+    const tag = `pg${crypto.randomUUID().slice(0, 8)}`
+    const names = Array.from({ length: 23 }, (_, index) => `Paged ${tag} ${String(index).padStart(2, '0')}`)
+    await insertUsersSkippingExisting(
+      testDatabase(),
+      names.map((name, index) => ({ name, email: `${tag}-${index}@example.test` })),
+    )
+    const user = await createE2eAccount('user', 'pager')
+    await inBrowser('users-pages', async (page) => {
+      await logIn(page, user, `/users?q=${tag}`)
+      await page.waitForURL(/\/users\?q=/)
+      const firstColumn = () => page.locator('tbody tr td:first-child').allTextContents()
+      expect(await firstColumn()).toEqual(names.slice(0, 20))
+      await page.getByRole('link', { name: 'Next page' }).click()
+      await page.waitForURL(/cursor=/)
+      expect(new URL(page.url()).searchParams.get('q')).toBe(tag)
+      expect(await firstColumn()).toEqual(names.slice(20))
+      expect(await page.getByRole('link', { name: 'Next page' }).count()).toBe(0)
+      await page.getByRole('link', { name: 'First page' }).click()
+      await page.waitForURL((url) => !url.searchParams.has('cursor'))
+      expect(await firstColumn()).toHaveLength(20)
+    })
+  })
+
   it('shows a user only the rename form of their own row, and no create or delete', async () => {
     const user = await createE2eAccount('user', 'plain')
+    await createE2eAccount('user', 'neighbour')
     await inBrowser('users-as-user', async (page) => {
       await logIn(page, user, `/users?q=${encodeURIComponent(user.email)}`)
       await page.waitForURL(/\/users\?q=/)
       expect(await page.getByRole('button', { name: 'Create user' }).count()).toBe(0)
       await page.goto('/users')
       expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0)
-      // Demo users exist on every database the tests use, and none of them is this user.
+      // At least the neighbour's row is there too, and nobody's has a delete button.
       expect(await page.locator('tbody tr').count()).toBeGreaterThan(1)
       await page.goto(`/users?q=${encodeURIComponent(user.email)}`)
       expect(await page.getByRole('button', { name: 'Rename' }).count()).toBe(1)
@@ -213,15 +244,25 @@ describe('the pages in Chromium', () => {
       await page.goto('/api/docs')
       await page.getByText('/api/users').first().waitFor({ timeout: 30_000 })
       expect(await page.title()).toMatch(/Edgeline/)
-      if (README_SCREENSHOTS) await readmeScreenshot(page, '/api/docs', 'api-docs.png')
       const elsewhere = requests.filter((url) => url.origin !== appUrl && url.protocol.startsWith('http'))
       expect(elsewhere.map(String)).toEqual([])
     })
   })
 })
 
-async function readmeScreenshot(page: Page, path: string, file: string): Promise<void> {
-  mkdirSync(README_SCREENSHOTS as string, { recursive: true })
-  await page.screenshot({ path: `${README_SCREENSHOTS}/${file}` })
-  console.log(`screenshot of ${path}: ${README_SCREENSHOTS}/${file}`)
-}
+describe.runIf(README_SCREENSHOTS)('the README screenshots', () => {
+  it('shows /users with the demo users, signed in as an admin, and the API reference', async () => {
+    await seedDemoUsers(testDatabase())
+    const admin = await createE2eAccount('admin', 'screens')
+    const folder = README_SCREENSHOTS as string
+    mkdirSync(folder, { recursive: true })
+    await inBrowser('readme-screenshots', async (page) => {
+      await logIn(page, admin, '/users?q=example.com')
+      await page.waitForURL(/\/users\?q=/)
+      await page.screenshot({ path: `${folder}/users.png` })
+      await page.goto('/api/docs')
+      await page.getByText('/api/users').first().waitFor({ timeout: 30_000 })
+      await page.screenshot({ path: `${folder}/api-docs.png` })
+    })
+  })
+})
