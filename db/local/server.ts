@@ -6,7 +6,7 @@ import type { BatchOptions, IsolationLevel, SqlBackend } from './backends/backen
 import { createPgliteBackend } from './backends/pglite'
 import { createPostgresBackend } from './backends/postgres'
 import { parseConnectionString } from './connection-string'
-import { EndpointError, errorBody, PostgresError } from './errors'
+import { cancelledError, EndpointError, errorBody, PostgresError } from './errors'
 import { renderResult } from './render'
 import { parseRequestBody } from './request-body'
 
@@ -156,16 +156,24 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    const tooLarge = () => new EndpointError(413, `request is too large (max is ${limit} bytes)`)
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size <= limit) chunks.push(chunk)
-      else if (size > limit * 4) req.destroy()
+      else if (size > limit * 4) {
+        // Past four times the limit, stop reading: the connection goes, and this request is settled here, since
+        // a destroyed stream never emits 'end'.
+        req.destroy()
+        reject(tooLarge())
+      }
     })
     req.on('end', () => {
-      if (size > limit) reject(new EndpointError(413, `request is too large (max is ${limit} bytes)`))
+      if (size > limit) reject(tooLarge())
       else resolve(Buffer.concat(chunks).toString('utf8'))
     })
     req.on('error', reject)
+    // A client that hangs up mid-body: nothing more will come (a no-op once the body was read).
+    req.on('close', () => reject(cancelledError()))
   })
 }
 
