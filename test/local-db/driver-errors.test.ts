@@ -45,12 +45,15 @@ describe.each(backends)('errors through the Neon driver on $name', ({ url }) => 
     expect(error.message).toBe('cannot insert multiple commands into a prepared statement')
   })
 
-  it('refuses COPY FROM STDIN with an error, and keeps answering afterwards', async () => {
+  it('refuses COPY FROM STDIN with an error, and keeps answering after more of them than it has connections', async () => {
     const table = uniqueName('copy_in')
     await sql.query(`CREATE TABLE ${table} (a int)`)
-    const error = await failureOf(sql.query(`COPY ${table} FROM STDIN`))
-    expect(error.code).toBe('57014')
-    expect(error.message).toMatch(/^COPY from stdin failed/)
+    // One more than the endpoint's default pool: a connection left hanging by any of them would exhaust it.
+    for (let attempt = 0; attempt < 11; attempt += 1) {
+      const error = await failureOf(sql.query(`COPY ${table} FROM STDIN`))
+      expect(error.code).toBe('57014')
+      expect(error.message).toMatch(/^COPY from stdin failed/)
+    }
     expect(await sql.query(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }])
   })
 

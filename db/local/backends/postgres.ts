@@ -61,7 +61,7 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
       try {
         return await runStatements(client, request)
       } catch (error) {
-        broken = !isPostgresErrorLike(error)
+        broken = !isPostgresErrorLike(error) || isFailedCopyIn(error)
         throw request.signal.aborted ? cancelledError() : translate(error)
       } finally {
         request.signal.removeEventListener('abort', cancel)
@@ -146,6 +146,16 @@ function toField(field: pg.FieldDef): FieldDescription {
     dataTypeModifier: field.dataTypeModifier,
     format: 'text',
   }
+}
+
+/**
+ * A `COPY … FROM STDIN` (no data can come over HTTP): pg answers the server's CopyInResponse with CopyFail, but the
+ * Sync it had already sent was swallowed in copy-in mode, so the server never says ReadyForQuery again and the
+ * connection would hang forever. Such a connection is discarded, never reused.
+ */
+function isFailedCopyIn(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string }
+  return code === '57014' && typeof message === 'string' && message.startsWith('COPY from stdin failed')
 }
 
 async function resetSession(client: TrackedClient, broken: boolean): Promise<void> {
