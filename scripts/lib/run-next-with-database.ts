@@ -160,7 +160,8 @@ function superviseUntilExit(next: ChildProcess, endpoint: LocalNeonServer | unde
         process.exit(130)
       }
       stopping = true
-      // The terminal already sent SIGINT to Next (same process group); forwarding covers `kill <pid>` and CI.
+      // The terminal already sent SIGINT to Next (same process group); forwarding covers a signal sent to this
+      // process alone. Not to npm's: npm signals its `sh -c`, which exits without passing it on (README, Deploy).
       if (next.exitCode === null) next.kill(signal)
     }
     let finished = false
