@@ -50,7 +50,10 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           </form>
         </>
       ) : (
-        <p>You are signed in through an identity provider ({role}); your profile and password live there.</p>
+        <p role="status">
+          No account here matches this session ({role}): it was deleted, or you signed in through an identity
+          provider, where your profile and password live.
+        </p>
       )}
       <form method="post" action="/account/submit">
         <h2>Leave</h2>
