@@ -13,11 +13,9 @@ export async function SiteHeader() {
         <a href="/api/docs">API docs</a>
       </nav>
       {identity ? (
-        <form method="post" action="/account/submit" className="session">
+        <form method="post" action="/api/auth/logout" className="session">
           <span>Signed in as {identity.role === 'admin' ? 'an admin' : 'a user'}</span>{' '}
-          <button type="submit" name="intent" value="logout">
-            Log out
-          </button>
+          <button type="submit">Log out</button>
         </form>
       ) : (
         <p className="session">

@@ -55,11 +55,9 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           provider, where your profile and password live.
         </p>
       )}
-      <form method="post" action="/account/submit">
+      <form method="post" action="/api/auth/logout">
         <h2>Leave</h2>
-        <button type="submit" name="intent" value="logout">
-          Log out
-        </button>
+        <button type="submit">Log out</button>
       </form>
     </main>
   )

@@ -1,6 +1,7 @@
 /**
- * The `/account` page's forms without JavaScript: rename yourself, change your password, log out. Each goes to the
- * API in-process as the signed-in browser, and the browser comes back to `/account` (or, logged out, to `/login`).
+ * The `/account` page's forms without JavaScript: rename yourself, change your password. Each goes to the API
+ * in-process as the signed-in browser, and the browser comes back to `/account`. (Log-out buttons post straight to
+ * `/api/auth/logout`, the only path the refresh cookie is sent to.)
  */
 import {
   callApiAs,
@@ -21,10 +22,6 @@ export async function submitAccountForm(api: InProcessApi, request: Request): Pr
   const data = await request.formData().catch(() => new FormData())
   const fields = fieldsOf(data, ['intent', 'id', 'name', 'currentPassword', 'newPassword'])
 
-  if (fields.intent === 'logout') {
-    const answer = await callApiAs(api, request, '/api/auth/logout', { method: 'POST', json: {} })
-    return seeOther('/login?notice=You+are+logged+out.', answer.headers.getSetCookie())
-  }
   if (fields.intent === 'rename') {
     // Only digits become part of the path, so the call cannot be aimed at another route.
     if (!/^[1-9][0-9]{0,9}$/.test(fields.id ?? '')) {

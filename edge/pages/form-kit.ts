@@ -5,6 +5,10 @@
  * (Next 16.4; decision 0011).
  */
 
+import { isSameOrigin } from '../same-origin'
+
+export { isSameOrigin }
+
 /** Anything that answers requests as the Hono app does (`app.request`). */
 export interface InProcessApi {
   request(input: string | Request, init?: RequestInit): Response | Promise<Response>
@@ -23,22 +27,6 @@ export function sameSitePath(next: FormDataEntryValue | string | null | undefine
     return url.origin === 'http://same.site' && !path.startsWith('//') ? path : fallback
   } catch {
     return fallback
-  }
-}
-
-/**
- * A browser form from another site must not act for anyone (CSRF, login CSRF): its Origin must name the host the
- * browser addressed. (The Host header, not `request.url`: behind `next start` or a proxy the URL may carry another
- * host name for the same site. A page cannot forge either header in a cross-site form post.)
- */
-export function isSameOrigin(request: Request): boolean {
-  const origin = request.headers.get('origin')
-  if (origin === null) return false
-  const host = request.headers.get('host') ?? new URL(request.url).host
-  try {
-    return new URL(origin).host === host
-  } catch {
-    return false
   }
 }
 

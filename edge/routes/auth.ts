@@ -1,5 +1,5 @@
 /** Built-in accounts: sign-up, log-in, password change, refresh, log-out and "who am I", with our own tokens. */
-import { createRoute } from '@hono/zod-openapi'
+import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
 import type { Database } from '../../db/client'
@@ -25,6 +25,7 @@ import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { problems } from '../problem'
 import { createRouter } from '../router'
+import { isFormPost, isSameOrigin } from '../same-origin'
 import {
   ChangePasswordSchema,
   LoginSchema,
@@ -39,6 +40,9 @@ import { MAX_USER_ID } from '../schemas/users'
 import { toUserResponse } from './users'
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
+
+/** Where a log-out form post lands. */
+const LOGGED_OUT_PAGE = '/login?notice=You+are+logged+out.'
 
 const signupRoute = createRoute({
   method: 'post',
@@ -108,13 +112,24 @@ const refreshRoute = createRoute({
 const logoutRoute = createRoute({
   method: 'post',
   path: '/logout',
-  request: { body: { required: false, content: json(RefreshTokenBodySchema) } },
+  request: {
+    body: {
+      required: false,
+      content: {
+        ...json(RefreshTokenBodySchema),
+        // A log-out button on a page: a plain HTML form, no JavaScript. Its fields are ignored.
+        'application/x-www-form-urlencoded': { schema: z.object({}) },
+      },
+    },
+  },
   responses: {
     204: {
       description:
         'The session is revoked (the one of the refresh token sent, or else the one the access token names in ' +
         'its `sid` claim) and the cookies are cleared',
     },
+    303: { description: 'The same, for an HTML form post from this site: on to the log-in page' },
+    403: problemResponse('An HTML form post from another site (CSRF)'),
   },
 })
 
@@ -343,7 +358,10 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       return c.json({ ...identity, ...session }, 200)
     })
     .openapi(logoutRoute, async (c) => {
-      const presented = presentedRefreshToken(c, c.req.valid('json'))
+      // A browser's form sends the refresh cookie here (Path=/api/auth), even after its access token expired.
+      const fromForm = isFormPost(c.req.header('content-type'))
+      if (fromForm && !isSameOrigin(c.req.raw)) throw problems.forbidden('Cross-site form posts are refused.')
+      const presented = presentedRefreshToken(c, fromForm ? {} : c.req.valid('json'))
       const caller = c.get('identity')
       const callerId = caller ? builtInUserId(caller) : undefined
       if (presented && isWellFormedRefreshToken(presented)) {
@@ -356,6 +374,7 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
         await timeDatabase(c, () => revokeRefreshTokenFamilyById(db, sessionId, callerId))
       }
       clearCookies(c)
+      if (fromForm) return c.redirect(LOGGED_OUT_PAGE, 303)
       return c.body(null, 204)
     })
     .openapi(meRoute, async (c) => {

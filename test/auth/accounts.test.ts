@@ -302,6 +302,43 @@ describe('POST /api/auth/logout', () => {
     expect((await refresh(other.refreshToken)).status).toBe(200)
   })
 
+  it("takes a log-out button's form post: ends the session of the refresh cookie, even past the access token", async () => {
+    const { session } = await signUp()
+    const response = await app.request('http://localhost:3000/api/auth/logout', {
+      method: 'POST',
+      // What the browser sends to /api/auth/logout once the 15-minute session cookie is gone: the refresh cookie.
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'http://localhost:3000',
+        host: 'localhost:3000',
+        cookie: `edgeline_refresh=${session.refreshToken}`,
+      },
+      body: '',
+    })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/login?notice=You+are+logged+out.')
+    expect(cookiesOf(response).get('edgeline_refresh')).toMatch(/Max-Age=0/)
+    expect((await refresh(session.refreshToken)).status).toBe(401)
+  })
+
+  it('refuses a log-out form posted from another site, or without an Origin', async () => {
+    const { session } = await signUp()
+    for (const origin of ['https://evil.example', undefined]) {
+      const response = await app.request('http://localhost:3000/api/auth/logout', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          host: 'localhost:3000',
+          cookie: `edgeline_refresh=${session.refreshToken}`,
+          ...(origin ? { origin } : {}),
+        },
+        body: '',
+      })
+      expect(response.status).toBe(403)
+    }
+    expect((await refresh(session.refreshToken)).status).toBe(200)
+  })
+
   it('answers 204 even without a refresh token, so a client can always clear its cookies', async () => {
     expect((await app.request('/api/auth/logout', { method: 'POST' })).status).toBe(204)
   })

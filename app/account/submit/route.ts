@@ -1,4 +1,4 @@
-/** `POST /account/submit`: the `/account` page's forms and the log-out button (edge/pages/account-form-posts.ts). */
+/** `POST /account/submit`: the `/account` page's forms (edge/pages/account-form-posts.ts). */
 import { app } from '@/edge'
 import { submitAccountForm } from '@/edge/pages/account-form-posts'
 
