@@ -5,7 +5,11 @@ import { createTokenService } from './edge/auth/tokens'
 import { readConfig } from './edge/env'
 
 // Once per isolate: a bad or missing JWT_SECRET/JWKS_URL fails here, loudly, rather than on some request later.
-const checkRequest = createEdgeGate(createTokenService(readConfig().auth))
+const appConfig = readConfig()
+const checkRequest = createEdgeGate(createTokenService(appConfig.auth), {
+  corsEnabled: appConfig.corsOrigins.length > 0,
+  allowedHosts: appConfig.allowedHosts,
+})
 
 export async function middleware(request: NextRequest): Promise<Response> {
   const decision = await checkRequest(request)

@@ -50,7 +50,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     )
   }
   // Verified here again, whatever middleware.ts did: no request reaches a route, or has its body read, without it.
-  app.use(authenticate({ tokens }))
+  app.use(authenticate({ tokens, corsEnabled: config.corsOrigins.length > 0 }))
   // A 404 on a path that exists for other methods becomes a 405 with Allow (derived from the routes below).
   app.use(
     methodNotAllowed({

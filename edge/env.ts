@@ -27,7 +27,15 @@ export interface AppConfig {
   corsOrigins: string[]
   /** Token keys, lifetimes and log-in throttling. */
   auth: AuthConfig
+  /**
+   * Host names `next dev` answers (loopback, `*.localhost` and DEV_ALLOWED_HOSTS), so a DNS-rebinding page cannot
+   * reach it; undefined (any host) outside development, where the platform or proxy decides.
+   */
+  allowedHosts: string[] | undefined
 }
+
+/** What a development server answers without DEV_ALLOWED_HOSTS: this machine only. */
+export const LOOPBACK_HOSTS = ['localhost', '*.localhost', '127.0.0.1', '[::1]']
 
 const ENV_NAMES = [
   'DATABASE_URL',
@@ -44,6 +52,7 @@ const ENV_NAMES = [
   'ACCESS_TOKEN_TTL_SECONDS',
   'REFRESH_TOKEN_TTL_SECONDS',
   'JWT_CLOCK_TOLERANCE_SECONDS',
+  'DEV_ALLOWED_HOSTS',
 ] as const
 
 /** The variables the app reads, as plain strings (exactly what `process.env` holds). */
@@ -158,6 +167,7 @@ const envSchema = z
     ACCESS_TOKEN_TTL_SECONDS: seconds(DEFAULT_ACCESS_TOKEN_SECONDS, 60, 24 * 60 * 60),
     REFRESH_TOKEN_TTL_SECONDS: seconds(DEFAULT_REFRESH_TOKEN_SECONDS, 60 * 60, 365 * 24 * 60 * 60),
     JWT_CLOCK_TOLERANCE_SECONDS: seconds(DEFAULT_CLOCK_TOLERANCE_SECONDS, 0, 300),
+    DEV_ALLOWED_HOSTS: commaSeparated,
   })
   .check(
     z.superRefine((env, context) => {
@@ -222,6 +232,10 @@ export function parseConfig(source: EnvSource): AppConfig {
     databaseUrl: env.DATABASE_URL ?? EMBEDDED_DATABASE_URL,
     localSqlEndpoint: env.LOCAL_SQL_ENDPOINT ?? DEFAULT_LOCAL_SQL_ENDPOINT,
     corsOrigins: env.CORS_ORIGINS,
+    allowedHosts:
+      env.NODE_ENV === 'development'
+        ? [...LOOPBACK_HOSTS, ...env.DEV_ALLOWED_HOSTS.map((host) => host.toLowerCase())]
+        : undefined,
     auth: {
       secrets: currentSecret ? [currentSecret, ...env.JWT_PREVIOUS_SECRETS] : [],
       ...(env.JWKS_URL ? { jwksUrl: env.JWKS_URL } : {}),
@@ -253,5 +267,6 @@ export function readConfig(): AppConfig {
     ACCESS_TOKEN_TTL_SECONDS: process.env.ACCESS_TOKEN_TTL_SECONDS,
     REFRESH_TOKEN_TTL_SECONDS: process.env.REFRESH_TOKEN_TTL_SECONDS,
     JWT_CLOCK_TOLERANCE_SECONDS: process.env.JWT_CLOCK_TOLERANCE_SECONDS,
+    DEV_ALLOWED_HOSTS: process.env.DEV_ALLOWED_HOSTS,
   })
 }

@@ -24,13 +24,44 @@ export async function identifyCaller(headers: Headers, tokens: TokenService): Pr
   }
 }
 
+/** What the perimeter needs to know beyond tokens. */
+export interface GateOptions {
+  /** CORS is configured (CORS_ORIGINS): preflights then pass without a session, and the CORS middleware answers. */
+  corsEnabled: boolean
+  /**
+   * Host names this server answers (the Host header, port ignored; `*.x` matches subdomains), or undefined for
+   * any. Set in development only: a page on a DNS-rebinding name must not reach `next dev`'s API.
+   */
+  allowedHosts?: readonly string[]
+}
+
 /**
- * Public paths, and CORS preflights: browsers send those without credentials by design, and they get no data from
- * any route. Only a real preflight (Origin and Access-Control-Request-Method) passes: a bare OPTIONS without a
- * session would otherwise tell anyone which routes exist (405 + Allow against 404).
+ * Public paths, and CORS preflights when CORS is on: browsers send those without credentials by design, and they
+ * get no data from any route. Only a real preflight (Origin and Access-Control-Request-Method) passes, and only
+ * when the CORS middleware will answer it: otherwise OPTIONS without a session would tell anyone which routes
+ * exist (405 + Allow against 404).
  */
-export function mayPassWithoutSession(pathname: string, method: string, headers: Headers): boolean {
-  return isPublicPath(pathname) || isCorsPreflight(method, headers)
+export function mayPassWithoutSession(
+  pathname: string,
+  method: string,
+  headers: Headers,
+  options: Pick<GateOptions, 'corsEnabled'>,
+): boolean {
+  return isPublicPath(pathname) || (options.corsEnabled && isCorsPreflight(method, headers))
+}
+
+/** True when `allowedHosts` is unset, or names the request's Host (its host name, without the port). */
+export function isAllowedHost(
+  hostHeader: string | null,
+  allowedHosts: readonly string[] | undefined,
+): boolean {
+  if (!allowedHosts) return true
+  if (!hostHeader) return false
+  const bracketed = /^\[([^\]]+)\]/.exec(hostHeader)
+  const host = (bracketed ? `[${bracketed[1]}]` : hostHeader.replace(/:\d+$/, '')).toLowerCase()
+  return allowedHosts.some((allowed) =>
+    allowed.startsWith('*.') ? host.endsWith(allowed.slice(1)) : host === allowed.toLowerCase(),
+  )
 }
 
 function isCorsPreflight(method: string, headers: Headers): boolean {
@@ -46,14 +77,18 @@ export type GateDecision =
   | { action: 'respond'; response: Response }
 
 /** Builds the check `middleware.ts` runs, once per isolate, so the token service (and its cached JWKS) is reused. */
-export function createEdgeGate(tokens: TokenService) {
+export function createEdgeGate(tokens: TokenService, options: GateOptions) {
   return async function checkRequest(request: Request): Promise<GateDecision> {
+    if (!isAllowedHost(request.headers.get('host'), options.allowedHosts)) {
+      const refusal = `This development server answers only ${options.allowedHosts?.join(', ')} (a guard against DNS rebinding); add a host name to DEV_ALLOWED_HOSTS to allow it.`
+      return { action: 'respond', response: new Response(refusal, { status: 403 }) }
+    }
     // First, always: whatever happens next, no client-sent identity header travels further.
     const requestHeaders = withoutIdentityHeaders(request.headers)
     const { pathname, search } = new URL(request.url)
     const { identity, refused } = await identifyCaller(request.headers, tokens)
     if (identity) setIdentityHeaders(requestHeaders, identity)
-    if (identity || mayPassWithoutSession(pathname, request.method, request.headers)) {
+    if (identity || mayPassWithoutSession(pathname, request.method, request.headers, options)) {
       return { action: 'continue', requestHeaders, identity }
     }
     if (!isApiPath(pathname)) {

@@ -8,6 +8,8 @@ import { problems } from '../problem'
 export interface AuthenticateOptions {
   /** Verifies access tokens (our HS256 secrets and/or the identity provider's JWKS). */
   tokens: TokenService
+  /** CORS is configured, so preflights pass without a session (the CORS middleware answers them). */
+  corsEnabled: boolean
 }
 
 /**
@@ -15,11 +17,14 @@ export interface AuthenticateOptions {
  * rule as `middleware.ts` (edge/auth/gate.ts), applied again: identity headers are never read, so a request that
  * reached the app without the middleware (another runtime, a misconfigured matcher, a bypass) is held to it too.
  */
-export function authenticate({ tokens }: AuthenticateOptions): MiddlewareHandler<AppEnv> {
+export function authenticate({ tokens, corsEnabled }: AuthenticateOptions): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const { identity, refused } = await identifyCaller(c.req.raw.headers, tokens)
     // The raw pathname, not Hono's decoded one: the public list is matched exactly as the edge middleware sees it.
-    if (!identity && !mayPassWithoutSession(new URL(c.req.url).pathname, c.req.method, c.req.raw.headers)) {
+    if (
+      !identity &&
+      !mayPassWithoutSession(new URL(c.req.url).pathname, c.req.method, c.req.raw.headers, { corsEnabled })
+    ) {
       throw problems.unauthorized(refused)
     }
     c.set('identity', identity)

@@ -56,7 +56,7 @@ describe('GET /api/docs', () => {
 
   it('passes the edge perimeter without a session: the page, its document and its bundle', async () => {
     // middleware.ts runs on public/ files too: were the bundle not public, a signed-out reader got a blank page.
-    const checkRequest = createEdgeGate(createTokenService(testAuthConfig()))
+    const checkRequest = createEdgeGate(createTokenService(testAuthConfig()), { corsEnabled: false })
     for (const path of ['/api/docs', '/api/openapi.json', SCALAR_BUNDLE_PATH]) {
       const decision = await checkRequest(new Request(`http://edgeline.test${path}`))
       expect(decision.action, path).toBe('continue')

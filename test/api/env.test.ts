@@ -6,6 +6,7 @@ import {
   DEFAULT_LOGIN_THROTTLE,
   DEFAULT_REFRESH_TOKEN_SECONDS,
   DEVELOPMENT_JWT_SECRET,
+  LOOPBACK_HOSTS,
   parseConfig,
 } from '../../edge/env'
 
@@ -26,6 +27,14 @@ describe('configuration from the environment', () => {
         loginThrottle: DEFAULT_LOGIN_THROTTLE,
       },
     })
+  })
+
+  it('limits a development server to loopback host names plus DEV_ALLOWED_HOSTS, and nothing else to any', () => {
+    expect(
+      parseConfig({ NODE_ENV: 'development', DEV_ALLOWED_HOSTS: 'Dev.Example.test, *.lan' }).allowedHosts,
+    ).toEqual([...LOOPBACK_HOSTS, 'dev.example.test', '*.lan'])
+    expect(parseConfig({ NODE_ENV: 'test' }).allowedHosts).toBeUndefined()
+    expect(parseConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).allowedHosts).toBeUndefined()
   })
 
   it('treats empty variables as unset', () => {

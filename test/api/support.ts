@@ -23,6 +23,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     databaseUrl: inject('databaseUrl'),
     localSqlEndpoint: inject('sqlEndpoint'),
     corsOrigins: [],
+    allowedHosts: undefined,
     auth: testAuthConfig(),
     ...overrides,
   }

@@ -1,8 +1,9 @@
 /** The edge middleware itself, called as Next calls it: redirects pages, refuses API calls, strips forged identity. */
 import { NextRequest } from 'next/server'
 import { describe, expect, it } from 'vitest'
+import { createEdgeGate, type GateOptions } from '../../edge/auth/gate'
 import { createTokenService } from '../../edge/auth/tokens'
-import { readConfig } from '../../edge/env'
+import { LOOPBACK_HOSTS, readConfig } from '../../edge/env'
 import { config, middleware } from '../../middleware'
 
 const BASE = 'http://localhost:3000'
@@ -121,13 +122,12 @@ describe('middleware.ts on the API', () => {
     expect(response.status).toBe(401)
   })
 
-  it('lets a CORS preflight through without credentials', async () => {
+  it('answers even a preflight without a session with 401 when CORS is off, so OPTIONS cannot map the routes', async () => {
     const preflight = { origin: 'https://app.example.test', 'access-control-request-method': 'POST' }
-    const response = await middleware(request('/api/users', preflight, 'OPTIONS'))
-    expect(response.headers.get('x-middleware-next')).toBe('1')
+    expect((await middleware(request('/api/users', preflight, 'OPTIONS'))).status).toBe(401)
   })
 
-  it('answers a bare OPTIONS without a session with 401, so it cannot map the routes', async () => {
+  it('answers a bare OPTIONS without a session with 401', async () => {
     const response = await middleware(request('/api/users', {}, 'OPTIONS'))
     expect(response.status).toBe(401)
   })
@@ -167,5 +167,51 @@ describe('middleware.ts configuration', () => {
     for (const path of ['/', '/api/users', '/login', '/favicon.ico'])
       expect(pattern.test(path), path).toBe(true)
     for (const path of ['/_next/static/x.js', '/_next/image']) expect(pattern.test(path), path).toBe(false)
+  })
+})
+
+describe('the edge gate, configured', () => {
+  const preflight = { origin: 'https://app.example.test', 'access-control-request-method': 'POST' }
+  const check = (options: GateOptions, path: string, init: RequestInit = {}) =>
+    createEdgeGate(tokens, options)(new Request(new URL(path, BASE), init))
+
+  it('lets a CORS preflight through without credentials when CORS is on, and only a real preflight', async () => {
+    const corsOn = { corsEnabled: true }
+    expect((await check(corsOn, '/api/users', { method: 'OPTIONS', headers: preflight })).action).toBe(
+      'continue',
+    )
+    expect((await check(corsOn, '/api/users', { method: 'OPTIONS' })).action).toBe('respond')
+  })
+
+  it.each(['localhost:3000', '127.0.0.1:3000', '[::1]:3000', 'app.localhost:3000', 'dev.example.test'])(
+    'lets a development server answer Host %s, a loopback name or one allowed',
+    async (host) => {
+      const options = { corsEnabled: false, allowedHosts: [...LOOPBACK_HOSTS, 'dev.example.test'] }
+      expect((await check(options, '/api/hello', { headers: { host } })).action).toBe('continue')
+    },
+  )
+
+  it.each([
+    'rebind.attacker.example:3000',
+    'localhost.attacker.example',
+    '127.0.0.1.nip.io',
+    '192.168.1.20:3000',
+  ])('refuses Host %s in development (DNS rebinding), before any token is read', async (host) => {
+    const token = await tokens.signAccessToken({ userId: '42', role: 'admin' })
+    const decision = await check({ corsEnabled: false, allowedHosts: LOOPBACK_HOSTS }, '/api/users', {
+      headers: { host, authorization: `Bearer ${token}` },
+    })
+    expect(decision.action).toBe('respond')
+    if (decision.action === 'respond') {
+      expect(decision.response.status).toBe(403)
+      expect(await decision.response.text()).toMatch(/DEV_ALLOWED_HOSTS/)
+    }
+  })
+
+  it('answers any Host outside development', async () => {
+    const decision = await check({ corsEnabled: false }, '/api/hello', {
+      headers: { host: 'edgeline.example' },
+    })
+    expect(decision.action).toBe('continue')
   })
 })
