@@ -9,11 +9,18 @@ export const MAX_PAGE_SIZE = 100
 
 export const RoleSchema = z.enum(['admin', 'user']).openapi({ example: 'user' })
 
+/**
+ * Control characters (C0, DEL, C1) and bidirectional overrides and isolates: a name is shown on pages and in other
+ * systems' logs and terminals, where these hide or reorder text (`Jane\u202Enimda` reads as "Janeadmin").
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
 export const userName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
+  .refine((name) => !UNPRINTABLE.test(name), 'must not contain control or text-direction characters')
 // Trim first, then check the format: a pasted address with a trailing space is still a valid email.
 export const userEmail = z
   .string()

@@ -69,6 +69,34 @@ describe('POST /api/users', () => {
     expect(fields).toEqual(expect.arrayContaining(['name', 'email']))
   })
 
+  it.each([
+    ['a NUL', 'a\u0000b'],
+    ['an escape sequence', 'Jane \u001b[31mred'],
+    ['a line break inside', 'Jane\r\nSmith'],
+    ['a C1 control', 'Jane\u0085'],
+    ['a right-to-left override', 'Jane \u202enimda'],
+    ['a direction isolate', 'Jane \u2067x\u2069'],
+  ])('answers 422 to a name with %s, on create and on rename', async (_, name) => {
+    const created = await app.request('/api/users', jsonInit('POST', { name, email: uniqueEmail('ctl') }))
+    expect(created.status).toBe(422)
+    expect(((await created.json()) as ProblemBody).errors).toEqual([
+      expect.objectContaining({
+        field: 'name',
+        detail: 'must not contain control or text-direction characters',
+      }),
+    ])
+    const user = await createUserViaApi(app, { name: 'Plain', email: uniqueEmail('ctl') })
+    const renamed = await app.request(`/api/users/${user.id}`, jsonInit('PATCH', { name }))
+    expect(renamed.status).toBe(422)
+  })
+
+  it('keeps names in any script, with accents, emoji and joiners', async () => {
+    for (const name of ['Zoë Ó Briain', 'محمد', '李小龍', 'नमस्ते', '👩‍💻 Dev']) {
+      const response = await app.request('/api/users', jsonInit('POST', { name, email: uniqueEmail('intl') }))
+      expect(response.status, name).toBe(201)
+    }
+  })
+
   it('answers 422 when the body is JSON but not an object', async () => {
     for (const body of ['[]', '"text"', 'null', '42']) {
       const response = await app.request('/api/users', jsonInit('POST', body))
