@@ -10,8 +10,10 @@ import {
   type InProcessApi,
   isSameOrigin,
   pageWithOutcome,
+  readForm,
   readProblem,
   seeOther,
+  tooLargeRefusal,
 } from './form-kit'
 
 const ACCOUNT_PAGE = '/account'
@@ -19,7 +21,8 @@ const ACCOUNT_PAGE = '/account'
 /** Handles `POST /account/submit`; the button pressed (`intent`) says which form it was. */
 export async function submitAccountForm(api: InProcessApi, request: Request): Promise<Response> {
   if (!isSameOrigin(request)) return crossSiteRefusal()
-  const data = await request.formData().catch(() => new FormData())
+  const data = await readForm(request)
+  if (!data) return tooLargeRefusal()
   const fields = fieldsOf(data, ['intent', 'id', 'name', 'currentPassword', 'newPassword'])
 
   if (fields.intent === 'rename') {

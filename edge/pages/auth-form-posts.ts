@@ -9,9 +9,11 @@ import {
   type InProcessApi,
   isSameOrigin,
   pageWithOutcome,
+  readForm,
   readProblem,
   sameSitePath,
   seeOther,
+  tooLargeRefusal,
 } from './form-kit'
 
 type AuthForm = 'login' | 'signup'
@@ -27,7 +29,8 @@ const FIELDS: Record<AuthForm, readonly string[]> = {
  */
 export async function submitAuthForm(api: InProcessApi, form: AuthForm, request: Request): Promise<Response> {
   if (!isSameOrigin(request)) return crossSiteRefusal()
-  const data = await request.formData().catch(() => new FormData())
+  const data = await readForm(request)
+  if (!data) return tooLargeRefusal()
   const next = sameSitePath(data.get('next'))
   const body = fieldsOf(data, FIELDS[form])
   const answer = await callApiAs(api, request, `/api/auth/${form}`, { method: 'POST', json: body })

@@ -32,6 +32,35 @@ export function sameSitePath(next: FormDataEntryValue | string | null | undefine
 
 export const crossSiteRefusal = () => new Response('Cross-site form posts are refused.', { status: 403 })
 
+/** Far more than any of our forms sends; a bigger body is not a person filling in a form. */
+export const MAX_FORM_BYTES = 64 * 1024
+
+/**
+ * The posted form, or undefined when its body is larger than `limit` (checked as it streams in, so a huge body is
+ * never held in memory). A body that is not a form reads as an empty one: every field then fails the API's rules.
+ */
+export async function readForm(request: Request, limit = MAX_FORM_BYTES): Promise<FormData | undefined> {
+  if (Number(request.headers.get('content-length') ?? 0) > limit) return undefined
+  const chunks: Uint8Array<ArrayBuffer>[] = []
+  let size = 0
+  if (request.body) {
+    const reader = request.body.getReader()
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.byteLength
+      if (size > limit) {
+        await reader.cancel()
+        return undefined
+      }
+      chunks.push(read.value)
+    }
+  }
+  const body = new Blob(chunks)
+  const headers = { 'content-type': request.headers.get('content-type') ?? '' }
+  return new Response(body, { headers }).formData().catch(() => new FormData())
+}
+
+export const tooLargeRefusal = () => new Response('The form is too large.', { status: 413 })
+
 /**
  * Calls the API in-process on behalf of the browser that posted `request`: its session cookie and client address
  * travel along, and the absolute URL keeps the scheme the browser used (so cookies are Secure over https).

@@ -10,9 +10,11 @@ import {
   type InProcessApi,
   isSameOrigin,
   pageWithOutcome,
+  readForm,
   readProblem,
   sameSitePath,
   seeOther,
+  tooLargeRefusal,
 } from './form-kit'
 
 const USERS_PAGE = '/users'
@@ -36,7 +38,8 @@ const INTENTS: Record<
 /** Handles `POST /users/submit`, then sends the browser back to the list it was on (search and page kept). */
 export async function submitUsersForm(api: InProcessApi, request: Request): Promise<Response> {
   if (!isSameOrigin(request)) return crossSiteRefusal()
-  const data = await request.formData().catch(() => new FormData())
+  const data = await readForm(request)
+  if (!data) return tooLargeRefusal()
   const fields = fieldsOf(data, ['intent', 'id', 'name', 'email', 'role'])
   const back = sameSitePath(data.get('back'), USERS_PAGE)
   const returnTo = back === USERS_PAGE || back.startsWith(`${USERS_PAGE}?`) ? back : USERS_PAGE

@@ -131,6 +131,30 @@ describe('the /users form posts', () => {
     }
   })
 
+  it('refuses a body larger than any form sends with 413, whether or not it declares its length', async () => {
+    const admin = await createAccount(app, 'admin')
+    const body = `intent=create&name=${'x'.repeat(70 * 1024)}&email=big%40example.test`
+    const headers = {
+      origin: SITE,
+      cookie: `edgeline_session=${admin.accessToken}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    }
+    const declared = new Request(`${SITE}/users/submit`, {
+      method: 'POST',
+      body,
+      headers: { ...headers, 'content-length': String(body.length) },
+    })
+    const streamed = new Request(`${SITE}/users/submit`, {
+      method: 'POST',
+      body: new Blob([body]).stream(),
+      headers,
+      duplex: 'half',
+    } as RequestInit)
+    expect((await submitUsersForm(app, declared)).status).toBe(413)
+    expect((await submitUsersForm(app, streamed)).status).toBe(413)
+    expect(await findUser(admin, 'big@example.test')).toBeUndefined()
+  })
+
   it('refuses a post from another site, or without an Origin (CSRF)', async () => {
     const admin = await createAccount(app, 'admin')
     const target = await createAccount(app, 'user', 'csrf')
