@@ -8,7 +8,7 @@ import './styles.css'
 export const runtime = 'edge'
 
 export const metadata: Metadata = {
-  title: 'Edgeline',
+  title: { default: 'Edgeline', template: '%s · Edgeline' },
   description: 'An edge-native backend on Next.js: Hono, Neon over HTTP, drizzle, jose.',
 }
 

@@ -1,4 +1,5 @@
 /** `/account`: your own profile, from `GET /api/auth/me` in-process; change your name or password, or log out. */
+import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { app } from '@/edge'
@@ -7,6 +8,7 @@ import { Outcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
 
 export const runtime = 'edge'
+export const metadata: Metadata = { title: 'Your account' }
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
   const query = await searchParams

@@ -2,6 +2,7 @@
  * `/users`: the signed-in view of the Users API. Server-rendered from the API in-process (one database round trip),
  * with search, keyset pages, and the forms the caller's role allows (the API refuses the others anyway).
  */
+import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { app } from '@/edge'
@@ -13,6 +14,7 @@ import { Outcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
 
 export const runtime = 'edge'
+export const metadata: Metadata = { title: 'Users' }
 
 export default async function UsersPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
   const query = await searchParams
