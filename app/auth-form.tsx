@@ -1,5 +1,6 @@
 /** The log-in and sign-up pages: plain HTML forms that post without JavaScript and show the API's problem details. */
-import { Outcome } from './outcome'
+import type { Outcome } from '@/edge/pages/outcome-seal'
+import { OutcomeMessage, readOutcome } from './outcome'
 import { type PageQuery, queryValue } from './page-query'
 
 type AuthFormKind = 'login' | 'signup'
@@ -22,10 +23,17 @@ export async function AuthPage({
   const query = await searchParams
   const next = queryValue(query, 'next') ?? '/'
   const page = PAGES[form]
+  const outcome = await readOutcome(query, `/${form}`)
   return (
     <main>
       <h1>{page.title}</h1>
-      <AuthForm form={form} query={query} />
+      {/* The log-out redirect's flag: a fixed text, so no link can make it say anything else. */}
+      {query['logged-out'] !== undefined ? (
+        <p role="status" id="form-notice" className="notice">
+          You are logged out.
+        </p>
+      ) : null}
+      <AuthForm form={form} query={query} outcome={outcome} />
       <p>
         {page.prompt} <a href={`/${page.other}?next=${encodeURIComponent(next)}`}>{page.otherLabel}</a>
       </p>
@@ -33,15 +41,15 @@ export async function AuthPage({
   )
 }
 
-function AuthForm({ form, query }: { form: AuthFormKind; query: PageQuery }) {
+function AuthForm({ form, query, outcome }: { form: AuthFormKind; query: PageQuery; outcome: Outcome }) {
   const fields =
     form === 'signup' ? (['name', 'email', 'password'] as const) : (['email', 'password'] as const)
   return (
     <form method="post" action={`/${form}/submit`} noValidate>
-      <Outcome query={query} />
+      <OutcomeMessage outcome={outcome} />
       <input type="hidden" name="next" value={queryValue(query, 'next') ?? '/'} />
       {fields.map((field) => {
-        const fieldError = queryValue(query, `field.${field}`)
+        const fieldError = outcome.fieldErrors[field]
         return (
           <p key={field}>
             <label htmlFor={field}>{LABELS[field]}</label>

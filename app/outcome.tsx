@@ -1,19 +1,31 @@
-/** The outcome of the last form post, as the form handlers put it in the query: a notice, or an error. */
-import { type PageQuery, queryValue } from './page-query'
+/** The outcome of the last form post on a page: shown only when its seal opens (edge/pages/outcome-seal.ts). */
+import { headers } from 'next/headers'
+import { site } from '@/edge'
+import { viewerOf } from '@/edge/pages/form-kit'
+import type { Outcome } from '@/edge/pages/outcome-seal'
+import type { PageQuery } from './page-query'
 
-export function Outcome({ query }: { query: PageQuery }) {
-  const notice = queryValue(query, 'notice')
-  const error = queryValue(query, 'error')
-  if (error) {
+/** The notice, error and field errors sealed for this page and this viewer; empty otherwise. */
+export async function readOutcome(query: PageQuery, page: string): Promise<Outcome> {
+  const params = new URLSearchParams()
+  for (const [name, value] of Object.entries(query)) {
+    for (const each of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      params.append(name, each)
+  }
+  return site.seal.open(params, page, viewerOf(await headers()))
+}
+
+export function OutcomeMessage({ outcome }: { outcome: Outcome }) {
+  if (outcome.error) {
     return (
       <p role="alert" id="form-error">
-        {error}
+        {outcome.error}
       </p>
     )
   }
-  return notice ? (
+  return outcome.notice ? (
     <p role="status" id="form-notice" className="notice">
-      {notice}
+      {outcome.notice}
     </p>
   ) : null
 }

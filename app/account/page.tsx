@@ -3,8 +3,9 @@ import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { app } from '@/edge'
+import type { Outcome } from '@/edge/pages/outcome-seal'
 import { pageApi } from '@/edge/pages/page-api'
-import { Outcome } from '../outcome'
+import { OutcomeMessage, readOutcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
 
 export const runtime = 'edge'
@@ -15,11 +16,12 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
   const answer = await pageApi(app, await headers()).api.auth.me.$get()
   if (answer.status !== 200) redirect('/login?next=%2Faccount')
   const { user, role } = await answer.json()
+  const outcome = await readOutcome(query, '/account')
 
   return (
     <main>
       <h1>Your account</h1>
-      <Outcome query={query} />
+      <OutcomeMessage outcome={outcome} />
       {user ? (
         <>
           <dl className="profile">
@@ -37,15 +39,28 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           <form method="post" action="/account/submit" noValidate aria-labelledby="change-name">
             <h2 id="change-name">Change your name</h2>
             <input type="hidden" name="id" value={user.id} />
-            <Field query={query} name="name" label="Name" type="text" defaultValue={user.name} />
+            <Field
+              query={query}
+              outcome={outcome}
+              name="name"
+              label="Name"
+              type="text"
+              defaultValue={user.name}
+            />
             <button type="submit" name="intent" value="rename">
               Save name
             </button>
           </form>
           <form method="post" action="/account/submit" noValidate aria-labelledby="change-password">
             <h2 id="change-password">Change your password</h2>
-            <Field query={query} name="currentPassword" label="Current password" type="password" />
-            <Field query={query} name="newPassword" label="New password" type="password" />
+            <Field
+              query={query}
+              outcome={outcome}
+              name="currentPassword"
+              label="Current password"
+              type="password"
+            />
+            <Field query={query} outcome={outcome} name="newPassword" label="New password" type="password" />
             <button type="submit" name="intent" value="password">
               Change password
             </button>
@@ -73,18 +88,20 @@ const AUTOCOMPLETE: Record<string, string> = {
 
 function Field({
   query,
+  outcome,
   name,
   label,
   type,
   defaultValue,
 }: {
   query: PageQuery
+  outcome: Outcome
   name: string
   label: string
   type: 'text' | 'password'
   defaultValue?: string
 }) {
-  const fieldError = queryValue(query, `field.${name}`)
+  const fieldError = outcome.fieldErrors[name]
   return (
     <p>
       <label htmlFor={name}>{label}</label>

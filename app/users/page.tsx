@@ -8,9 +8,10 @@ import { redirect } from 'next/navigation'
 import { app } from '@/edge'
 import { readIdentityHeaders } from '@/edge/auth/credentials'
 import type { Identity } from '@/edge/auth/tokens'
+import type { Outcome } from '@/edge/pages/outcome-seal'
 import { pageApi } from '@/edge/pages/page-api'
 import type { UserResponse } from '@/edge/schemas/users'
-import { Outcome } from '../outcome'
+import { OutcomeMessage, readOutcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
 
 export const runtime = 'edge'
@@ -23,6 +24,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const browserHeaders = await headers()
   const identity = readIdentityHeaders(browserHeaders)
   const here = usersPath({ q, cursor })
+  const outcome = await readOutcome(query, '/users')
 
   const answer = await pageApi(app, browserHeaders).api.users.$get({
     query: { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) },
@@ -35,7 +37,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   return (
     <main>
       <h1>Users</h1>
-      <Outcome query={query} />
+      <OutcomeMessage outcome={outcome} />
       <search>
         <form method="get" action="/users">
           <label htmlFor="q">Search names and emails</label>{' '}
@@ -54,7 +56,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         ) : null}
       </p>
       {identity?.role === 'admin' ? (
-        <CreateUserForm query={query} back={here} />
+        <CreateUserForm query={query} outcome={outcome} back={here} />
       ) : (
         <p>Only an admin can create or delete users; you can rename yourself.</p>
       )}
@@ -142,14 +144,14 @@ const CREATE_FIELDS = [
   { name: 'email', label: 'Email', type: 'email' },
 ] as const
 
-function CreateUserForm({ query, back }: { query: PageQuery; back: string }) {
-  const roleError = queryValue(query, 'field.role')
+function CreateUserForm({ query, outcome, back }: { query: PageQuery; outcome: Outcome; back: string }) {
+  const roleError = outcome.fieldErrors.role
   return (
     <form method="post" action="/users/submit" noValidate aria-labelledby="create-user">
       <h2 id="create-user">Create a user</h2>
       <input type="hidden" name="back" value={back} />
       {CREATE_FIELDS.map((field) => {
-        const fieldError = queryValue(query, `field.${field.name}`)
+        const fieldError = outcome.fieldErrors[field.name]
         return (
           <p key={field.name}>
             <label htmlFor={`new-${field.name}`}>{field.label}</label>

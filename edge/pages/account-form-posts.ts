@@ -4,12 +4,12 @@
  * `/api/auth/logout`, the only path the refresh cookie is sent to.)
  */
 import {
+  backToPage,
   callApiAs,
   crossSiteRefusal,
+  type FormSite,
   fieldsOf,
-  type InProcessApi,
   isSameOrigin,
-  pageWithOutcome,
   readForm,
   readProblem,
   seeOther,
@@ -19,7 +19,7 @@ import {
 const ACCOUNT_PAGE = '/account'
 
 /** Handles `POST /account/submit`; the button pressed (`intent`) says which form it was. */
-export async function submitAccountForm(api: InProcessApi, request: Request): Promise<Response> {
+export async function submitAccountForm(site: FormSite, request: Request): Promise<Response> {
   if (!isSameOrigin(request)) return crossSiteRefusal()
   const data = await readForm(request)
   if (!data) return tooLargeRefusal()
@@ -28,21 +28,21 @@ export async function submitAccountForm(api: InProcessApi, request: Request): Pr
   if (fields.intent === 'rename') {
     // Only digits become part of the path, so the call cannot be aimed at another route.
     if (!/^[1-9][0-9]{0,9}$/.test(fields.id ?? '')) {
-      return seeOther(
-        pageWithOutcome(ACCOUNT_PAGE, { problem: { detail: 'Reload the page and try again.', errors: [] } }),
-      )
+      return backToPage(site, request, ACCOUNT_PAGE, {
+        problem: { detail: 'Reload the page and try again.', errors: [] },
+      })
     }
-    const answer = await callApiAs(api, request, `/api/users/${fields.id}`, {
+    const answer = await callApiAs(site.api, request, `/api/users/${fields.id}`, {
       method: 'PATCH',
       json: { name: fields.name },
     })
     if (answer.status === 401) return signInAgain()
-    if (answer.ok) return seeOther(pageWithOutcome(ACCOUNT_PAGE, { notice: 'Your name is changed.' }))
+    if (answer.ok) return backToPage(site, request, ACCOUNT_PAGE, { notice: 'Your name is changed.' })
     const kept = { name: fields.name ?? '' }
-    return seeOther(pageWithOutcome(ACCOUNT_PAGE, { problem: await readProblem(answer), kept }))
+    return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer), kept })
   }
   if (fields.intent === 'password') {
-    const answer = await callApiAs(api, request, '/api/auth/password', {
+    const answer = await callApiAs(site.api, request, '/api/auth/password', {
       method: 'POST',
       json: { currentPassword: fields.currentPassword, newPassword: fields.newPassword },
     })
@@ -50,11 +50,11 @@ export async function submitAccountForm(api: InProcessApi, request: Request): Pr
     if (answer.ok) {
       // The API started a new session for this browser (every other one is over): pass its cookies on.
       const notice = 'Your password is changed, and every other session is logged out.'
-      return seeOther(pageWithOutcome(ACCOUNT_PAGE, { notice }), answer.headers.getSetCookie())
+      return backToPage(site, request, ACCOUNT_PAGE, { notice }, answer.headers.getSetCookie())
     }
-    return seeOther(pageWithOutcome(ACCOUNT_PAGE, { problem: await readProblem(answer) }))
+    return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer) })
   }
-  return seeOther(pageWithOutcome(ACCOUNT_PAGE, { problem: { detail: 'Unknown action.', errors: [] } }))
+  return backToPage(site, request, ACCOUNT_PAGE, { problem: { detail: 'Unknown action.', errors: [] } })
 }
 
 function signInAgain(): Response {

@@ -3,12 +3,12 @@
  * (in-process), and the browser gets a 303 to `next`, or back to the form with the API's problem.
  */
 import {
+  backToPage,
   callApiAs,
   crossSiteRefusal,
+  type FormSite,
   fieldsOf,
-  type InProcessApi,
   isSameOrigin,
-  pageWithOutcome,
   readForm,
   readProblem,
   sameSitePath,
@@ -27,20 +27,19 @@ const FIELDS: Record<AuthForm, readonly string[]> = {
  * Handles `POST /login/submit` or `POST /signup/submit`: success sets the session cookies the API set and sends the
  * browser to `next`; failure sends it back to the form with the problem's detail and field errors in the query.
  */
-export async function submitAuthForm(api: InProcessApi, form: AuthForm, request: Request): Promise<Response> {
+export async function submitAuthForm(site: FormSite, form: AuthForm, request: Request): Promise<Response> {
   if (!isSameOrigin(request)) return crossSiteRefusal()
   const data = await readForm(request)
   if (!data) return tooLargeRefusal()
   const next = sameSitePath(data.get('next'))
   const body = fieldsOf(data, FIELDS[form])
-  const answer = await callApiAs(api, request, `/api/auth/${form}`, { method: 'POST', json: body })
+  const answer = await callApiAs(site.api, request, `/api/auth/${form}`, { method: 'POST', json: body })
   if (answer.ok) return seeOther(next, answer.headers.getSetCookie())
 
   // Keep what was typed, except the password.
   const { password: _password, ...kept } = body
-  const back = pageWithOutcome(`/${form}?next=${encodeURIComponent(next)}`, {
+  return backToPage(site, request, `/${form}?next=${encodeURIComponent(next)}`, {
     problem: await readProblem(answer),
     kept,
   })
-  return seeOther(back)
 }

@@ -5,7 +5,9 @@
  * (Next 16.4; decision 0011).
  */
 
+import { readIdentityHeaders } from '../auth/credentials'
 import { isSameOrigin } from '../same-origin'
+import { ANONYMOUS_VIEWER, type OutcomeSeal } from './outcome-seal'
 
 export { isSameOrigin }
 
@@ -114,7 +116,7 @@ export function pageWithOutcome(
   outcome: { notice: string } | { problem: FormProblem; kept?: Record<string, string> },
 ): URL {
   const url = new URL(page, 'http://same.site')
-  for (const name of ['notice', 'error']) url.searchParams.delete(name)
+  for (const name of ['notice', 'error', 't', 'sig']) url.searchParams.delete(name)
   for (const name of [...url.searchParams.keys()]) {
     if (name.startsWith('field.')) url.searchParams.delete(name)
   }
@@ -128,6 +130,30 @@ export function pageWithOutcome(
     if (value) url.searchParams.set(name, value)
   }
   return url
+}
+
+/** What the form handlers need: the API to call in-process, and the seal for the outcomes they send back. */
+export interface FormSite {
+  api: InProcessApi
+  seal: OutcomeSeal
+}
+
+/** Who a page's outcome is sealed for: the user `middleware.ts` verified, or the anonymous visitor. */
+export function viewerOf(headers: Headers): string {
+  return readIdentityHeaders(headers)?.userId ?? ANONYMOUS_VIEWER
+}
+
+/** A 303 back to `page` with the sealed outcome, for the same viewer as the post's (see outcome-seal.ts). */
+export async function backToPage(
+  site: FormSite,
+  request: Request,
+  page: string,
+  outcome: Parameters<typeof pageWithOutcome>[1],
+  cookies: string[] = [],
+): Promise<Response> {
+  const url = pageWithOutcome(page, outcome)
+  await site.seal.seal(url, viewerOf(request.headers))
+  return seeOther(url, cookies)
 }
 
 /** A 303 to a path on this site (the browser follows it with a GET), passing on the API's cookies. */

@@ -3,13 +3,13 @@
  * signed-in browser, so the API's role rules decide (a hidden button is a courtesy; the refusal is the API's).
  */
 import {
+  backToPage,
   callApiAs,
   crossSiteRefusal,
   type FormProblem,
+  type FormSite,
   fieldsOf,
-  type InProcessApi,
   isSameOrigin,
-  pageWithOutcome,
   readForm,
   readProblem,
   sameSitePath,
@@ -36,7 +36,7 @@ const INTENTS: Record<
 }
 
 /** Handles `POST /users/submit`, then sends the browser back to the list it was on (search and page kept). */
-export async function submitUsersForm(api: InProcessApi, request: Request): Promise<Response> {
+export async function submitUsersForm(site: FormSite, request: Request): Promise<Response> {
   if (!isSameOrigin(request)) return crossSiteRefusal()
   const data = await readForm(request)
   if (!data) return tooLargeRefusal()
@@ -45,27 +45,27 @@ export async function submitUsersForm(api: InProcessApi, request: Request): Prom
   const returnTo = back === USERS_PAGE || back.startsWith(`${USERS_PAGE}?`) ? back : USERS_PAGE
   const intent = fields.intent as Intent
   if (!Object.hasOwn(INTENTS, intent)) {
-    return seeOther(pageWithOutcome(returnTo, { problem: plainProblem('Unknown action.') }))
+    return backToPage(site, request, returnTo, { problem: plainProblem('Unknown action.') })
   }
   // The id becomes part of a path: only digits, so `../auth/logout` cannot aim the call at another route.
   if (intent !== 'create' && !/^[1-9][0-9]{0,9}$/.test(fields.id ?? '')) {
-    return seeOther(pageWithOutcome(returnTo, { problem: plainProblem('That user id is not valid.') }))
+    return backToPage(site, request, returnTo, { problem: plainProblem('That user id is not valid.') })
   }
 
   const call = INTENTS[intent](fields)
-  const answer = await callApiAs(api, request, call.path, call)
+  const answer = await callApiAs(site.api, request, call.path, call)
   if (answer.status === 401) return seeOther(`/login?next=${encodeURIComponent(returnTo)}`)
   if (answer.ok)
-    return seeOther(pageWithOutcome(returnTo, { notice: await noticeFor(intent, answer, fields) }))
+    return backToPage(site, request, returnTo, { notice: await noticeFor(intent, answer, fields) })
 
   const problem = await readProblem(answer)
   if (intent === 'create') {
     // The create form shows field errors beside its inputs, and keeps what was typed.
     const { name = '', email = '', role = '' } = fields
-    return seeOther(pageWithOutcome(returnTo, { problem, kept: { name, email, role } }))
+    return backToPage(site, request, returnTo, { problem, kept: { name, email, role } })
   }
   // A row's form has no room for field errors: they join the message at the top of the page.
-  return seeOther(pageWithOutcome(returnTo, { problem: flattened(problem) }))
+  return backToPage(site, request, returnTo, { problem: flattened(problem) })
 }
 
 async function noticeFor(intent: Intent, answer: Response, fields: Record<string, string>): Promise<string> {

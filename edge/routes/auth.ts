@@ -42,7 +42,7 @@ import { toUserResponse } from './users'
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
 /** Where a log-out form post lands. */
-const LOGGED_OUT_PAGE = '/login?notice=You+are+logged+out.'
+const LOGGED_OUT_PAGE = '/login?logged-out'
 
 const signupRoute = createRoute({
   method: 'post',

@@ -13,6 +13,7 @@ export const RoleSchema = z.enum(['admin', 'user']).openapi({ example: 'user' })
  * Control characters (C0, DEL, C1) and bidirectional overrides and isolates: a name is shown on pages and in other
  * systems' logs and terminals, where these hide or reorder text (`Jane\u202Enimda` reads as "Janeadmin").
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this rule
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
 export const userName = z

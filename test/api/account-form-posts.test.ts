@@ -1,9 +1,11 @@
 /** The `/account` page's no-JavaScript forms: rename yourself, change your password. */
 import { describe, expect, it } from 'vitest'
 import { submitAccountForm } from '../../edge/pages/account-form-posts'
-import { type Account, createAccount, createTestApp, jsonInit } from './support'
+import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
+import { type Account, createAccount, createTestApp, jsonInit, TEST_JWT_SECRET } from './support'
 
 const { app } = createTestApp()
+const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
 const SITE = 'http://edgeline.test'
 
 /** A form post from the `/account` page, as a browser holding `account`'s session cookie sends it. */
@@ -12,8 +14,13 @@ function accountForm(fields: Record<string, string>, account?: Account, origin: 
   for (const [name, value] of Object.entries(fields)) body.set(name, value)
   const headers = new Headers()
   if (origin) headers.set('origin', origin)
-  if (account) headers.set('cookie', `edgeline_session=${account.accessToken}`)
-  return submitAccountForm(app, new Request(`${SITE}/account/submit`, { method: 'POST', body, headers }))
+  if (account) {
+    headers.set('cookie', `edgeline_session=${account.accessToken}`)
+    // What middleware.ts adds after verifying that cookie: the viewer the outcome is sealed for.
+    headers.set('x-edgeline-user-id', String(account.user.id))
+    headers.set('x-edgeline-user-role', account.user.role)
+  }
+  return submitAccountForm(site, new Request(`${SITE}/account/submit`, { method: 'POST', body, headers }))
 }
 
 function landing(response: Response): URL {
@@ -31,7 +38,11 @@ describe('the /account form posts', () => {
     const back = landing(
       await accountForm({ intent: 'rename', id: String(account.user.id), name: 'New Me' }, account),
     )
-    expect(`${back.pathname}${back.search}`).toBe('/account?notice=Your+name+is+changed.')
+    expect(back.pathname).toBe('/account')
+    // Sealed for this user on this page: the page shows it to them, and to nobody else.
+    const shown = await site.seal.open(back.searchParams, '/account', String(account.user.id))
+    expect(shown).toEqual({ notice: 'Your name is changed.', fieldErrors: {} })
+    expect(await site.seal.open(back.searchParams, '/account', 'anonymous')).toEqual({ fieldErrors: {} })
     const me = await account.client.request('/api/auth/me')
     expect(((await me.json()) as { user: { name: string } }).user.name).toBe('New Me')
   })

@@ -2,9 +2,11 @@
 import { describe, expect, it } from 'vitest'
 import { submitAuthForm } from '../../edge/pages/auth-form-posts'
 import { sameSitePath } from '../../edge/pages/form-kit'
-import { createTestApp, uniqueEmail } from './support'
+import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
+import { createTestApp, TEST_JWT_SECRET, uniqueEmail } from './support'
 
 const { app } = createTestApp()
+const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
 const SITE = 'http://edgeline.test'
 
 function formPost(form: 'login' | 'signup', fields: Record<string, string>, origin: string | null = SITE) {
@@ -39,7 +41,7 @@ describe('the sign-up and log-in form posts', () => {
   it('signs up, sets the session cookies and sends the browser to next', async () => {
     const email = uniqueEmail('form')
     const response = await submitAuthForm(
-      app,
+      site,
       'signup',
       formPost('signup', {
         name: 'Form User',
@@ -56,16 +58,16 @@ describe('the sign-up and log-in form posts', () => {
   })
 
   it('sets Secure cookies when the site is served over https, and only then', async () => {
-    const signUpAt = (site: string) => {
+    const signUpAt = (origin: string) => {
       const body = new FormData()
       body.set('name', 'Scheme User')
       body.set('email', uniqueEmail('scheme'))
       body.set('password', 'a long enough password')
-      const headers = { origin: site, host: new URL(site).host }
+      const headers = { origin, host: new URL(origin).host }
       return submitAuthForm(
-        app,
+        site,
         'signup',
-        new Request(`${site}/signup/submit`, { method: 'POST', body, headers }),
+        new Request(`${origin}/signup/submit`, { method: 'POST', body, headers }),
       )
     }
     const overHttps = await signUpAt('https://edgeline.example.test')
@@ -80,12 +82,12 @@ describe('the sign-up and log-in form posts', () => {
   it('sends a wrong password back to the form with the API detail, the email kept and no cookie', async () => {
     const email = uniqueEmail('form')
     await submitAuthForm(
-      app,
+      site,
       'signup',
       formPost('signup', { name: 'F', email, password: 'a long enough password' }),
     )
     const response = await submitAuthForm(
-      app,
+      site,
       'login',
       formPost('login', { email, password: 'not the password', next: '/users' }),
     )
@@ -101,7 +103,7 @@ describe('the sign-up and log-in form posts', () => {
 
   it('carries the field errors of a 422 back to the form', async () => {
     const response = await submitAuthForm(
-      app,
+      site,
       'signup',
       formPost('signup', { name: '', email: 'nope', password: 'x' }),
     )
@@ -113,7 +115,7 @@ describe('the sign-up and log-in form posts', () => {
 
   it('never redirects off the site, whatever next says', async () => {
     const response = await submitAuthForm(
-      app,
+      site,
       'signup',
       formPost('signup', {
         name: 'F',
@@ -128,7 +130,7 @@ describe('the sign-up and log-in form posts', () => {
   it('refuses a post from another site, or without an Origin (login CSRF)', async () => {
     for (const origin of ['https://evil.example', null]) {
       const response = await submitAuthForm(
-        app,
+        site,
         'login',
         formPost('login', { email: 'a@example.com', password: 'whatever password' }, origin),
       )

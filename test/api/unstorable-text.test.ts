@@ -1,7 +1,7 @@
 /** Text Postgres cannot store (a NUL) is the client's mistake: a 400 problem, never a 500; values never reach logs. */
 import { describe, expect, it } from 'vitest'
 import { withoutQueryParameters } from '../../edge/middleware/access-log'
-import { asNewAdmin, createTestApp, jsonInit, uniqueEmail } from './support'
+import { asNewAdmin, createTestApp } from './support'
 
 const { app, logs } = createTestApp()
 const admin = asNewAdmin(app)

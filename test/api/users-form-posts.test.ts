@@ -1,9 +1,18 @@
 /** The `/users` page's no-JavaScript forms: the Users API in-process, its role rules, a 303 back to the list. */
 import { describe, expect, it } from 'vitest'
+import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
 import { submitUsersForm } from '../../edge/pages/users-form-posts'
-import { type Account, createAccount, createTestApp, type UserBody, uniqueEmail } from './support'
+import {
+  type Account,
+  createAccount,
+  createTestApp,
+  TEST_JWT_SECRET,
+  type UserBody,
+  uniqueEmail,
+} from './support'
 
 const { app } = createTestApp()
+const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
 const SITE = 'http://edgeline.test'
 
 /** A form post from the `/users` page, as a browser signed in as `account` (or signed out) sends it. */
@@ -13,7 +22,7 @@ function usersForm(fields: Record<string, string>, account?: Account, origin: st
   const headers = new Headers()
   if (origin) headers.set('origin', origin)
   if (account) headers.set('cookie', `edgeline_session=${account.accessToken}`)
-  return submitUsersForm(app, new Request(`${SITE}/users/submit`, { method: 'POST', body, headers }))
+  return submitUsersForm(site, new Request(`${SITE}/users/submit`, { method: 'POST', body, headers }))
 }
 
 /** Where the 303 sends the browser, as a URL whose query the page reads. */
@@ -150,8 +159,8 @@ describe('the /users form posts', () => {
       headers,
       duplex: 'half',
     } as RequestInit)
-    expect((await submitUsersForm(app, declared)).status).toBe(413)
-    expect((await submitUsersForm(app, streamed)).status).toBe(413)
+    expect((await submitUsersForm(site, declared)).status).toBe(413)
+    expect((await submitUsersForm(site, streamed)).status).toBe(413)
     expect(await findUser(admin, 'big@example.test')).toBeUndefined()
   })
 

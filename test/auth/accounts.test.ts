@@ -316,7 +316,7 @@ describe('POST /api/auth/logout', () => {
       body: '',
     })
     expect(response.status).toBe(303)
-    expect(response.headers.get('location')).toBe('/login?notice=You+are+logged+out.')
+    expect(response.headers.get('location')).toBe('/login?logged-out')
     expect(cookiesOf(response).get('edgeline_refresh')).toMatch(/Max-Age=0/)
     expect((await refresh(session.refreshToken)).status).toBe(401)
   })

@@ -111,6 +111,19 @@ describe('the pages in Chromium', () => {
     })
   })
 
+  it('shows no message a link makes up, only what its own form handler sealed', async () => {
+    await inBrowser('forged-message', async (page) => {
+      await page.goto(
+        '/login?error=Your+account+is+locked.+Call+555-0100&field.password=Use+your+bank+PIN&notice=Hi',
+      )
+      expect(await page.locator('#form-error, #form-notice, #password-error').count()).toBe(0)
+      await page.getByLabel('Email').fill('nobody@example.test')
+      await page.getByLabel('Password').fill('a wrong password')
+      await page.getByRole('button', { name: 'Log in' }).click()
+      await expect.poll(() => page.locator('#form-error').textContent()).toMatch(/wrong/)
+    })
+  })
+
   it('sends a signed-out visitor to /login?next= and back to the same page after logging in', async () => {
     const user = await createE2eAccount('user', 'redirect')
     await inBrowser('signed-out-redirect', async (page) => {
@@ -207,6 +220,7 @@ describe('the pages in Chromium', () => {
 
       await page.locator('main').getByRole('button', { name: 'Log out' }).click()
       await page.waitForURL(/\/login/)
+      expect(await page.locator('#form-notice').textContent()).toBe('You are logged out.')
       await page.goto('/account')
       expect(new URL(page.url()).pathname).toBe('/login')
 
