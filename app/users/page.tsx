@@ -32,7 +32,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   // 401 is app-wide (the route's own type lists 200 and 400): the session ran out between the gate and here.
   if ((answer.status as number) === 401) redirect(`/login?next=${encodeURIComponent(here)}`)
   const page = answer.status === 200 ? await answer.json() : undefined
-  const listError = page ? undefined : ((await answer.json()) as { detail?: string }).detail
+  const listError = page ? undefined : problemText((await answer.json()) as ProblemLike)
 
   return (
     <main>
@@ -188,4 +188,12 @@ function CreateUserForm({ query, outcome, back }: { query: PageQuery; outcome: O
       </button>
     </form>
   )
+}
+
+/** A refused list (a bad `cursor` or `q` in the address) as one sentence: the detail and each field's message. */
+type ProblemLike = { detail?: string; errors?: { field: string; detail: string }[] }
+
+function problemText(problem: ProblemLike): string {
+  const fields = (problem.errors ?? []).map((error) => `${error.field} ${error.detail}.`)
+  return [problem.detail ?? 'The list could not be read.', ...fields].join(' ')
 }

@@ -49,7 +49,9 @@ export async function submitAccountForm(site: FormSite, request: Request): Promi
     if (answer.status === 401) return signInAgain()
     if (answer.ok) {
       // The API started a new session for this browser (every other one is over): pass its cookies on.
-      const notice = 'Your password is changed, and every other session is logged out.'
+      // Other sessions can no longer refresh; an access token they already hold lives out its 15 minutes at most.
+      const notice =
+        'Your password is changed. Other sessions can no longer renew themselves: they end within 15 minutes.'
       return backToPage(site, request, ACCOUNT_PAGE, { notice }, answer.headers.getSetCookie())
     }
     return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer) })
