@@ -1,5 +1,6 @@
 /** The log-in and sign-up pages: plain HTML forms that post without JavaScript and show the API's problem details. */
 import type { Outcome } from '@/edge/pages/outcome-seal'
+import { FormField } from './form-field'
 import { OutcomeMessage, readOutcome } from './outcome'
 import { type PageQuery, queryValue } from './page-query'
 
@@ -48,33 +49,20 @@ function AuthForm({ form, query, outcome }: { form: AuthFormKind; query: PageQue
     <form method="post" action={`/${form}/submit`} noValidate>
       <OutcomeMessage outcome={outcome} />
       <input type="hidden" name="next" value={queryValue(query, 'next') ?? '/'} />
-      {fields.map((field) => {
-        const fieldError = outcome.fieldErrors[field]
-        return (
-          <p key={field}>
-            <label htmlFor={field}>{LABELS[field]}</label>
-            <br />
-            <input
-              id={field}
-              name={field}
-              type={field === 'password' ? 'password' : field === 'email' ? 'email' : 'text'}
-              autoComplete={
-                field === 'password' ? (form === 'signup' ? 'new-password' : 'current-password') : field
-              }
-              defaultValue={field === 'password' ? undefined : queryValue(query, field)}
-              aria-invalid={fieldError ? true : undefined}
-              aria-describedby={fieldError ? `${field}-error` : undefined}
-              required
-            />
-            {fieldError ? (
-              <small id={`${field}-error`} className="field-error">
-                {' '}
-                {fieldError}
-              </small>
-            ) : null}
-          </p>
-        )
-      })}
+      {fields.map((field) => (
+        <FormField
+          key={field}
+          id={field}
+          name={field}
+          label={LABELS[field]}
+          type={field === 'password' ? 'password' : field === 'email' ? 'email' : 'text'}
+          autoComplete={
+            field === 'password' ? (form === 'signup' ? 'new-password' : 'current-password') : field
+          }
+          defaultValue={queryValue(query, field)}
+          error={outcome.fieldErrors[field]}
+        />
+      ))}
       <button type="submit">{PAGES[form].title}</button>
     </form>
   )

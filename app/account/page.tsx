@@ -3,8 +3,8 @@ import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { app } from '@/edge'
-import type { Outcome } from '@/edge/pages/outcome-seal'
 import { pageApi } from '@/edge/pages/page-api'
+import { FormField } from '../form-field'
 import { OutcomeMessage, readOutcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
 
@@ -39,13 +39,14 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           <form method="post" action="/account/submit" noValidate aria-labelledby="change-name">
             <h2 id="change-name">Change your name</h2>
             <input type="hidden" name="id" value={user.id} />
-            <Field
-              query={query}
-              outcome={outcome}
+            <FormField
+              id="name"
               name="name"
               label="Name"
               type="text"
-              defaultValue={user.name}
+              autoComplete="name"
+              defaultValue={queryValue(query, 'name') ?? user.name}
+              error={outcome.fieldErrors.name}
             />
             <button type="submit" name="intent" value="rename">
               Save name
@@ -53,14 +54,22 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           </form>
           <form method="post" action="/account/submit" noValidate aria-labelledby="change-password">
             <h2 id="change-password">Change your password</h2>
-            <Field
-              query={query}
-              outcome={outcome}
+            <FormField
+              id="currentPassword"
               name="currentPassword"
               label="Current password"
               type="password"
+              autoComplete="current-password"
+              error={outcome.fieldErrors.currentPassword}
             />
-            <Field query={query} outcome={outcome} name="newPassword" label="New password" type="password" />
+            <FormField
+              id="newPassword"
+              name="newPassword"
+              label="New password"
+              type="password"
+              autoComplete="new-password"
+              error={outcome.fieldErrors.newPassword}
+            />
             <button type="submit" name="intent" value="password">
               Change password
             </button>
@@ -77,51 +86,5 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         <button type="submit">Log out</button>
       </form>
     </main>
-  )
-}
-
-const AUTOCOMPLETE: Record<string, string> = {
-  name: 'name',
-  currentPassword: 'current-password',
-  newPassword: 'new-password',
-}
-
-function Field({
-  query,
-  outcome,
-  name,
-  label,
-  type,
-  defaultValue,
-}: {
-  query: PageQuery
-  outcome: Outcome
-  name: string
-  label: string
-  type: 'text' | 'password'
-  defaultValue?: string
-}) {
-  const fieldError = outcome.fieldErrors[name]
-  return (
-    <p>
-      <label htmlFor={name}>{label}</label>
-      <br />
-      <input
-        id={name}
-        name={name}
-        type={type}
-        autoComplete={AUTOCOMPLETE[name]}
-        defaultValue={type === 'password' ? undefined : (queryValue(query, name) ?? defaultValue)}
-        aria-invalid={fieldError ? true : undefined}
-        aria-describedby={fieldError ? `${name}-error` : undefined}
-        required
-      />
-      {fieldError ? (
-        <small id={`${name}-error`} className="field-error">
-          {' '}
-          {fieldError}
-        </small>
-      ) : null}
-    </p>
   )
 }

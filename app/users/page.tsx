@@ -11,6 +11,7 @@ import type { Identity } from '@/edge/auth/tokens'
 import type { Outcome } from '@/edge/pages/outcome-seal'
 import { pageApi } from '@/edge/pages/page-api'
 import type { UserResponse } from '@/edge/schemas/users'
+import { FormField } from '../form-field'
 import { OutcomeMessage, readOutcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
 
@@ -150,30 +151,17 @@ function CreateUserForm({ query, outcome, back }: { query: PageQuery; outcome: O
     <form method="post" action="/users/submit" noValidate aria-labelledby="create-user">
       <h2 id="create-user">Create a user</h2>
       <input type="hidden" name="back" value={back} />
-      {CREATE_FIELDS.map((field) => {
-        const fieldError = outcome.fieldErrors[field.name]
-        return (
-          <p key={field.name}>
-            <label htmlFor={`new-${field.name}`}>{field.label}</label>
-            <br />
-            <input
-              id={`new-${field.name}`}
-              name={field.name}
-              type={field.type}
-              defaultValue={queryValue(query, field.name)}
-              aria-invalid={fieldError ? true : undefined}
-              aria-describedby={fieldError ? `new-${field.name}-error` : undefined}
-              required
-            />
-            {fieldError ? (
-              <small id={`new-${field.name}-error`} className="field-error">
-                {' '}
-                {fieldError}
-              </small>
-            ) : null}
-          </p>
-        )
-      })}
+      {CREATE_FIELDS.map((field) => (
+        <FormField
+          key={field.name}
+          id={`new-${field.name}`}
+          name={field.name}
+          label={field.label}
+          type={field.type}
+          defaultValue={queryValue(query, field.name)}
+          error={outcome.fieldErrors[field.name]}
+        />
+      ))}
       <p>
         <label htmlFor="new-role">Role</label>
         <br />

@@ -1,31 +1,15 @@
 /** The `/account` page's no-JavaScript forms: rename yourself, change your password. */
 import { describe, expect, it } from 'vitest'
 import { submitAccountForm } from '../../edge/pages/account-form-posts'
-import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
-import { type Account, createAccount, createTestApp, jsonInit, TEST_JWT_SECRET } from './support'
+import { formPost, formSiteOf, landing, SITE } from './form-support'
+import { type Account, createAccount, createTestApp, jsonInit } from './support'
 
 const { app } = createTestApp()
-const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
-const SITE = 'http://edgeline.test'
+const site = formSiteOf(app)
 
 /** A form post from the `/account` page, as a browser holding `account`'s session cookie sends it. */
 function accountForm(fields: Record<string, string>, account?: Account, origin: string | null = SITE) {
-  const body = new FormData()
-  for (const [name, value] of Object.entries(fields)) body.set(name, value)
-  const headers = new Headers()
-  if (origin) headers.set('origin', origin)
-  if (account) {
-    headers.set('cookie', `edgeline_session=${account.accessToken}`)
-    // What middleware.ts adds after verifying that cookie: the viewer the outcome is sealed for.
-    headers.set('x-edgeline-user-id', String(account.user.id))
-    headers.set('x-edgeline-user-role', account.user.role)
-  }
-  return submitAccountForm(site, new Request(`${SITE}/account/submit`, { method: 'POST', body, headers }))
-}
-
-function landing(response: Response): URL {
-  expect(response.status).toBe(303)
-  return new URL(response.headers.get('location') ?? '', SITE)
+  return submitAccountForm(site, formPost('/account/submit', fields, account, origin))
 }
 
 const refresh = (refreshToken: string) => app.request('/api/auth/refresh', jsonInit('POST', { refreshToken }))

@@ -1,5 +1,5 @@
 /** Shared helpers for the API tests: an app wired to the run's local endpoint, unique data, request shorthands. */
-import { inject } from 'vitest'
+import { expect, inject } from 'vitest'
 import { createDatabase, type Database } from '../../db/client'
 import { upsertAccount } from '../../db/queries/accounts'
 import type { Role } from '../../db/schema'
@@ -171,4 +171,15 @@ export async function createUserViaApi(
   if (response.status !== 201)
     throw new Error(`POST /api/users answered ${response.status}: ${await response.text()}`)
   return (await response.json()) as UserBody
+}
+
+/** A 429 from the log-in throttle: a problem of its own type, and a Retry-After within the throttle's window. */
+export async function expectThrottled(response: Response, windowSeconds: number): Promise<void> {
+  expect(response.status).toBe(429)
+  const retryAfter = Number(response.headers.get('retry-after'))
+  expect(Number.isInteger(retryAfter)).toBe(true)
+  expect(retryAfter).toBeGreaterThanOrEqual(1)
+  expect(retryAfter).toBeLessThanOrEqual(windowSeconds)
+  expect(response.headers.get('content-type')).toBe('application/problem+json')
+  expect(((await response.json()) as ProblemBody).type).toBe('/problems/too-many-login-attempts')
 }

@@ -1,34 +1,15 @@
 /** The `/users` page's no-JavaScript forms: the Users API in-process, its role rules, a 303 back to the list. */
 import { describe, expect, it } from 'vitest'
-import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
 import { submitUsersForm } from '../../edge/pages/users-form-posts'
-import {
-  type Account,
-  createAccount,
-  createTestApp,
-  TEST_JWT_SECRET,
-  type UserBody,
-  uniqueEmail,
-} from './support'
+import { formPost, formSiteOf, landing, SITE } from './form-support'
+import { type Account, createAccount, createTestApp, type UserBody, uniqueEmail } from './support'
 
 const { app } = createTestApp()
-const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
-const SITE = 'http://edgeline.test'
+const site = formSiteOf(app)
 
 /** A form post from the `/users` page, as a browser signed in as `account` (or signed out) sends it. */
 function usersForm(fields: Record<string, string>, account?: Account, origin: string | null = SITE) {
-  const body = new FormData()
-  for (const [name, value] of Object.entries(fields)) body.set(name, value)
-  const headers = new Headers()
-  if (origin) headers.set('origin', origin)
-  if (account) headers.set('cookie', `edgeline_session=${account.accessToken}`)
-  return submitUsersForm(site, new Request(`${SITE}/users/submit`, { method: 'POST', body, headers }))
-}
-
-/** Where the 303 sends the browser, as a URL whose query the page reads. */
-function landing(response: Response): URL {
-  expect(response.status).toBe(303)
-  return new URL(response.headers.get('location') ?? '', SITE)
+  return submitUsersForm(site, formPost('/users/submit', fields, account, origin))
 }
 
 async function findUser(admin: Account, email: string): Promise<UserBody | undefined> {
