@@ -1,8 +1,8 @@
 /** The outcome of the last form post on a page: shown only when its seal opens (edge/pages/outcome-seal.ts). */
 import { headers } from 'next/headers'
-import { site } from '@/edge'
 import { viewerOf } from '@/edge/pages/form-kit'
 import type { Outcome } from '@/edge/pages/outcome-seal'
+import { outcomeSeal } from '@/edge/pages/seal'
 import type { PageQuery } from './page-query'
 
 /** The notice, error and field errors sealed for this page and this viewer; empty otherwise. */
@@ -12,7 +12,7 @@ export async function readOutcome(query: PageQuery, page: string): Promise<Outco
     for (const each of Array.isArray(value) ? value : value === undefined ? [] : [value])
       params.append(name, each)
   }
-  return site.seal.open(params, page, viewerOf(await headers()))
+  return outcomeSeal.open(params, page, viewerOf(await headers()))
 }
 
 export function OutcomeMessage({ outcome }: { outcome: Outcome }) {

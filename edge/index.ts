@@ -2,11 +2,9 @@
 import { createApp } from './app'
 import { readConfig } from './env'
 import type { FormSite } from './pages/form-kit'
-import { createOutcomeSeal } from './pages/outcome-seal'
+import { outcomeSeal } from './pages/seal'
 
-const config = readConfig()
+export const app = createApp(readConfig())
 
-export const app = createApp(config)
-
-/** What the pages' form handlers and the pages themselves share: the app, and the seal of form outcomes. */
-export const site: FormSite = { api: app, seal: createOutcomeSeal(config.auth.secrets[0]) }
+/** What the pages' form handlers share: the app to call in-process, and the seal of the outcomes they send back. */
+export const site: FormSite = { api: app, seal: outcomeSeal }
