@@ -5,6 +5,11 @@ import { isApiPath, isPublicPath } from './public-paths'
 import type { Identity, TokenService } from './tokens'
 
 export const LOGIN_PAGE = '/login'
+/**
+ * Where a page visit without a valid session goes first: the refresh cookie (Path=/api/auth) reaches only the auth
+ * routes, so this one renews the session and sends the browser back, or on to the log-in page.
+ */
+export const RESUME_SESSION = '/api/auth/resume'
 
 export interface Caller {
   /** The verified identity; undefined without a token or when the token was refused. */
@@ -92,7 +97,10 @@ export function createEdgeGate(tokens: TokenService, options: GateOptions) {
       return { action: 'continue', requestHeaders, identity }
     }
     if (!isApiPath(pathname)) {
-      return { action: 'redirect', location: `${LOGIN_PAGE}?next=${encodeURIComponent(pathname + search)}` }
+      return {
+        action: 'redirect',
+        location: `${RESUME_SESSION}?next=${encodeURIComponent(pathname + search)}`,
+      }
     }
     const where = { instance: pathname, requestId: requestIdOf(request.headers) }
     return { action: 'respond', response: problemResponse(problems.unauthorized(refused), where) }

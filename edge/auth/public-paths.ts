@@ -22,6 +22,7 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   '/api/auth/login',
   '/api/auth/refresh',
   '/api/auth/logout',
+  '/api/auth/resume',
   '/api/openapi.json',
   '/api/docs',
 ])

@@ -6,30 +6,14 @@
  */
 
 import { readIdentityHeaders } from '../auth/credentials'
-import { isSameOrigin } from '../same-origin'
+import { isSameOrigin, sameSitePath } from '../same-origin'
 import { ANONYMOUS_VIEWER, type OutcomeSeal } from './outcome-seal'
 
-export { isSameOrigin }
+export { isSameOrigin, sameSitePath }
 
 /** Anything that answers requests as the Hono app does (`app.request`). */
 export interface InProcessApi {
   request(input: string | Request, init?: RequestInit): Response | Promise<Response>
-}
-
-/** Where to go after a form: only a path on this site, never `//host`, `/\host` or a full URL (open redirect). */
-export function sameSitePath(next: FormDataEntryValue | string | null | undefined, fallback = '/'): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) {
-    return fallback
-  }
-  try {
-    // Resolving against a dummy origin catches anything that would leave it (e.g. control characters tricks).
-    const url = new URL(next, 'http://same.site')
-    const path = `${url.pathname}${url.search}${url.hash}`
-    // Check the resolved path again: `/..//evil.example` resolves to `//evil.example`, a host once echoed back.
-    return url.origin === 'http://same.site' && !path.startsWith('//') ? path : fallback
-  } catch {
-    return fallback
-  }
 }
 
 export const crossSiteRefusal = () => new Response('Cross-site form posts are refused.', { status: 403 })

@@ -15,6 +15,7 @@ import {
 } from '../../db/queries/accounts'
 import { findUserById } from '../../db/queries/users'
 import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie, SESSION_COOKIE } from '../auth/credentials'
+import { LOGIN_PAGE } from '../auth/gate'
 import { bucketLimits, loginBuckets } from '../auth/login-throttle'
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../auth/password'
 import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../auth/refresh-tokens'
@@ -25,7 +26,7 @@ import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { problems } from '../problem'
 import { createRouter } from '../router'
-import { isFormPost, isSameOrigin } from '../same-origin'
+import { isFormPost, isSameOrigin, sameSitePath } from '../same-origin'
 import {
   ChangePasswordSchema,
   LoginSchema,
@@ -106,6 +107,24 @@ const refreshRoute = createRoute({
       content: json(RefreshedSessionSchema),
     },
     401: problemResponse('The refresh token is unknown, expired, revoked or was already used'),
+  },
+})
+
+const resumeRoute = createRoute({
+  method: 'get',
+  path: '/resume',
+  request: {
+    query: z.object({
+      next: z.string().optional().openapi({ description: 'A path on this site to go back to' }),
+    }),
+  },
+  responses: {
+    303: {
+      description:
+        'For browsers: a page visit whose 15-minute session cookie has expired is sent here by the middleware. ' +
+        'With a valid refresh cookie, the session is renewed (new cookies) and the browser goes back to `next`; ' +
+        'otherwise to the log-in page, which brings it back after logging in',
+    },
   },
 })
 
@@ -217,6 +236,28 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
     const secure = !isLocalHttp(c)
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure, httpOnly: true, sameSite: 'Lax' })
     deleteCookie(c, REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, secure, httpOnly: true, sameSite: 'Lax' })
+  }
+
+  /**
+   * Spends `presented` for the next refresh token and a new access token (cookies set too). Undefined, with the
+   * cookies cleared, when it is missing, unknown, expired, revoked or reused (a reuse revokes its whole family).
+   */
+  async function rotateSession(c: Context<AppEnv>, presented: string | undefined) {
+    if (!canSign || !presented || !isWellFormedRefreshToken(presented)) return undefined
+    const next = await newRefresh()
+    const result = await timeDatabase(c, async () =>
+      rotateRefreshToken(db, await hashRefreshToken(presented), {
+        tokenHash: next.stored.tokenHash,
+        ttlSeconds: next.stored.ttlSeconds,
+      }),
+    )
+    if (result.status !== 'rotated') {
+      clearCookies(c)
+      return undefined
+    }
+    const identity: Identity = { userId: String(result.userId), role: result.role }
+    const session = await issueTokens(c, identity, { token: next.token, familyId: result.familyId })
+    return { identity, session }
   }
 
   /** The refresh token from the body (API clients) or the cookie (browsers). */
@@ -340,22 +381,16 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       return c.json({ user: toUserResponse(changed), ...session }, 200)
     })
     .openapi(refreshRoute, async (c) => {
-      const presented = presentedRefreshToken(c, c.req.valid('json'))
-      if (!canSign || !presented || !isWellFormedRefreshToken(presented)) throw problems.invalidRefreshToken()
-      const next = await newRefresh()
-      const result = await timeDatabase(c, async () =>
-        rotateRefreshToken(db, await hashRefreshToken(presented), {
-          tokenHash: next.stored.tokenHash,
-          ttlSeconds: next.stored.ttlSeconds,
-        }),
-      )
-      if (result.status !== 'rotated') {
-        clearCookies(c)
-        throw problems.invalidRefreshToken()
-      }
-      const identity: Identity = { userId: String(result.userId), role: result.role }
-      const session = await issueTokens(c, identity, { token: next.token, familyId: result.familyId })
-      return c.json({ ...identity, ...session }, 200)
+      const rotated = await rotateSession(c, presentedRefreshToken(c, c.req.valid('json')))
+      if (!rotated) throw problems.invalidRefreshToken()
+      return c.json({ ...rotated.identity, ...rotated.session }, 200)
+    })
+    .openapi(resumeRoute, async (c) => {
+      const next = sameSitePath(c.req.valid('query').next)
+      const rotated = await rotateSession(c, readCookie(c.req.raw.headers, REFRESH_COOKIE))
+      // Never cached: each answer either carries new tokens or depends on the cookie sent.
+      c.header('Cache-Control', 'no-store')
+      return c.redirect(rotated ? next : `${LOGIN_PAGE}?next=${encodeURIComponent(next)}`, 303)
     })
     .openapi(logoutRoute, async (c) => {
       // A browser's form sends the refresh cookie here (Path=/api/auth), even after its access token expired.

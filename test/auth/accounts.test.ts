@@ -271,6 +271,46 @@ describe('POST /api/auth/refresh', () => {
   })
 })
 
+describe('GET /api/auth/resume (a page visit whose session cookie expired)', () => {
+  const resume = (next: string, cookie?: string) =>
+    app.request(`/api/auth/resume?next=${encodeURIComponent(next)}`, { headers: cookie ? { cookie } : {} })
+
+  it('renews the session from the refresh cookie and goes back to the page', async () => {
+    const { session } = await signUp()
+    const response = await resume('/users?q=a', `edgeline_refresh=${session.refreshToken}`)
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/users?q=a')
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    const cookies = cookiesOf(response)
+    expect((await me(cookieValue(cookies.get('edgeline_session')))).status).toBe(200)
+    // Rotated like any refresh: the new token works, and the cookie's old one is spent (its replay then ends all).
+    expect((await refresh(cookieValue(cookies.get('edgeline_refresh')))).status).toBe(200)
+    expect((await refresh(session.refreshToken)).status).toBe(401)
+  })
+
+  it('sends a browser without a valid refresh cookie on to the log-in page, keeping next', async () => {
+    const { session } = await signUp()
+    await refresh(session.refreshToken)
+    for (const cookie of [
+      undefined,
+      'edgeline_refresh=nonsense',
+      `edgeline_refresh=${session.refreshToken}`,
+    ]) {
+      const response = await resume('/account', cookie)
+      expect(response.status, cookie).toBe(303)
+      expect(response.headers.get('location'), cookie).toBe('/login?next=%2Faccount')
+      expect(cookiesOf(response).get('edgeline_session') ?? 'Max-Age=0', cookie).toMatch(/Max-Age=0/)
+    }
+  })
+
+  it('never sends the browser off the site, whatever next says', async () => {
+    const { session } = await signUp()
+    const response = await resume('//evil.example/x', `edgeline_refresh=${session.refreshToken}`)
+    expect(response.headers.get('location')).toBe('/')
+    expect((await resume('https://evil.example/')).headers.get('location')).toBe('/login?next=%2F')
+  })
+})
+
 describe('POST /api/auth/logout', () => {
   it('revokes the session and clears both cookies', async () => {
     const { session } = await signUp()

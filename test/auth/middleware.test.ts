@@ -25,11 +25,11 @@ function forwardedHeaders(response: Response): Record<string, string> {
 }
 
 describe('middleware.ts on pages', () => {
-  it('redirects a page request without a session to /login?next=<path and query>', async () => {
+  it('sends a page request without a session to renew it, then to /login?next=<path and query>', async () => {
     const response = await middleware(request('/dashboard/reports?year=2026&q=a b'))
     expect(response.status).toBe(307)
     const location = new URL(response.headers.get('location') ?? '')
-    expect(location.pathname).toBe('/login')
+    expect(location.pathname).toBe('/api/auth/resume')
     expect(location.searchParams.get('next')).toBe('/dashboard/reports?year=2026&q=a%20b')
   })
 
@@ -40,7 +40,7 @@ describe('middleware.ts on pages', () => {
     ]) {
       const response = await middleware(request('/settings', { cookie }))
       expect(response.status, cookie).toBe(307)
-      expect(response.headers.get('location')).toBe(`${BASE}/login?next=%2Fsettings`)
+      expect(response.headers.get('location')).toBe(`${BASE}/api/auth/resume?next=%2Fsettings`)
     }
   })
 

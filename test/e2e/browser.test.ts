@@ -135,6 +135,19 @@ describe('the pages in Chromium', () => {
     })
   })
 
+  it('renews a session whose 15-minute cookie is gone, without asking to log in again', async () => {
+    const user = await createE2eAccount('user', 'renew')
+    await inBrowser('session-renewal', async (page) => {
+      await logIn(page, user, '/account')
+      await page.waitForURL('**/account')
+      // What the browser does when the session cookie's Max-Age runs out; the refresh cookie lives 30 days.
+      await page.context().clearCookies({ name: 'edgeline_session' })
+      await page.goto('/users?q=renew')
+      expect(pathOf(page)).toBe('/users?q=renew')
+      expect(await page.locator('header').textContent()).toMatch(/Signed in as a user/)
+    })
+  })
+
   it('lets an admin create, rename and delete a user on /users', async () => {
     const admin = await createE2eAccount('admin', 'crud')
     const email = `e2e-made-${crypto.randomUUID().slice(0, 8)}@example.test`

@@ -137,7 +137,12 @@ describe('the built app over HTTP', () => {
     expect(api.headers.get('content-type')).toBe('application/problem+json')
     const page = await fetch(`${baseUrl}/dashboard?tab=2`, { redirect: 'manual' })
     expect(page.status).toBe(307)
-    expect(page.headers.get('location')).toMatch(/\/login\?next=%2Fdashboard%3Ftab%3D2$/)
+    const resume = page.headers.get('location') ?? ''
+    expect(resume).toMatch(/\/api\/auth\/resume\?next=%2Fdashboard%3Ftab%3D2$/)
+    // No refresh cookie to renew the session with: on to the log-in page, which brings the browser back.
+    const login = await fetch(new URL(resume, baseUrl), { redirect: 'manual' })
+    expect(login.status).toBe(303)
+    expect(login.headers.get('location')).toBe('/login?next=%2Fdashboard%3Ftab%3D2')
   })
 
   it('creates, reads, updates, lists and deletes a user', async () => {
