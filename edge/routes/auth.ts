@@ -240,9 +240,14 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
 
   /**
    * Spends `presented` for the next refresh token and a new access token (cookies set too). Undefined, with the
-   * cookies cleared, when it is missing, unknown, expired, revoked or reused (a reuse revokes its whole family).
+   * cookies cleared unless asked not to, when it is missing, unknown, expired, revoked or reused (a reuse revokes
+   * its whole family).
    */
-  async function rotateSession(c: Context<AppEnv>, presented: string | undefined) {
+  async function rotateSession(
+    c: Context<AppEnv>,
+    presented: string | undefined,
+    { clearCookiesOnFailure = true } = {},
+  ) {
     if (!canSign || !presented || !isWellFormedRefreshToken(presented)) return undefined
     const next = await newRefresh()
     const result = await timeDatabase(c, async () =>
@@ -252,7 +257,7 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       }),
     )
     if (result.status !== 'rotated') {
-      clearCookies(c)
+      if (clearCookiesOnFailure) clearCookies(c)
       return undefined
     }
     const identity: Identity = { userId: String(result.userId), role: result.role }
@@ -387,7 +392,11 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
     })
     .openapi(resumeRoute, async (c) => {
       const next = sameSitePath(c.req.valid('query').next)
-      const rotated = await rotateSession(c, readCookie(c.req.raw.headers, REFRESH_COOKIE))
+      // Cookies are left alone on failure: a second tab renewing with the same cookie at the same instant fails,
+      // and clearing would wipe the cookies the first tab's renewal just set in this browser.
+      const rotated = await rotateSession(c, readCookie(c.req.raw.headers, REFRESH_COOKIE), {
+        clearCookiesOnFailure: false,
+      })
       // Never cached: each answer either carries new tokens or depends on the cookie sent.
       c.header('Cache-Control', 'no-store')
       return c.redirect(rotated ? next : `${LOGIN_PAGE}?next=${encodeURIComponent(next)}`, 303)

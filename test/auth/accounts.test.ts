@@ -299,7 +299,8 @@ describe('GET /api/auth/resume (a page visit whose session cookie expired)', () 
       const response = await resume('/account', cookie)
       expect(response.status, cookie).toBe(303)
       expect(response.headers.get('location'), cookie).toBe('/login?next=%2Faccount')
-      expect(cookiesOf(response).get('edgeline_session') ?? 'Max-Age=0', cookie).toMatch(/Max-Age=0/)
+      // Cookies untouched: a concurrent renewal in another tab may just have set good ones.
+      expect(response.headers.getSetCookie(), cookie).toEqual([])
     }
   })
 
