@@ -13,7 +13,9 @@ const checkRequest = createEdgeGate(createTokenService(appConfig.auth), {
 
 export async function middleware(request: NextRequest): Promise<Response> {
   const decision = await checkRequest(request)
-  if (decision.action === 'redirect') return NextResponse.redirect(new URL(decision.location, request.url))
+  // 303: whatever the method, the browser follows with a GET (a 307 would re-send a form post to the auth route).
+  if (decision.action === 'redirect')
+    return NextResponse.redirect(new URL(decision.location, request.url), 303)
   if (decision.action === 'respond') return decision.response
   // Replaces the request's headers for everything behind us: client-sent identity headers are gone.
   return NextResponse.next({ request: { headers: decision.requestHeaders } })

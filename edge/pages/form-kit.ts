@@ -124,7 +124,9 @@ export interface FormSite {
 
 /** Who a page's outcome is sealed for: the user `middleware.ts` verified, or the anonymous visitor. */
 export function viewerOf(headers: Headers): string {
-  return readIdentityHeaders(headers)?.userId ?? ANONYMOUS_VIEWER
+  const identity = readIdentityHeaders(headers)
+  // Prefixed, so no subject (an identity provider's may be any string) can pass for the anonymous visitor.
+  return identity ? `user:${identity.userId}` : ANONYMOUS_VIEWER
 }
 
 /** A 303 back to `page` with the sealed outcome, for the same viewer as the post's (see outcome-seal.ts). */

@@ -20,7 +20,10 @@ export interface OutcomeSeal {
   open(params: URLSearchParams, page: string, viewer: string): Promise<Outcome>
 }
 
-const OUTCOME_PARAMETER = /^(notice|error|field\..+)$/
+/** The parameters a seal covers, and the only ones `open` reads: field names are plain identifiers, as the API's. */
+const OUTCOME_PARAMETER = /^(notice|error|field\.[A-Za-z][A-Za-z0-9_]*)$/
+/** Clocks of two isolates may disagree by a little: a seal from a few seconds "ahead" still opens. */
+const CLOCK_SKEW_SECONDS = 5
 const MAX_AGE_SECONDS = 120
 /** Who sees a page without a session. */
 export const ANONYMOUS_VIEWER = 'anonymous'
@@ -51,12 +54,13 @@ export function createOutcomeSeal(secret: string | undefined, clock: () => numbe
     async open(params, page, viewer) {
       const time = params.get('t') ?? ''
       const age = Math.floor(clock() / 1000) - Number(time)
-      const fresh = /^\d{1,12}$/.test(time) && age >= 0 && age <= MAX_AGE_SECONDS
+      const fresh = /^\d{1,12}$/.test(time) && age >= -CLOCK_SKEW_SECONDS && age <= MAX_AGE_SECONDS
       if (!fresh || !params.has('sig')) return { fieldErrors: {} }
       if (!sameText(params.get('sig') ?? '', await mac(page, viewer, time, params)))
         return { fieldErrors: {} }
       const outcome: Outcome = { fieldErrors: {} }
       for (const [name, value] of params) {
+        if (!OUTCOME_PARAMETER.test(name)) continue
         if (name === 'notice') outcome.notice = value
         else if (name === 'error') outcome.error = value
         else if (name.startsWith('field.')) outcome.fieldErrors[name.slice('field.'.length)] = value

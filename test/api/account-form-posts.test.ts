@@ -24,7 +24,7 @@ describe('the /account form posts', () => {
     )
     expect(back.pathname).toBe('/account')
     // Sealed for this user on this page: the page shows it to them, and to nobody else.
-    const shown = await site.seal.open(back.searchParams, '/account', String(account.user.id))
+    const shown = await site.seal.open(back.searchParams, '/account', `user:${account.user.id}`)
     expect(shown).toEqual({ notice: 'Your name is changed.', fieldErrors: {} })
     expect(await site.seal.open(back.searchParams, '/account', 'anonymous')).toEqual({ fieldErrors: {} })
     const me = await account.client.request('/api/auth/me')

@@ -47,6 +47,20 @@ describe('sealed form outcomes', () => {
     expect((await seal.open(url.searchParams, '/account', '42')).notice).toBe('Your name is changed.')
   })
 
+  it('ignore parameters a seal cannot cover, such as field names that are not plain identifiers', async () => {
+    const url = await sealed('/users?notice=Hi')
+    url.searchParams.append('field.', 'EMPTY')
+    url.searchParams.append('field.name\n', 'NL')
+    url.searchParams.append('field.a b', 'SPACE')
+    expect(await seal.open(url.searchParams, '/users', '42')).toEqual({ notice: 'Hi', fieldErrors: {} })
+  })
+
+  it('open a seal from an isolate whose clock runs a few seconds ahead', async () => {
+    const url = await sealed('/users?notice=Hi')
+    now -= 4_000
+    expect((await seal.open(url.searchParams, '/users', '42')).notice).toBe('Hi')
+  })
+
   it('expire after two minutes, so a link made by someone else goes stale', async () => {
     const url = await sealed('/login?error=The+email+or+the+password+is+wrong.', 'anonymous')
     now += 119_000

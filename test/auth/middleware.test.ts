@@ -27,7 +27,7 @@ function forwardedHeaders(response: Response): Record<string, string> {
 describe('middleware.ts on pages', () => {
   it('sends a page request without a session to renew it, then to /login?next=<path and query>', async () => {
     const response = await middleware(request('/dashboard/reports?year=2026&q=a b'))
-    expect(response.status).toBe(307)
+    expect(response.status).toBe(303)
     const location = new URL(response.headers.get('location') ?? '')
     expect(location.pathname).toBe('/api/auth/resume')
     expect(location.searchParams.get('next')).toBe('/dashboard/reports?year=2026&q=a%20b')
@@ -39,7 +39,7 @@ describe('middleware.ts on pages', () => {
       `edgeline_session=${(await userToken()).slice(0, -3)}abc`,
     ]) {
       const response = await middleware(request('/settings', { cookie }))
-      expect(response.status, cookie).toBe(307)
+      expect(response.status, cookie).toBe(303)
       expect(response.headers.get('location')).toBe(`${BASE}/api/auth/resume?next=%2Fsettings`)
     }
   })
@@ -156,7 +156,7 @@ describe('middleware.ts and identity headers', () => {
 
   it('refuses spoofed identity headers without a token', async () => {
     expect((await middleware(request('/api/users', spoofed))).status).toBe(401)
-    expect((await middleware(request('/admin', spoofed))).status).toBe(307)
+    expect((await middleware(request('/admin', spoofed))).status).toBe(303)
   })
 })
 

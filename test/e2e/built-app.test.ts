@@ -136,7 +136,7 @@ describe('the built app over HTTP', () => {
     expect(api.headers.get('www-authenticate')).toBe('Bearer realm="edgeline"')
     expect(api.headers.get('content-type')).toBe('application/problem+json')
     const page = await fetch(`${baseUrl}/dashboard?tab=2`, { redirect: 'manual' })
-    expect(page.status).toBe(307)
+    expect(page.status).toBe(303)
     const resume = page.headers.get('location') ?? ''
     expect(resume).toMatch(/\/api\/auth\/resume\?next=%2Fdashboard%3Ftab%3D2$/)
     // No refresh cookie to renew the session with: on to the log-in page, which brings the browser back.
