@@ -13,6 +13,11 @@ export interface LoginThrottleConfig {
 export interface AuthConfig extends TokenConfig {
   /** Lifetime of a refresh token (one step of a session family); each use replaces it. */
   refreshTokenSeconds: number
+  /**
+   * How long after its use a refresh token presented again is taken for a race (two tabs, a retry) rather than a
+   * replay: refused without revoking the family. Decision 0009.
+   */
+  refreshReuseGraceSeconds: number
   /** True when no key was configured and the well-known local development secret signs tokens (local only). */
   usesDevelopmentSecret: boolean
   loginThrottle: LoginThrottleConfig
@@ -67,6 +72,7 @@ export const DEVELOPMENT_JWT_SECRET = 'edgeline-local-development-secret-never-u
 export const DEFAULT_ACCESS_TOKEN_SECONDS = 15 * 60
 export const DEFAULT_REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5
+export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 30
 export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
   maxFailuresPerEmail: 5,
   maxFailuresPerClient: 20,
@@ -243,6 +249,7 @@ export function parseConfig(source: EnvSource): AppConfig {
       ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
       accessTokenSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      refreshReuseGraceSeconds: DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
       usesDevelopmentSecret,
       loginThrottle: DEFAULT_LOGIN_THROTTLE,

@@ -40,6 +40,11 @@ export type RotateResult =
   | { status: 'rotated'; userId: number; role: Role; familyId: string }
   /** The token had been used before: its whole family is now revoked (a stolen token was replayed). */
   | { status: 'reused' }
+  /**
+   * The token was used moments ago (within the grace period): another tab or a retry of this client got there
+   * first. Refused, but nothing is revoked: the winner's session lives on.
+   */
+  | { status: 'superseded' }
   | { status: 'invalid' }
 
 // Raw SQL rows come back with snake_case names and timestamps as text; the ISO form parses everywhere.
@@ -229,39 +234,47 @@ export async function changePassword(
 
 /**
  * Uses a refresh token: if it is live, marks it used and stores its successor in the same family, returning the
- * user's current role (role changes take effect at the next refresh). If it was already used, revokes every token
- * of its family. Expired, revoked and unknown tokens are simply invalid.
+ * user's current role (role changes take effect at the next refresh). If it was used more than `graceSeconds` ago,
+ * revokes every token of its family; used more recently, it is only refused (`superseded`). Expired, revoked and
+ * unknown tokens are simply invalid.
  */
 export async function rotateRefreshToken(
   db: Database,
   presentedHash: string,
   next: Omit<NewRefreshToken, 'familyId'>,
+  graceSeconds: number,
 ): Promise<RotateResult> {
   const result = await db.execute<{
     reused: boolean | null
+    superseded: boolean | null
     user_id: number | null
     role: Role | null
     family_id: string | null
   }>(sql`
     with presented as (
-      select family_id, used_at from ${refreshTokens} where token_hash = ${presentedHash}
+      select family_id,
+             used_at < now() - make_interval(secs => ${graceSeconds}) as replayed,
+             used_at >= now() - make_interval(secs => ${graceSeconds}) as superseded
+      from ${refreshTokens} where token_hash = ${presentedHash}
     ), consumed as (
       update ${refreshTokens} set used_at = now()
       where token_hash = ${presentedHash} and used_at is null and revoked_at is null and expires_at > now()
       returning family_id, user_id
     ), revoked as (
       update ${refreshTokens} set revoked_at = now()
-      where family_id in (select family_id from presented where used_at is not null) and revoked_at is null
+      where family_id in (select family_id from presented where replayed) and revoked_at is null
     ), issued as (
       insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
       select ${next.tokenHash}, family_id, user_id, ${expiresIn(next.ttlSeconds)} from consumed
       returning user_id, family_id
     )
-    select (select used_at is not null from presented) as reused, u.id as user_id, u.role, i.family_id
+    select (select replayed from presented) as reused, (select superseded from presented) as superseded,
+           u.id as user_id, u.role, i.family_id
     from (select 1) as one
     left join (issued i join ${users} u on u.id = i.user_id) on true`)
   const row = result.rows[0]
   if (row?.reused) return { status: 'reused' }
+  if (row?.superseded) return { status: 'superseded' }
   if (row?.user_id == null || row.role == null || row.family_id == null) return { status: 'invalid' }
   return { status: 'rotated', userId: row.user_id, role: row.role, familyId: row.family_id }
 }

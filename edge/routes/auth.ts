@@ -42,6 +42,9 @@ import { toUserResponse } from './users'
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
+/** Marks one retry of a session renewal that lost a race with another tab (see the resume route). */
+const RESUME_RETRY_COOKIE = 'edgeline_resume_retry'
+
 /** Where a log-out form post lands. */
 const LOGGED_OUT_PAGE = '/login?logged-out'
 
@@ -239,30 +242,30 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
   }
 
   /**
-   * Spends `presented` for the next refresh token and a new access token (cookies set too). Undefined, with the
-   * cookies cleared unless asked not to, when it is missing, unknown, expired, revoked or reused (a reuse revokes
-   * its whole family).
+   * Spends `presented` for the next refresh token and a new access token (cookies set too). Otherwise says why:
+   * `superseded` (used moments ago, by another tab or a retry: nothing revoked, cookies left alone, since the
+   * winner may just have set them in this browser) or `invalid` (missing, unknown, expired, revoked, or a replay,
+   * which revoked its family; the cookies are cleared).
    */
-  async function rotateSession(
-    c: Context<AppEnv>,
-    presented: string | undefined,
-    { clearCookiesOnFailure = true } = {},
-  ) {
-    if (!canSign || !presented || !isWellFormedRefreshToken(presented)) return undefined
+  async function rotateSession(c: Context<AppEnv>, presented: string | undefined) {
+    if (!canSign || !presented || !isWellFormedRefreshToken(presented)) return { status: 'invalid' as const }
     const next = await newRefresh()
     const result = await timeDatabase(c, async () =>
-      rotateRefreshToken(db, await hashRefreshToken(presented), {
-        tokenHash: next.stored.tokenHash,
-        ttlSeconds: next.stored.ttlSeconds,
-      }),
+      rotateRefreshToken(
+        db,
+        await hashRefreshToken(presented),
+        { tokenHash: next.stored.tokenHash, ttlSeconds: next.stored.ttlSeconds },
+        config.refreshReuseGraceSeconds,
+      ),
     )
+    if (result.status === 'superseded') return { status: 'superseded' as const }
     if (result.status !== 'rotated') {
-      if (clearCookiesOnFailure) clearCookies(c)
-      return undefined
+      clearCookies(c)
+      return { status: 'invalid' as const }
     }
     const identity: Identity = { userId: String(result.userId), role: result.role }
     const session = await issueTokens(c, identity, { token: next.token, familyId: result.familyId })
-    return { identity, session }
+    return { status: 'rotated' as const, identity, session }
   }
 
   /** The refresh token from the body (API clients) or the cookie (browsers). */
@@ -387,19 +390,28 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
     })
     .openapi(refreshRoute, async (c) => {
       const rotated = await rotateSession(c, presentedRefreshToken(c, c.req.valid('json')))
-      if (!rotated) throw problems.invalidRefreshToken()
+      if (rotated.status !== 'rotated') throw problems.invalidRefreshToken()
       return c.json({ ...rotated.identity, ...rotated.session }, 200)
     })
     .openapi(resumeRoute, async (c) => {
       const next = sameSitePath(c.req.valid('query').next)
-      // Cookies are left alone on failure: a second tab renewing with the same cookie at the same instant fails,
-      // and clearing would wipe the cookies the first tab's renewal just set in this browser.
-      const rotated = await rotateSession(c, readCookie(c.req.raw.headers, REFRESH_COOKIE), {
-        clearCookiesOnFailure: false,
-      })
-      // Never cached: each answer either carries new tokens or depends on the cookie sent.
+      const toLogin = `${LOGIN_PAGE}?next=${encodeURIComponent(next)}`
+      // Never cached: each answer either carries new tokens or depends on the cookies sent.
       c.header('Cache-Control', 'no-store')
-      return c.redirect(rotated ? next : `${LOGIN_PAGE}?next=${encodeURIComponent(next)}`, 303)
+      const rotated = await rotateSession(c, readCookie(c.req.raw.headers, REFRESH_COOKIE))
+      if (rotated.status === 'rotated') return c.redirect(next, 303)
+      if (rotated.status === 'invalid') return c.redirect(toLogin, 303)
+      // Another tab renewed with this cookie a moment ago and set new cookies in this browser: go back once and
+      // use them. Back here again with the old cookie (they were not stored), go to log in instead of looping.
+      if (readCookie(c.req.raw.headers, RESUME_RETRY_COOKIE)) return c.redirect(toLogin, 303)
+      setCookie(c, RESUME_RETRY_COOKIE, '1', {
+        httpOnly: true,
+        secure: !isLocalHttp(c),
+        sameSite: 'Lax',
+        path: REFRESH_COOKIE_PATH,
+        maxAge: config.refreshReuseGraceSeconds,
+      })
+      return c.redirect(next, 303)
     })
     .openapi(logoutRoute, async (c) => {
       // A browser's form sends the refresh cookie here (Path=/api/auth), even after its access token expired.
