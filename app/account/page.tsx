@@ -3,6 +3,7 @@ import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { app } from '@/edge'
+import { logInThenReturnTo } from '@/edge/auth/gate'
 import { pageApi } from '@/edge/pages/page-api'
 import { FormField } from '../form-field'
 import { OutcomeMessage, readOutcome } from '../outcome'
@@ -14,7 +15,7 @@ export const metadata: Metadata = { title: 'Your account' }
 export default async function AccountPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
   const query = await searchParams
   const answer = await pageApi(app, await headers()).api.auth.me.$get()
-  if (answer.status !== 200) redirect('/login?next=%2Faccount')
+  if (answer.status !== 200) redirect(logInThenReturnTo('/account'))
   const { user, role } = await answer.json()
   const outcome = await readOutcome(query, '/account')
 

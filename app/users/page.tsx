@@ -5,8 +5,10 @@
 import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
+import type { ReactNode } from 'react'
 import { app } from '@/edge'
 import { readIdentityHeaders } from '@/edge/auth/credentials'
+import { logInThenReturnTo } from '@/edge/auth/gate'
 import type { Identity } from '@/edge/auth/tokens'
 import type { Outcome } from '@/edge/pages/outcome-seal'
 import { pageApi } from '@/edge/pages/page-api'
@@ -31,7 +33,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
     query: { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) },
   })
   // 401 is app-wide (the route's own type lists 200 and 400): the session ran out between the gate and here.
-  if ((answer.status as number) === 401) redirect(`/login?next=${encodeURIComponent(here)}`)
+  if ((answer.status as number) === 401) redirect(logInThenReturnTo(here))
   const page = answer.status === 200 ? await answer.json() : undefined
   const listError = page ? undefined : problemText((await answer.json()) as ProblemLike)
 
@@ -109,11 +111,20 @@ function UsersTable({ users, identity, back }: { users: UserResponse[]; identity
   )
 }
 
-function RenameForm({ user, back }: { user: UserResponse; back: string }) {
+/** A form of one row: which user, and which list to come back to. */
+function RowForm({ user, back, children }: { user: UserResponse; back: string; children: ReactNode }) {
   return (
     <form method="post" action="/users/submit" className="inline">
       <input type="hidden" name="id" value={user.id} />
       <input type="hidden" name="back" value={back} />
+      {children}
+    </form>
+  )
+}
+
+function RenameForm({ user, back }: { user: UserResponse; back: string }) {
+  return (
+    <RowForm user={user} back={back}>
       <input
         name="name"
         defaultValue={user.name}
@@ -124,19 +135,17 @@ function RenameForm({ user, back }: { user: UserResponse; back: string }) {
       <button type="submit" name="intent" value="rename">
         Rename
       </button>
-    </form>
+    </RowForm>
   )
 }
 
 function DeleteForm({ user, back }: { user: UserResponse; back: string }) {
   return (
-    <form method="post" action="/users/submit" className="inline">
-      <input type="hidden" name="id" value={user.id} />
-      <input type="hidden" name="back" value={back} />
+    <RowForm user={user} back={back}>
       <button type="submit" name="intent" value="delete" aria-label={`Delete ${user.name}`}>
         Delete
       </button>
-    </form>
+    </RowForm>
   )
 }
 

@@ -72,6 +72,17 @@ function toUser(row: UserRow): User {
 
 const expiresIn = (seconds: number) => sql`now() + make_interval(secs => ${seconds}::int)`
 
+/** Inserts the first refresh token of a session for the user row of `source` (a CTE's name). */
+const insertSessionOf = (source: SQL, refresh: NewRefreshToken) => sql`
+  insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
+  select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)} from ${source}`
+
+/** The user row of `source` (a CTE returning the users columns), as `toUser` reads it. */
+const selectUserRowOf = (source: SQL) => sql`
+  select id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
+         ${isoTimestamp(sql`updated_at`)} as updated_at
+  from ${source}`
+
 /** Creates an account (role `user`) and the first refresh token of its session, or reports the email taken. */
 export async function createAccountWithSession(
   db: Database,
@@ -84,13 +95,8 @@ export async function createAccountWithSession(
         insert into ${users} (name, email, password_hash)
         values (${input.name}, ${input.email}, ${input.passwordHash})
         returning id, name, email, role, created_at, updated_at
-      ), session as (
-        insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
-        select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)} from new_user
-      )
-      select id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
-             ${isoTimestamp(sql`updated_at`)} as updated_at
-      from new_user`)
+      ), session as (${insertSessionOf(sql`new_user`, refresh)})
+      ${selectUserRowOf(sql`new_user`)}`)
     const row = result.rows[0]
     if (!row) throw new Error('INSERT … RETURNING returned no row')
     return { status: 'created', user: toUser(row) }
@@ -221,13 +227,8 @@ export async function changePassword(
     ), refunded as (
       update ${loginAttempts} set attempts = greatest(attempts - 1, 0)
       where bucket = ${input.clientBucket ?? null} and exists (select 1 from changed)
-    ), session as (
-      insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
-      select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)} from changed
-    )
-    select id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
-           ${isoTimestamp(sql`updated_at`)} as updated_at
-    from changed`)
+    ), session as (${insertSessionOf(sql`changed`, refresh)})
+    ${selectUserRowOf(sql`changed`)}`)
   const row = result.rows[0]
   return row ? toUser(row) : undefined
 }

@@ -5,6 +5,11 @@ import { isApiPath, isPublicPath } from './public-paths'
 import type { Identity, TokenService } from './tokens'
 
 export const LOGIN_PAGE = '/login'
+
+/** The log-in page, which sends the browser back to `next` (a path on this site) once logged in. */
+export function logInThenReturnTo(next: string): string {
+  return `${LOGIN_PAGE}?next=${encodeURIComponent(next)}`
+}
 /**
  * Where a page visit without a valid session goes first: the refresh cookie (Path=/api/auth) reaches only the auth
  * routes, so this one renews the session and sends the browser back, or on to the log-in page.

@@ -3,33 +3,32 @@
  * in-process as the signed-in browser, and the browser comes back to `/account`. (Log-out buttons post straight to
  * `/api/auth/logout`, the only path the refresh cookie is sent to.)
  */
+import { logInThenReturnTo } from '../auth/gate'
+import { USER_ID_TEXT } from '../schemas/users'
 import {
   backToPage,
   callApiAs,
-  crossSiteRefusal,
   type FormSite,
   fieldsOf,
-  isSameOrigin,
-  readForm,
+  plainProblem,
   readProblem,
+  receiveForm,
   seeOther,
-  tooLargeRefusal,
 } from './form-kit'
 
 const ACCOUNT_PAGE = '/account'
 
 /** Handles `POST /account/submit`; the button pressed (`intent`) says which form it was. */
 export async function submitAccountForm(site: FormSite, request: Request): Promise<Response> {
-  if (!isSameOrigin(request)) return crossSiteRefusal()
-  const data = await readForm(request)
-  if (!data) return tooLargeRefusal()
-  const fields = fieldsOf(data, ['intent', 'id', 'name', 'currentPassword', 'newPassword'])
+  const received = await receiveForm(request)
+  if ('refusal' in received) return received.refusal
+  const fields = fieldsOf(received.data, ['intent', 'id', 'name', 'currentPassword', 'newPassword'])
 
   if (fields.intent === 'rename') {
     // Only digits become part of the path, so the call cannot be aimed at another route.
-    if (!/^[1-9][0-9]{0,9}$/.test(fields.id ?? '')) {
+    if (!USER_ID_TEXT.test(fields.id ?? '')) {
       return backToPage(site, request, ACCOUNT_PAGE, {
-        problem: { detail: 'Reload the page and try again.', errors: [] },
+        problem: plainProblem('Reload the page and try again.'),
       })
     }
     const answer = await callApiAs(site.api, request, `/api/users/${fields.id}`, {
@@ -56,9 +55,9 @@ export async function submitAccountForm(site: FormSite, request: Request): Promi
     }
     return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer) })
   }
-  return backToPage(site, request, ACCOUNT_PAGE, { problem: { detail: 'Unknown action.', errors: [] } })
+  return backToPage(site, request, ACCOUNT_PAGE, { problem: plainProblem('Unknown action.') })
 }
 
 function signInAgain(): Response {
-  return seeOther(`/login?next=${encodeURIComponent(ACCOUNT_PAGE)}`)
+  return seeOther(logInThenReturnTo(ACCOUNT_PAGE))
 }

@@ -5,15 +5,12 @@
 import {
   backToPage,
   callApiAs,
-  crossSiteRefusal,
   type FormSite,
   fieldsOf,
-  isSameOrigin,
-  readForm,
   readProblem,
+  receiveForm,
   sameSitePath,
   seeOther,
-  tooLargeRefusal,
 } from './form-kit'
 
 type AuthForm = 'login' | 'signup'
@@ -28,9 +25,9 @@ const FIELDS: Record<AuthForm, readonly string[]> = {
  * browser to `next`; failure sends it back to the form with the problem's detail and field errors in the query.
  */
 export async function submitAuthForm(site: FormSite, form: AuthForm, request: Request): Promise<Response> {
-  if (!isSameOrigin(request)) return crossSiteRefusal()
-  const data = await readForm(request)
-  if (!data) return tooLargeRefusal()
+  const received = await receiveForm(request)
+  if ('refusal' in received) return received.refusal
+  const { data } = received
   const next = sameSitePath(data.get('next'))
   const body = fieldsOf(data, FIELDS[form])
   const answer = await callApiAs(site.api, request, `/api/auth/${form}`, { method: 'POST', json: body })

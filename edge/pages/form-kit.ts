@@ -16,8 +16,6 @@ export interface InProcessApi {
   request(input: string | Request, init?: RequestInit): Response | Promise<Response>
 }
 
-export const crossSiteRefusal = () => new Response('Cross-site form posts are refused.', { status: 403 })
-
 /** Far more than any of our forms sends; a bigger body is not a person filling in a form. */
 export const MAX_FORM_BYTES = 64 * 1024
 
@@ -45,7 +43,17 @@ export async function readForm(request: Request, limit = MAX_FORM_BYTES): Promis
   return new Response(body, { headers }).formData().catch(() => new FormData())
 }
 
-export const tooLargeRefusal = () => new Response('The form is too large.', { status: 413 })
+/**
+ * The checks every form handler starts with: a post from another site gets 403 (CSRF) before its body is read, and
+ * a body over MAX_FORM_BYTES gets 413. Otherwise the posted form.
+ */
+export async function receiveForm(request: Request): Promise<{ data: FormData } | { refusal: Response }> {
+  if (!isSameOrigin(request)) {
+    return { refusal: new Response('Cross-site form posts are refused.', { status: 403 }) }
+  }
+  const data = await readForm(request)
+  return data ? { data } : { refusal: new Response('The form is too large.', { status: 413 }) }
+}
 
 /**
  * Calls the API in-process on behalf of the browser that posted `request`: its session cookie and client address
@@ -75,6 +83,11 @@ export function callApiAs(
 export interface FormProblem {
   detail: string
   errors: { field: string; detail: string }[]
+}
+
+/** A problem of our own wording, with no field errors. */
+export function plainProblem(detail: string): FormProblem {
+  return { detail, errors: [] }
 }
 
 /** The problem+json of a failed API answer, with a fallback detail when the body is not one. */

@@ -2,19 +2,19 @@
  * The `/users` page's forms without JavaScript: create, rename and delete go to the Users API in-process, as the
  * signed-in browser, so the API's role rules decide (a hidden button is a courtesy; the refusal is the API's).
  */
+import { logInThenReturnTo } from '../auth/gate'
+import { USER_ID_TEXT } from '../schemas/users'
 import {
   backToPage,
   callApiAs,
-  crossSiteRefusal,
   type FormProblem,
   type FormSite,
   fieldsOf,
-  isSameOrigin,
-  readForm,
+  plainProblem,
   readProblem,
+  receiveForm,
   sameSitePath,
   seeOther,
-  tooLargeRefusal,
 } from './form-kit'
 
 const USERS_PAGE = '/users'
@@ -37,9 +37,9 @@ const INTENTS: Record<
 
 /** Handles `POST /users/submit`, then sends the browser back to the list it was on (search and page kept). */
 export async function submitUsersForm(site: FormSite, request: Request): Promise<Response> {
-  if (!isSameOrigin(request)) return crossSiteRefusal()
-  const data = await readForm(request)
-  if (!data) return tooLargeRefusal()
+  const received = await receiveForm(request)
+  if ('refusal' in received) return received.refusal
+  const { data } = received
   const fields = fieldsOf(data, ['intent', 'id', 'name', 'email', 'role'])
   const back = sameSitePath(data.get('back'), USERS_PAGE)
   const returnTo = back === USERS_PAGE || back.startsWith(`${USERS_PAGE}?`) ? back : USERS_PAGE
@@ -48,13 +48,13 @@ export async function submitUsersForm(site: FormSite, request: Request): Promise
     return backToPage(site, request, returnTo, { problem: plainProblem('Unknown action.') })
   }
   // The id becomes part of a path: only digits, so `../auth/logout` cannot aim the call at another route.
-  if (intent !== 'create' && !/^[1-9][0-9]{0,9}$/.test(fields.id ?? '')) {
+  if (intent !== 'create' && !USER_ID_TEXT.test(fields.id ?? '')) {
     return backToPage(site, request, returnTo, { problem: plainProblem('That user id is not valid.') })
   }
 
   const call = INTENTS[intent](fields)
   const answer = await callApiAs(site.api, request, call.path, call)
-  if (answer.status === 401) return seeOther(`/login?next=${encodeURIComponent(returnTo)}`)
+  if (answer.status === 401) return seeOther(logInThenReturnTo(returnTo))
   if (answer.ok)
     return backToPage(site, request, returnTo, { notice: await noticeFor(intent, answer, fields) })
 
@@ -72,10 +72,6 @@ async function noticeFor(intent: Intent, answer: Response, fields: Record<string
   if (intent === 'delete') return `Deleted user #${fields.id}.`
   const user = (await answer.json()) as { id: number; name: string }
   return intent === 'create' ? `Created ${user.name} (#${user.id}).` : `Renamed #${user.id} to ${user.name}.`
-}
-
-function plainProblem(detail: string): FormProblem {
-  return { detail, errors: [] }
 }
 
 function flattened(problem: FormProblem): FormProblem {

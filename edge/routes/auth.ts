@@ -15,13 +15,13 @@ import {
 } from '../../db/queries/accounts'
 import { findUserById } from '../../db/queries/users'
 import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie, SESSION_COOKIE } from '../auth/credentials'
-import { LOGIN_PAGE } from '../auth/gate'
-import { bucketLimits, loginBuckets } from '../auth/login-throttle'
+import { isAllowedHost, logInThenReturnTo } from '../auth/gate'
+import { bucketLimits, type LoginBuckets, loginBuckets } from '../auth/login-throttle'
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../auth/password'
 import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../auth/refresh-tokens'
 import type { Identity, TokenService } from '../auth/tokens'
 import type { AppEnv } from '../context'
-import type { AuthConfig } from '../env'
+import { type AuthConfig, LOOPBACK_HOSTS } from '../env'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { problems } from '../problem'
@@ -37,7 +37,7 @@ import {
   SignupSchema,
 } from '../schemas/auth'
 import { problemResponse } from '../schemas/problem'
-import { MAX_USER_ID } from '../schemas/users'
+import { MAX_USER_ID, USER_ID_TEXT } from '../schemas/users'
 import { toUserResponse } from './users'
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
@@ -169,20 +169,19 @@ const meRoute = createRoute({
  * not be ids of ours: only a numeric one in the id range is taken for one.
  */
 function builtInUserId(identity: Identity): number | undefined {
-  const numeric = /^[1-9][0-9]{0,9}$/.test(identity.userId) ? Number(identity.userId) : undefined
+  const numeric = USER_ID_TEXT.test(identity.userId) ? Number(identity.userId) : undefined
   return numeric !== undefined && numeric <= MAX_USER_ID ? numeric : undefined
 }
 
 /** Cookies are Secure except for plain http on this machine (`npm run dev`), where browsers would drop them. */
 function isLocalHttp(c: Context<AppEnv>): boolean {
   const url = new URL(c.req.url)
-  return (
-    url.protocol === 'http:' &&
-    (url.hostname === 'localhost' ||
-      url.hostname.endsWith('.localhost') ||
-      url.hostname === '127.0.0.1' ||
-      url.hostname === '[::1]')
-  )
+  return url.protocol === 'http:' && isAllowedHost(url.host, LOOPBACK_HOSTS)
+}
+
+/** The attributes every cookie of ours has: never readable by scripts, not sent on cross-site subrequests. */
+function cookieBasics(c: Context<AppEnv>) {
+  return { httpOnly: true, secure: !isLocalHttp(c), sameSite: 'Lax' as const }
 }
 
 export function authRoutes(db: Database, config: AuthConfig, tokens: TokenService) {
@@ -202,27 +201,14 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
    * Sets both cookies and returns the token part of the body, for browsers and API clients alike. The access token
    * names its session (`sid`: the refresh-token family), so log-out can end it without the refresh token.
    */
-  async function issueTokens(
-    c: Context<AppEnv>,
-    identity: Identity,
-    refresh: { token: string; familyId: string },
-  ) {
-    const refreshToken = refresh.token
-    const accessToken = await tokens.signAccessToken({ ...identity, sessionId: refresh.familyId })
+  async function issueTokens(c: Context<AppEnv>, identity: Identity, refreshToken: string, familyId: string) {
+    const accessToken = await tokens.signAccessToken({ ...identity, sessionId: familyId })
     // Tokens must not sit in a browser's or a proxy's cache (OAuth 2.0, RFC 6749 §5.1).
     c.header('Cache-Control', 'no-store')
-    const secure = !isLocalHttp(c)
-    setCookie(c, SESSION_COOKIE, accessToken, {
-      httpOnly: true,
-      secure,
-      sameSite: 'Lax',
-      path: '/',
-      maxAge: config.accessTokenSeconds,
-    })
+    const basics = cookieBasics(c)
+    setCookie(c, SESSION_COOKIE, accessToken, { ...basics, path: '/', maxAge: config.accessTokenSeconds })
     setCookie(c, REFRESH_COOKIE, refreshToken, {
-      httpOnly: true,
-      secure,
-      sameSite: 'Lax',
+      ...basics,
       path: REFRESH_COOKIE_PATH,
       maxAge: config.refreshTokenSeconds,
     })
@@ -236,9 +222,15 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
   }
 
   function clearCookies(c: Context<AppEnv>) {
-    const secure = !isLocalHttp(c)
-    deleteCookie(c, SESSION_COOKIE, { path: '/', secure, httpOnly: true, sameSite: 'Lax' })
-    deleteCookie(c, REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, secure, httpOnly: true, sameSite: 'Lax' })
+    const basics = cookieBasics(c)
+    deleteCookie(c, SESSION_COOKIE, { ...basics, path: '/' })
+    deleteCookie(c, REFRESH_COOKIE, { ...basics, path: REFRESH_COOKIE_PATH })
+  }
+
+  /** Counts a log-in (or current-password) attempt against the email's and the client's buckets. */
+  function countAttempt(c: Context<AppEnv>, email: string, buckets: LoginBuckets) {
+    const limits = bucketLimits(buckets, config.loginThrottle)
+    return timeDatabase(c, () => countLoginAttempt(db, email, limits, config.loginThrottle.windowSeconds))
   }
 
   /**
@@ -264,7 +256,7 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       return { status: 'invalid' as const }
     }
     const identity: Identity = { userId: String(result.userId), role: result.role }
-    const session = await issueTokens(c, identity, { token: next.token, familyId: result.familyId })
+    const session = await issueTokens(c, identity, next.token, result.familyId)
     return { status: 'rotated' as const, identity, session }
   }
 
@@ -283,14 +275,8 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       )
       if (result.status === 'email-taken') throw problems.emailTaken()
       const { user } = result
-      const session = await issueTokens(
-        c,
-        { userId: String(user.id), role: user.role },
-        {
-          token: refresh.token,
-          familyId: refresh.stored.familyId,
-        },
-      )
+      const identity = { userId: String(user.id), role: user.role }
+      const session = await issueTokens(c, identity, refresh.token, refresh.stored.familyId)
       c.header('Location', `/api/users/${user.id}`)
       return c.json({ user: toUserResponse(user), ...session }, 201)
     })
@@ -298,14 +284,7 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       if (!canSign) throw problems.accountsDisabled()
       const { email, password } = c.req.valid('json')
       const buckets = await loginBuckets(email, c.req.raw.headers)
-      const { account, retryAfterSeconds } = await timeDatabase(c, () =>
-        countLoginAttempt(
-          db,
-          email,
-          bucketLimits(buckets, config.loginThrottle),
-          config.loginThrottle.windowSeconds,
-        ),
-      )
+      const { account, retryAfterSeconds } = await countAttempt(c, email, buckets)
       // Refused before the password is even checked, so a locked-out guess learns nothing.
       if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
       // An unknown email, or an account without a password, costs the same hashing time as a wrong password.
@@ -326,14 +305,8 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       )
       if (!started) throw problems.invalidCredentials()
       const { passwordHash: _hash, ...user } = account
-      const session = await issueTokens(
-        c,
-        { userId: String(user.id), role: user.role },
-        {
-          token: refresh.token,
-          familyId: refresh.stored.familyId,
-        },
-      )
+      const identity = { userId: String(user.id), role: user.role }
+      const session = await issueTokens(c, identity, refresh.token, refresh.stored.familyId)
       return c.json({ user: toUserResponse(user), ...session }, 200)
     })
     .openapi(changePasswordRoute, async (c) => {
@@ -350,14 +323,7 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       if (!user) throw problems.notFound('The account of this session no longer exists.')
       const buckets = await loginBuckets(user.email, c.req.raw.headers)
       // The same count as a log-in's, before the password is checked: a stolen access token buys no more guesses.
-      const { account, retryAfterSeconds } = await timeDatabase(c, () =>
-        countLoginAttempt(
-          db,
-          user.email,
-          bucketLimits(buckets, config.loginThrottle),
-          config.loginThrottle.windowSeconds,
-        ),
-      )
+      const { account, retryAfterSeconds } = await countAttempt(c, user.email, buckets)
       if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
       // Another account behind the email means it changed hands between the two reads: nothing to check against.
       const currentHash = account?.id === userId ? account.passwordHash : null
@@ -378,14 +344,8 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       )
       // A concurrent change (or deletion) won: the password just verified is no longer the current one.
       if (!changed) throw problems.wrongPassword()
-      const session = await issueTokens(
-        c,
-        { userId: String(changed.id), role: changed.role },
-        {
-          token: refresh.token,
-          familyId: refresh.stored.familyId,
-        },
-      )
+      const identity = { userId: String(changed.id), role: changed.role }
+      const session = await issueTokens(c, identity, refresh.token, refresh.stored.familyId)
       return c.json({ user: toUserResponse(changed), ...session }, 200)
     })
     .openapi(refreshRoute, async (c) => {
@@ -395,7 +355,7 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
     })
     .openapi(resumeRoute, async (c) => {
       const next = sameSitePath(c.req.valid('query').next)
-      const toLogin = `${LOGIN_PAGE}?next=${encodeURIComponent(next)}`
+      const toLogin = logInThenReturnTo(next)
       // Never cached: each answer either carries new tokens or depends on the cookies sent.
       c.header('Cache-Control', 'no-store')
       const rotated = await rotateSession(c, readCookie(c.req.raw.headers, REFRESH_COOKIE))
@@ -405,9 +365,7 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
       // use them. Back here again with the old cookie (they were not stored), go to log in instead of looping.
       if (readCookie(c.req.raw.headers, RESUME_RETRY_COOKIE)) return c.redirect(toLogin, 303)
       setCookie(c, RESUME_RETRY_COOKIE, '1', {
-        httpOnly: true,
-        secure: !isLocalHttp(c),
-        sameSite: 'Lax',
+        ...cookieBasics(c),
         path: REFRESH_COOKIE_PATH,
         maxAge: config.refreshReuseGraceSeconds,
       })
