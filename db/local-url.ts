@@ -1,4 +1,4 @@
-/** Where the app finds Postgres when it runs locally: pure, edge-safe constants shared by the app and the dev tools. */
+/** Where the app finds Postgres: Neon's own hosts, or our SQL-over-HTTP gateway for any other. Pure and edge-safe. */
 
 /**
  * The embedded database (PGlite inside the local endpoint). The `.localhost` name is reserved (RFC 6761), so it
@@ -30,4 +30,26 @@ export function isLocalDatabaseUrl(databaseUrl: string): boolean {
     hostname === '[::1]' ||
     /^127(\.\d{1,3}){3}$/.test(hostname)
   )
+}
+
+/** The deadline of a database call unless DATABASE_TIMEOUT_MS says otherwise: past it the API answers 504. */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 10_000
+
+/**
+ * True for a host of Neon's cloud (`ep-….aws.neon.tech`, `….azure.neon.tech`, pooled or not): only those speak
+ * SQL-over-HTTP themselves. Every other Postgres (this machine, RDS, Cloud SQL, Supabase, your own) is reached
+ * through the gateway in `db/local/`, which speaks the same protocol in front of it.
+ */
+export function isNeonHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '')
+  return host === 'neon.tech' || host.endsWith('.neon.tech')
+}
+
+/** `isNeonHost` for a whole connection string; false for one that does not parse. */
+export function isNeonDatabaseUrl(databaseUrl: string): boolean {
+  try {
+    return isNeonHost(new URL(databaseUrl).hostname)
+  } catch {
+    return false
+  }
 }

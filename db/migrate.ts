@@ -7,13 +7,19 @@ import { EMBEDDED_DATABASE_URL } from './local-url'
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
 
 /**
+ * A migration may rewrite a large table, and the first statement may start the embedded database (seconds on a
+ * busy machine): far longer than a request's deadline, still not forever.
+ */
+const MIGRATION_TIMEOUT_MS = 10 * 60 * 1000
+
+/**
  * Brings `databaseUrl` up to date. Idempotent: drizzle records applied migrations in `drizzle.__drizzle_migrations`
  * and skips them. Over Neon's HTTP driver each statement is its own request (no transaction), which is why every
  * migration must keep its `--> statement-breakpoint` markers and stay safe to re-run after a partial failure.
  * `sqlEndpoint` is the local endpoint, used only when the URL is local.
  */
 export async function migrateDatabase(databaseUrl: string, sqlEndpoint?: string): Promise<void> {
-  const db = createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint })
+  const db = createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint, timeoutMs: MIGRATION_TIMEOUT_MS })
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
 }
 

@@ -32,7 +32,11 @@ export interface AppDependencies {
 export function createApp(config: AppConfig, dependencies: Partial<AppDependencies> = {}) {
   const db =
     dependencies.db ??
-    createDatabase({ databaseUrl: config.databaseUrl, localSqlEndpoint: config.localSqlEndpoint })
+    createDatabase({
+      databaseUrl: config.databaseUrl,
+      localSqlEndpoint: config.localSqlEndpoint,
+      timeoutMs: config.databaseTimeoutMs,
+    })
   const tokens = createTokenService(config.auth)
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).basePath('/api')
 

@@ -1,6 +1,12 @@
 /** Reads and validates the app's configuration once; the only edge module that touches `process.env`. */
 import * as z from 'zod/mini'
-import { DEFAULT_LOCAL_SQL_ENDPOINT, EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../db/local-url'
+import {
+  DEFAULT_DATABASE_TIMEOUT_MS,
+  DEFAULT_LOCAL_SQL_ENDPOINT,
+  EMBEDDED_DATABASE_URL,
+  isLocalDatabaseUrl,
+  isNeonDatabaseUrl,
+} from '../db/local-url'
 import type { TokenConfig } from './auth/tokens'
 
 /** How many failed log-ins are tolerated, per email and per client address, within a sliding window. */
@@ -26,8 +32,10 @@ export interface AuthConfig extends TokenConfig {
 export interface AppConfig {
   /** Postgres connection string: Neon in production, the embedded PGlite database by default locally. */
   databaseUrl: string
-  /** Where a local `databaseUrl` is sent (the local Neon SQL-over-HTTP endpoint). */
+  /** Where a `databaseUrl` that is not Neon's is sent (our SQL-over-HTTP gateway, `db/local/`). */
   localSqlEndpoint: string
+  /** Deadline of every database call (DATABASE_TIMEOUT_MS): past it the API answers 504. */
+  databaseTimeoutMs: number
   /** Origins allowed to call the API from a browser; `['*']` allows any; empty disables CORS. */
   corsOrigins: string[]
   /** Token keys, lifetimes and log-in throttling. */
@@ -45,6 +53,7 @@ export const LOOPBACK_HOSTS = ['localhost', '*.localhost', '127.0.0.1', '[::1]']
 const ENV_NAMES = [
   'DATABASE_URL',
   'LOCAL_SQL_ENDPOINT',
+  'DATABASE_TIMEOUT_MS',
   'CORS_ORIGINS',
   'VERCEL',
   'NODE_ENV',
@@ -124,20 +133,22 @@ const isJwksUrl = (value: string): boolean => {
   }
 }
 
-const seconds = (fallback: number, min: number, max: number) =>
+const wholeNumber = (unit: string, fallback: number, min: number, max: number) =>
   z.pipe(
     z.transform((value: unknown) => (value === '' || value === undefined ? undefined : value)),
     z._default(
       z.coerce
-        .number({ error: 'must be a whole number of seconds' })
+        .number({ error: `must be a whole number of ${unit}` })
         .check(
-          z.refine(Number.isInteger, { message: 'must be a whole number of seconds' }),
+          z.refine(Number.isInteger, { message: `must be a whole number of ${unit}` }),
           z.gte(min, { message: `must be at least ${min}` }),
           z.lte(max, { message: `must be at most ${max}` }),
         ),
       fallback,
     ),
   )
+
+const seconds = (fallback: number, min: number, max: number) => wholeNumber('seconds', fallback, min, max)
 
 const envSchema = z
   .object({
@@ -149,6 +160,7 @@ const envSchema = z
       (value) => /^https?:\/\/\S+$/.test(value),
       'must be an http(s) URL such as http://127.0.0.1:4444/sql',
     ),
+    DATABASE_TIMEOUT_MS: wholeNumber('milliseconds', DEFAULT_DATABASE_TIMEOUT_MS, 100, 120_000),
     CORS_ORIGINS: z
       .pipe(
         commaSeparated,
@@ -191,6 +203,14 @@ const envSchema = z
           code: 'custom',
           path: ['DATABASE_URL'],
           message: 'names a local database, which a Vercel deployment cannot reach',
+        })
+      } else if (onVercel && !isNeonDatabaseUrl(env.DATABASE_URL ?? '') && !env.LOCAL_SQL_ENDPOINT) {
+        // Edge functions speak only SQL-over-HTTP: another Postgres needs a gateway they can reach.
+        context.addIssue({
+          code: 'custom',
+          path: ['LOCAL_SQL_ENDPOINT'],
+          message:
+            'is required on Vercel when DATABASE_URL is not a Neon host (a SQL-over-HTTP gateway in front of it)',
         })
       }
       // Production (`next start`, `npm start`, Vercel) never signs with the published secret, even on a local
@@ -237,6 +257,7 @@ export function parseConfig(source: EnvSource): AppConfig {
   return {
     databaseUrl: env.DATABASE_URL ?? EMBEDDED_DATABASE_URL,
     localSqlEndpoint: env.LOCAL_SQL_ENDPOINT ?? DEFAULT_LOCAL_SQL_ENDPOINT,
+    databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
     corsOrigins: env.CORS_ORIGINS,
     allowedHosts:
       env.NODE_ENV === 'development'
@@ -262,6 +283,7 @@ export function readConfig(): AppConfig {
   return parseConfig({
     DATABASE_URL: process.env.DATABASE_URL,
     LOCAL_SQL_ENDPOINT: process.env.LOCAL_SQL_ENDPOINT,
+    DATABASE_TIMEOUT_MS: process.env.DATABASE_TIMEOUT_MS,
     CORS_ORIGINS: process.env.CORS_ORIGINS,
     VERCEL: process.env.VERCEL,
     NODE_ENV: process.env.NODE_ENV,

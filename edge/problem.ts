@@ -2,6 +2,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { classifyDatabaseFailure } from '../db/errors'
 import type { AppEnv } from './context'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
@@ -50,6 +51,9 @@ export class Problem extends Error {
     return `/problems/${this.slug}`
   }
 }
+
+/** What a 503 or 504 of the database asks a client to wait before trying again. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2
 
 /** The problems the API can answer with, by name, so slugs and titles live in one place. */
 export const problems = {
@@ -169,13 +173,26 @@ export const problems = {
       title: 'Built-in Accounts Disabled',
       detail: 'This deployment verifies tokens of an external identity provider only (no JWT_SECRET is set).',
     }),
+  /** Nothing reached Postgres (no connection, refused, out of connections): safe to retry after Retry-After. */
   databaseUnavailable: () =>
     new Problem({
       status: 503,
       slug: 'database-unavailable',
       title: 'Database Unavailable',
       detail: 'The database did not answer; try again shortly.',
-      headers: { 'Retry-After': '5' },
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    }),
+  /**
+   * The database call outlived its deadline (DATABASE_TIMEOUT_MS) and was given up (the statement is cancelled).
+   * A write may or may not have been applied: retry it with the same Idempotency-Key, or read before retrying.
+   */
+  databaseTimeout: () =>
+    new Problem({
+      status: 504,
+      slug: 'database-timeout',
+      title: 'Database Timeout',
+      detail: 'The database did not answer in time; the request was given up. Try again shortly.',
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
     }),
   unstorableText: () =>
     new Problem({
@@ -194,12 +211,16 @@ export const problems = {
 }
 
 /**
- * The problem an error stands for, or undefined for an unexpected error (a bug or an outage: the caller logs it
- * and answers 500). Hono's own HTTPExceptions (malformed JSON, 415 from the body validator) are client mistakes.
+ * The problem an error stands for, or undefined for an unexpected error (a bug: the caller logs it and answers
+ * 500). Hono's own HTTPExceptions (malformed JSON, 415 from the body validator) are client mistakes; a database
+ * that cannot answer, or not in time, is a 503 or 504 (the log line still carries the cause).
  */
 export function problemFromError(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error
   if (hasPostgresCode(error, TEXT_POSTGRES_CANNOT_STORE)) return problems.unstorableText()
+  const databaseFailure = classifyDatabaseFailure(error)
+  if (databaseFailure === 'timeout') return problems.databaseTimeout()
+  if (databaseFailure === 'unavailable') return problems.databaseUnavailable()
   if (!(error instanceof HTTPException)) return undefined
   switch (error.status) {
     case 400:

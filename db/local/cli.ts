@@ -20,7 +20,7 @@ if (values.help) {
 Serves Neon's SQL-over-HTTP protocol at http://HOST:PORT/sql.
   ${EMBEDDED_DATABASE_URL}   → the embedded PGlite database
   postgresql://user[:pass]@host[:port]/db         → that real Postgres, through a connection pool
-Environment: LOCAL_SQL_PORT, LOCAL_SQL_HOST, LOCAL_SQL_DATA_DIR, LOCAL_SQL_POOL_SIZE, LOCAL_SQL_STATEMENT_TIMEOUT_MS.`)
+Environment: LOCAL_SQL_PORT, LOCAL_SQL_HOST, LOCAL_SQL_DATA_DIR, LOCAL_SQL_POOL_SIZE, LOCAL_SQL_STATEMENT_TIMEOUT_MS, LOCAL_SQL_POOL_TIMEOUT_MS.`)
   process.exit(0)
 }
 

@@ -1,7 +1,7 @@
 /** Reads and validates the local endpoint's settings from the environment and command-line flags, in one place. */
 import { z } from 'zod'
 import { DEFAULT_LOCAL_SQL_PORT } from '../local-url'
-import type { LocalNeonServerOptions } from './server'
+import { DEFAULT_POOL_TIMEOUT_MS, type LocalNeonServerOptions } from './server'
 
 /** Where `npm run dev` and `npm run db:local` keep the embedded database (git-ignored). */
 export const DEFAULT_DATA_DIR = '.data/pglite'
@@ -12,6 +12,7 @@ const settingsSchema = z.object({
   LOCAL_SQL_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   LOCAL_SQL_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   LOCAL_SQL_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
+  LOCAL_SQL_POOL_TIMEOUT_MS: z.coerce.number().int().min(0).default(DEFAULT_POOL_TIMEOUT_MS),
 })
 
 export interface LocalEndpointFlags {
@@ -45,5 +46,6 @@ export function readLocalEndpointConfig(
     embedded: { dataDir: flags.memory ? undefined : settings.LOCAL_SQL_DATA_DIR },
     poolSize: settings.LOCAL_SQL_POOL_SIZE,
     statementTimeoutMs: settings.LOCAL_SQL_STATEMENT_TIMEOUT_MS,
+    poolTimeoutMs: settings.LOCAL_SQL_POOL_TIMEOUT_MS,
   }
 }

@@ -26,7 +26,8 @@ export function parseConnectionString(header: string | undefined): ConnectionTar
   const port = url.port ? Number(url.port) : 5432
   const password = decodePart(url.password)
   return {
-    key: JSON.stringify([host, port, user, password, database, startupParameters.options ?? '']),
+    // Every parameter (options, sslmode, …) shapes the connection, so requests share one only when all agree.
+    key: JSON.stringify([host, port, user, password, database, Object.entries(startupParameters).sort()]),
     host,
     port,
     user,

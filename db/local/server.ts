@@ -3,7 +3,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { EMBEDDED_DATABASE_HOST } from '../local-url'
 import type { BatchOptions, IsolationLevel, SqlBackend } from './backends/backend'
-import { createPgliteBackend } from './backends/pglite'
 import { createPostgresBackend } from './backends/postgres'
 import { parseConnectionString } from './connection-string'
 import { cancelledError, EndpointError, errorBody, PostgresError } from './errors'
@@ -23,6 +22,8 @@ export interface LocalNeonServerOptions {
   poolSize?: number
   /** Real Postgres only: statements running longer are cancelled by Postgres (0 = no limit, Neon's default). */
   statementTimeoutMs?: number
+  /** Real Postgres only: how long a request may wait for a connection before Neon's 500 (0 = forever). */
+  poolTimeoutMs?: number
   maxRequestBytes?: number
   maxResponseBytes?: number
 }
@@ -31,66 +32,70 @@ export interface LocalNeonServer {
   /** The URL to give `neonConfig.fetchEndpoint`, e.g. `http://127.0.0.1:4444/sql`. */
   url: string
   port: number
+  /**
+   * The same endpoint without a socket: a `fetch` for the driver's `fetchFunction` in this process. It answers
+   * exactly as the HTTP route does, and rejects with the signal's reason when the caller aborts (the statement is
+   * cancelled, as when an HTTP client goes away).
+   */
+  fetch(url: string, init: RequestInit): Promise<Response>
   close(): Promise<void>
+}
+
+/** One request of the protocol, whatever carried it (a socket, or a call in this process). */
+interface SqlRequest {
+  path: string
+  method: string
+  header(name: string): string | undefined
+  /** The body, or the endpoint's error for a body it could not read (too large, cut off). */
+  readBody(): Promise<string>
+  /** Aborted when the client goes away: queued requests are skipped, running ones cancelled or rolled back. */
+  signal: AbortSignal
+}
+
+interface SqlAnswer {
+  status: number
+  body: string
+  headers?: Record<string, string>
 }
 
 const ISOLATION_LEVELS = new Set(['ReadUncommitted', 'ReadCommitted', 'RepeatableRead', 'Serializable'])
 
-/** Starts the endpoint and resolves once it listens (and the embedded database is ready). */
+/** Starts the endpoint and resolves once it listens (the embedded database starts with its first request). */
 export async function startLocalNeonServer(options: LocalNeonServerOptions = {}): Promise<LocalNeonServer> {
   const maxRequestBytes = options.maxRequestBytes ?? NEON_MAX_BYTES
   const maxResponseBytes = options.maxResponseBytes ?? NEON_MAX_BYTES
-  const embedded = await createPgliteBackend({ dataDir: options.embedded?.dataDir })
+  // Started on first use: a server in front of a real Postgres never pays PGlite's seconds and hundreds of MiB.
+  let embedded: Promise<SqlBackend> | undefined
+  const embeddedBackend = () => {
+    embedded ??= import('./backends/pglite').then(({ createPgliteBackend }) =>
+      createPgliteBackend({ dataDir: options.embedded?.dataDir }),
+    )
+    // A failed start is tried again by the next request rather than remembered forever.
+    embedded.catch(() => {
+      embedded = undefined
+    })
+    return embedded
+  }
   const postgres = createPostgresBackend({
     poolSize: options.poolSize ?? 10,
     statementTimeoutMs: options.statementTimeoutMs ?? 0,
+    poolTimeoutMs: options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS,
   })
 
-  const allowedHosts = new Set(['127.0.0.1', 'localhost', '::1', options.host ?? '127.0.0.1'])
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      // Last resort: whatever went wrong, this request gets an answer and the server keeps serving.
-      if (!res.headersSent)
-        sendJson(res, 500, errorBody(`local endpoint failed: ${(error as Error).message}`, {}))
-      else res.destroy()
-    })
-  })
-  // Longer than any client keeps an idle connection, so a client never reuses one we are closing.
-  server.keepAliveTimeout = 65_000
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const path = (req.url ?? '').split('?')[0]
-    if (path !== '/sql') return sendJson(res, 400, 'query is not supported')
-    // Unlike Neon's proxy, no browser may use this endpoint: it runs SQL as whoever the connection string names,
-    // on this machine. Browsers always send Origin on a cross-origin POST, and a DNS-rebinding page sends its own
-    // host name: either is refused, and no CORS header is ever sent. The driver (Node, edge) sends neither.
-    if (req.headers.origin !== undefined || !allowedHosts.has(hostName(req.headers.host))) {
-      return sendJson(res, 403, errorBody('the local endpoint serves only local, non-browser clients', {}))
-    }
-    if (req.method !== 'POST') return sendJson(res, 400, 'query is not supported')
-
-    // The client going away aborts the work: queued requests are skipped, running ones cancelled or rolled back.
-    // A fetch client never half-closes, so the socket ending before our reply means the client is gone.
-    const abort = new AbortController()
-    const clientGone = () => abort.abort()
-    req.socket.once('end', clientGone)
-    res.once('close', () => {
-      req.socket.off('end', clientGone)
-      if (!res.writableFinished) abort.abort()
-    })
-
+  async function answer(request: SqlRequest): Promise<SqlAnswer> {
+    if (request.path !== '/sql' || request.method !== 'POST') return json(400, 'query is not supported')
     try {
-      const body = await readBody(req, maxRequestBytes)
-      const target = parseConnectionString(header(req, 'neon-connection-string'))
+      const body = await request.readBody()
+      const target = parseConnectionString(request.header('neon-connection-string'))
       const { statements, isBatch, arrayModes } = parseRequestBody(body)
-      const batch = isBatch ? readBatchOptions(req) : null
-      const backend: SqlBackend = target.host === EMBEDDED_DATABASE_HOST ? embedded : postgres
+      const batch = isBatch ? readBatchOptions(request.header) : null
+      const backend: SqlBackend = target.host === EMBEDDED_DATABASE_HOST ? await embeddedBackend() : postgres
       const results =
         isBatch && statements.length === 0
           ? []
-          : await backend.run({ target, statements, batch, signal: abort.signal })
-      const arrayModeHeader = header(req, 'neon-array-mode') === 'true'
-      const rawText = header(req, 'neon-raw-text-output') === 'true'
+          : await backend.run({ target, statements, batch, signal: request.signal })
+      const arrayModeHeader = request.header('neon-array-mode') === 'true'
+      const rawText = request.header('neon-raw-text-output') === 'true'
       const rendered = results.map((result, i) =>
         renderResult(result, { arrayMode: arrayModes[i] ?? arrayModeHeader, rawText }),
       )
@@ -98,11 +103,79 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
       if (Buffer.byteLength(reply) > maxResponseBytes) {
         throw new EndpointError(507, `response is too large (max is ${maxResponseBytes} bytes)`)
       }
-      send(res, 200, reply, batchEchoHeaders(batch))
+      return { status: 200, body: reply, headers: batchEchoHeaders(batch) }
     } catch (error) {
-      if (res.destroyed) return
-      sendError(res, error)
+      return errorAnswer(error)
     }
+  }
+
+  const allowedHosts = new Set(['127.0.0.1', 'localhost', '::1', options.host ?? '127.0.0.1'])
+  const server = createServer((req, res) => {
+    serveHttp(req, res).catch((error: unknown) => {
+      // Last resort: whatever went wrong, this request gets an answer and the server keeps serving.
+      if (!res.headersSent) send(res, errorAnswer(error))
+      else res.destroy()
+    })
+  })
+  // Longer than any client keeps an idle connection, so a client never reuses one we are closing.
+  server.keepAliveTimeout = 65_000
+
+  async function serveHttp(req: IncomingMessage, res: ServerResponse) {
+    // Unlike Neon's proxy, no browser may use this endpoint: it runs SQL as whoever the connection string names,
+    // on this machine. Browsers always send Origin on a cross-origin POST, and a DNS-rebinding page sends its own
+    // host name: either is refused, and no CORS header is ever sent. The driver (Node, edge) sends neither.
+    const path = (req.url ?? '').split('?')[0] ?? ''
+    if (
+      path === '/sql' &&
+      (req.headers.origin !== undefined || !allowedHosts.has(hostName(req.headers.host)))
+    ) {
+      return send(res, json(403, errorBody('the local endpoint serves only local, non-browser clients', {})))
+    }
+    // The client going away aborts the work. A fetch client never half-closes, so the socket ending before our
+    // reply means the client is gone.
+    const abort = new AbortController()
+    const clientGone = () => abort.abort()
+    req.socket.once('end', clientGone)
+    res.once('close', () => {
+      req.socket.off('end', clientGone)
+      if (!res.writableFinished) abort.abort()
+    })
+    const reply = await answer({
+      path,
+      method: req.method ?? 'GET',
+      header: (name) => header(req, name),
+      readBody: () => readBody(req, maxRequestBytes),
+      signal: abort.signal,
+    })
+    if (!res.destroyed) send(res, reply)
+  }
+
+  async function fetchInProcess(url: string, init: RequestInit): Promise<Response> {
+    const signal = init.signal ?? new AbortController().signal
+    signal.throwIfAborted()
+    const headers = new Headers(init.headers)
+    const body = typeof init.body === 'string' ? init.body : ''
+    const reply = answer({
+      path: new URL(url).pathname,
+      method: init.method ?? 'GET',
+      header: (name) => headers.get(name) ?? undefined,
+      readBody: async () => {
+        if (Buffer.byteLength(body) > maxRequestBytes) {
+          throw new EndpointError(413, `request is too large (max is ${maxRequestBytes} bytes)`)
+        }
+        return body
+      },
+      signal,
+    })
+    // Like a real fetch, an abort settles the call at once; the backend cancels the statement meanwhile.
+    const aborted = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+    })
+    const { status, body: replyBody, headers: replyHeaders } = await Promise.race([reply, aborted])
+    return new Response(replyBody, {
+      status,
+      headers: { ...replyHeaders, 'Content-Type': 'application/json' },
+    })
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -115,25 +188,29 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/sql`,
     port,
+    fetch: fetchInProcess,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
       })
-      await Promise.all([embedded.close(), postgres.close()])
+      await Promise.all([embedded?.then((backend) => backend.close()), postgres.close()])
     },
   }
 }
 
-function readBatchOptions(req: IncomingMessage): BatchOptions {
-  const isolation = header(req, 'neon-batch-isolation-level')
+/** How long a request waits for a Postgres connection by default: well inside the app's 10 s deadline. */
+export const DEFAULT_POOL_TIMEOUT_MS = 5000
+
+function readBatchOptions(header: SqlRequest['header']): BatchOptions {
+  const isolation = header('neon-batch-isolation-level')
   if (isolation !== undefined && !ISOLATION_LEVELS.has(isolation)) {
     throw new EndpointError(400, 'invalid isolation level')
   }
   return {
     isolationLevel: isolation as IsolationLevel | undefined,
-    readOnly: header(req, 'neon-batch-read-only') === 'true',
-    deferrable: header(req, 'neon-batch-deferrable') === 'true',
+    readOnly: header('neon-batch-read-only') === 'true',
+    deferrable: header('neon-batch-deferrable') === 'true',
   }
 }
 
@@ -189,26 +266,24 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-function sendError(res: ServerResponse, error: unknown) {
-  if (error instanceof PostgresError) return sendJson(res, 400, errorBody(error.message, error.fields))
+function errorAnswer(error: unknown): SqlAnswer {
+  if (error instanceof PostgresError) return json(400, errorBody(error.message, error.fields))
   if (error instanceof EndpointError) {
     // A cancelled query is answered with just these two keys, as Neon does.
-    if (error.code === '08P01')
-      return sendJson(res, error.status, { message: error.message, code: error.code })
-    return sendJson(res, error.status, errorBody(error.message, { code: error.code, severity: '' }))
+    if (error.code === '08P01') return json(error.status, { message: error.message, code: error.code })
+    return json(error.status, errorBody(error.message, { code: error.code, severity: '' }))
   }
-  return sendJson(
-    res,
+  return json(
     500,
     errorBody(`local endpoint failed: ${(error as Error).message}`, { code: '', severity: '' }),
   )
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown) {
-  send(res, status, JSON.stringify(value))
+function json(status: number, value: unknown): SqlAnswer {
+  return { status, body: JSON.stringify(value) }
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+function send(res: ServerResponse, { status, body, headers = {} }: SqlAnswer) {
   res.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json',

@@ -18,6 +18,7 @@ describe('configuration from the environment', () => {
     expect(parseConfig({})).toEqual({
       databaseUrl: EMBEDDED_DATABASE_URL,
       localSqlEndpoint: DEFAULT_LOCAL_SQL_ENDPOINT,
+      databaseTimeoutMs: 10_000,
       corsOrigins: [],
       auth: {
         secrets: [DEVELOPMENT_JWT_SECRET],
@@ -29,6 +30,31 @@ describe('configuration from the environment', () => {
         loginThrottle: DEFAULT_LOGIN_THROTTLE,
       },
     })
+  })
+
+  it('reads the database deadline from DATABASE_TIMEOUT_MS, in whole milliseconds from 100 to 120000', () => {
+    expect(parseConfig({ DATABASE_TIMEOUT_MS: '2500' }).databaseTimeoutMs).toBe(2500)
+    expect(() => parseConfig({ DATABASE_TIMEOUT_MS: '50' })).toThrow(
+      /DATABASE_TIMEOUT_MS must be at least 100/,
+    )
+    expect(() => parseConfig({ DATABASE_TIMEOUT_MS: '1.5' })).toThrow(/whole number of milliseconds/)
+  })
+
+  it('refuses, on Vercel, a Postgres that is not Neon unless a SQL-over-HTTP gateway is named for it', () => {
+    const rds = 'postgresql://app@db.abc123.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require'
+    expect(() => parseConfig({ VERCEL: '1', DATABASE_URL: rds, JWT_SECRET: SECRET })).toThrow(
+      /LOCAL_SQL_ENDPOINT is required on Vercel when DATABASE_URL is not a Neon host/,
+    )
+    const neon = 'postgresql://app:pw@ep-quiet-sun-123456.eu-central-1.aws.neon.tech/app?sslmode=require'
+    expect(parseConfig({ VERCEL: '1', DATABASE_URL: neon, JWT_SECRET: SECRET }).databaseUrl).toBe(neon)
+    expect(
+      parseConfig({
+        VERCEL: '1',
+        DATABASE_URL: rds,
+        LOCAL_SQL_ENDPOINT: 'https://sql-gateway.example.com/sql',
+        JWT_SECRET: SECRET,
+      }).localSqlEndpoint,
+    ).toBe('https://sql-gateway.example.com/sql')
   })
 
   it('limits a development server to loopback host names plus DEV_ALLOWED_HOSTS, and nothing else to any', () => {

@@ -1,6 +1,7 @@
 /** Shared helpers for the API tests: an app wired to the run's local endpoint, unique data, request shorthands. */
 import { expect, inject } from 'vitest'
 import { createDatabase, type Database } from '../../db/client'
+import { DEFAULT_DATABASE_TIMEOUT_MS } from '../../db/local-url'
 import { upsertAccount } from '../../db/queries/accounts'
 import type { Role } from '../../db/schema'
 import { createApp } from '../../edge/app'
@@ -22,6 +23,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   return {
     databaseUrl: inject('databaseUrl'),
     localSqlEndpoint: inject('sqlEndpoint'),
+    databaseTimeoutMs: DEFAULT_DATABASE_TIMEOUT_MS,
     corsOrigins: [],
     allowedHosts: undefined,
     auth: testAuthConfig(),

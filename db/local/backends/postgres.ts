@@ -1,4 +1,5 @@
 /** The real-Postgres backend: a pg pool per target database, queries run with the extended protocol as Neon runs them. */
+import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { cancelledError, EndpointError, isPostgresErrorLike, toPostgresError } from '../errors'
 import {
@@ -18,6 +19,8 @@ export interface PostgresBackendOptions {
   poolSize: number
   /** Milliseconds a statement may run before Postgres cancels it (57014); 0 leaves it unbounded, as Neon does. */
   statementTimeoutMs: number
+  /** Milliseconds a request may wait for a connection (a new one, or a free one of a busy pool); 0 waits forever. */
+  poolTimeoutMs: number
 }
 
 // Every value stays the text Postgres sent: the Neon driver parses types itself, on the client.
@@ -32,7 +35,11 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
   function poolFor(target: ConnectionTarget): pg.Pool {
     let pool = pools.get(target.key)
     if (!pool) {
-      pool = new pg.Pool({ ...clientConfig(target, options), max: options.poolSize })
+      pool = new pg.Pool({
+        ...clientConfig(target, options),
+        max: options.poolSize,
+        connectionTimeoutMillis: options.poolTimeoutMs,
+      })
       pool.on('connect', (client) => {
         const tracked = client as TrackedClient
         // pg keeps ReadyForQuery's status to itself; the reset below needs it to know if a transaction is open.
@@ -48,28 +55,48 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
     return pool
   }
 
+  async function runOnce(request: RunRequest): Promise<StatementResult[]> {
+    const client = (await connect(poolFor(request.target))) as TrackedClient
+    if (request.signal.aborted) {
+      client.release()
+      throw cancelledError()
+    }
+    const cancel = () => void cancelBackend(request.target, options, client.processID)
+    request.signal.addEventListener('abort', cancel, { once: true })
+    let broken = false
+    try {
+      return await runStatements(client, request)
+    } catch (error) {
+      broken = !isPostgresErrorLike(error) || isFailedCopyIn(error)
+      if (broken && !isFailedCopyIn(error) && !request.signal.aborted) throw new ConnectionLost(error)
+      throw request.signal.aborted ? cancelledError() : translate(error)
+    } finally {
+      request.signal.removeEventListener('abort', cancel)
+      // Reset after the reply is on its way, as Neon's proxy does, then hand the connection back.
+      void resetSession(client, broken).then(
+        () => client.release(),
+        (error: Error) => client.release(error),
+      )
+    }
+  }
+
   return {
+    /**
+     * A pooled connection that Postgres closed while idle (a restart, a failover, an idle timeout) is found dead
+     * only when used. A single SELECT that lost its connection so is run once more on a fresh one: reads are
+     * idempotent, and after a restart the first request succeeds instead of failing on a stale connection.
+     */
     async run(request) {
-      const client = (await connect(poolFor(request.target))) as TrackedClient
-      if (request.signal.aborted) {
-        client.release()
-        throw cancelledError()
-      }
-      const cancel = () => void cancelBackend(request.target, options, client.processID)
-      request.signal.addEventListener('abort', cancel, { once: true })
-      let broken = false
       try {
-        return await runStatements(client, request)
+        return await runOnce(request)
       } catch (error) {
-        broken = !isPostgresErrorLike(error) || isFailedCopyIn(error)
-        throw request.signal.aborted ? cancelledError() : translate(error)
-      } finally {
-        request.signal.removeEventListener('abort', cancel)
-        // Reset after the reply is on its way, as Neon's proxy does, then hand the connection back.
-        void resetSession(client, broken).then(
-          () => client.release(),
-          (error: Error) => client.release(error),
-        )
+        if (!(error instanceof ConnectionLost)) throw error
+        if (!isSingleSelect(request)) throw translate(error.cause)
+        try {
+          return await runOnce(request)
+        } catch (again) {
+          throw again instanceof ConnectionLost ? translate(again.cause) : again
+        }
       }
     },
     async close() {
@@ -77,6 +104,18 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
       pools.clear()
     },
   }
+}
+
+/** The connection broke under a request (not a Postgres error of its own): whether it ran is unknown. */
+class ConnectionLost extends Error {
+  constructor(readonly cause: unknown) {
+    super('connection lost')
+  }
+}
+
+function isSingleSelect({ statements, batch }: RunRequest): boolean {
+  const text = statements[0]?.text ?? ''
+  return batch === null && /^\s*select\b/i.test(text) && !/\bfor\s+(no\s+key\s+)?(update|share)\b/i.test(text)
 }
 
 function clientConfig(target: ConnectionTarget, options: PostgresBackendOptions): pg.ClientConfig {
@@ -89,6 +128,9 @@ function clientConfig(target: ConnectionTarget, options: PostgresBackendOptions)
     user: target.user,
     password: target.password,
     database: target.database,
+    ssl: tlsFor(target.startupParameters),
+    // A dead peer (a Postgres host that vanished) is noticed by TCP keep-alive instead of hanging forever.
+    keepAlive: true,
     application_name: applicationName,
     // Startup options become the session defaults that DISCARD ALL (RESET ALL) returns to.
     options: [
@@ -98,11 +140,43 @@ function clientConfig(target: ConnectionTarget, options: PostgresBackendOptions)
   }
 }
 
+/**
+ * A connection from the pool, or Neon's answer when none comes: 500 "Couldn't connect to compute node" whatever
+ * the reason (refused, the database not accepting connections, out of connections, or no free one within
+ * `poolTimeoutMs`), never a Postgres error of the request's own: the request itself never ran.
+ */
 async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect()
   } catch (error) {
-    throw translate(error)
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new EndpointError(500, `Couldn't connect to compute node: ${reason}`)
+  }
+}
+
+/**
+ * TLS as libpq reads `sslmode` (and `sslrootcert`) from the connection string: `require` encrypts without
+ * checking the certificate, `verify-ca` checks it against the CA, `verify-full` checks the host name too.
+ * `disable`, `allow`, `prefer` or none: plain TCP (pg cannot fall back from TLS to plain as libpq's `prefer` does,
+ * so it does not try TLS at all; say `require` for a server that insists on it).
+ */
+function tlsFor(parameters: Record<string, string>): pg.ClientConfig['ssl'] {
+  const mode = parameters.sslmode ?? (parameters.ssl === 'true' ? 'require' : undefined)
+  const ca = parameters.sslrootcert ? readFileSync(parameters.sslrootcert, 'utf8') : undefined
+  switch (mode) {
+    case 'require':
+      return { rejectUnauthorized: false }
+    case 'verify-ca':
+      return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined }
+    case 'verify-full':
+      return { rejectUnauthorized: true, ca }
+    case undefined:
+    case 'disable':
+    case 'allow':
+    case 'prefer':
+      return false
+    default:
+      throw new EndpointError(400, `invalid sslmode: ${mode}`)
   }
 }
 
