@@ -4,6 +4,9 @@ import type { NextConfig } from 'next'
 const nextConfig: NextConfig = {
   // Do not advertise the framework in every response.
   poweredByHeader: false,
+  // A self-contained directory (.next/standalone) with only the files the server needs, which
+  // scripts/build-server.ts completes into the artefact `npm start` runs (decision 0018).
+  output: 'standalone',
   reactStrictMode: true,
   typescript: {
     // Type checking is its own step (`npm run typecheck`, first in CI). Inside `next build` it would check the

@@ -26,22 +26,28 @@ export default defineConfig({
         extends: true,
         test: { name: 'contract', environment: 'node', include: ['test/contract/**/*.test.ts'] },
       },
-      // The built app (next build + next start): minutes, so only with `npm run test:e2e` (E2E=1).
+      // The production server's Node-only parts (settings, client address), without a build.
+      {
+        extends: true,
+        test: { name: 'server', environment: 'node', include: ['test/server/**/*.test.ts'] },
+      },
+      // The built app, served two ways (test/e2e/built-server.ts): minutes, so only with `npm run test:e2e` (E2E=1).
       ...(process.env.E2E === '1'
-        ? [
-            {
-              extends: true as const,
-              test: {
-                name: 'e2e',
-                environment: 'node',
-                include: ['test/e2e/**/*.test.ts'],
-                // After the root setup (the run's SQL endpoint): builds and serves the app once for every e2e file.
-                globalSetup: ['test/e2e/built-server.ts'],
-                testTimeout: 60_000,
-                hookTimeout: 300_000,
-              },
+        ? (['e2e', 'e2e-node'] as const).map((name) => ({
+            extends: true as const,
+            test: {
+              // e2e: next start, every function on the edge runtime. e2e-node: the production server (Hono on Node).
+              name,
+              environment: 'node' as const,
+              include: ['test/e2e/**/*.test.ts'],
+              // The production server's own behaviour (signals, proxies, the artefact) is tested once, on its own.
+              exclude: name === 'e2e' ? ['test/e2e/production-server.test.ts'] : [],
+              // After the root setup (the run's SQL endpoint): builds once, then serves the build for this project.
+              globalSetup: ['test/e2e/built-server.ts'],
+              testTimeout: 60_000,
+              hookTimeout: 300_000,
             },
-          ]
+          }))
         : []),
     ],
   },

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { neon, neonConfig } from '@neondatabase/serverless'
 import pg from 'pg'
+import { startLocalNeonServer } from '../db/local/server'
 import { EMBEDDED_DATABASE_URL } from '../db/local-url'
 
 const { values } = parseArgs({
@@ -68,6 +69,26 @@ async function throughEndpoint(endpointUrl: string, databaseUrl: string): Promis
     select: (id) => sql.query(SELECT_SQL, [id]),
     insert: (n) => sql.query(INSERT_SQL, [`name ${n}`]),
     close: async () => undefined,
+  }
+}
+
+/**
+ * The production server's path (decision 0018): the real driver handing each request to a gateway in this same
+ * process through `fetchFunction`, with no socket and no HTTP parsing in between.
+ */
+async function throughInProcessGateway(databaseUrl: string): Promise<Runner> {
+  const gateway = await startLocalNeonServer({ port: 0, poolSize: concurrency })
+  neonConfig.fetchEndpoint = gateway.url
+  neonConfig.fetchFunction = gateway.fetch
+  const sql = neon(databaseUrl)
+  for (const statement of setupSql) await sql.query(statement)
+  return {
+    select: (id) => sql.query(SELECT_SQL, [id]),
+    insert: (n) => sql.query(INSERT_SQL, [`name ${n}`]),
+    close: async () => {
+      neonConfig.fetchFunction = undefined
+      await gateway.close()
+    },
   }
 }
 
@@ -178,6 +199,7 @@ try {
   await bench('pg direct → Postgres', () => directPg(values.postgres), rows)
   await bench('endpoint → Postgres', () => throughEndpoint(endpoint.url, values.postgres), rows)
   await bench('endpoint → Postgres (lean HTTP client)', () => rawHttp(endpoint.url, values.postgres), rows)
+  await bench('in-process gateway → Postgres', () => throughInProcessGateway(values.postgres), rows)
 } finally {
   endpoint.child.kill('SIGTERM')
 }
@@ -190,7 +212,11 @@ console.log(line(header))
 for (const row of rows) console.log(line(row))
 const rate = (path: string, label: string) =>
   Number(rows.find((row) => row[0] === path && row[1] === label)?.[2])
-for (const path of ['endpoint → Postgres', 'endpoint → Postgres (lean HTTP client)']) {
+for (const path of [
+  'endpoint → Postgres',
+  'endpoint → Postgres (lean HTTP client)',
+  'in-process gateway → Postgres',
+]) {
   const ratio = (label: string) => (rate(path, label) / rate('pg direct → Postgres', label)).toFixed(2)
   console.log(`${path} / pg direct throughput: PK SELECT ${ratio('PK SELECT')}, INSERT ${ratio('INSERT')}`)
 }

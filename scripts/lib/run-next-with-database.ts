@@ -1,8 +1,6 @@
 /** Runs `next dev` or `next start` beside the database it needs: the local endpoint when DATABASE_URL is local. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { mkdirSync } from 'node:fs'
 import nextEnv from '@next/env'
 import { createDatabase } from '../../db/client'
 import { readLocalEndpointConfig } from '../../db/local/config'
@@ -11,6 +9,7 @@ import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../../db/local-url'
 import { migrateDatabase } from '../../db/migrate'
 import { seedDemoUsersIfEmpty, seedLocalAdmin } from '../../db/seed'
 import { type EnvSource, parseConfig } from '../../edge/env'
+import { readOrCreateLocalSecret } from '../../server/local-secret'
 
 export interface RunOptions {
   command: 'dev' | 'start'
@@ -32,7 +31,7 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   // `next start`, being production, refuses it). On a local database, both commands sign with a random secret
   // of this machine's instead, kept beside the embedded data so sessions survive restarts.
   if (local && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
-    process.env.JWT_SECRET = readOrCreateLocalSecret(LOCAL_SECRET_FILE)
+    process.env.JWT_SECRET = readOrCreateLocalSecret()
   }
   // The app validates the same variables when it starts; failing here names them before anything is started.
   const { auth } = parseConfig({
@@ -182,16 +181,4 @@ function superviseUntilExit(next: ChildProcess, endpoint: LocalNeonServer | unde
     })
     next.on('exit', (code, signal) => void finish(stopping ? 0 : (code ?? (signal ? 1 : 0))))
   })
-}
-
-/** Where `npm run dev` and `npm start` keep the token secret made for a local database (git-ignored, like the data). */
-const LOCAL_SECRET_FILE = '.data/jwt-secret'
-
-function readOrCreateLocalSecret(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  mkdirSync(dirname(file), { recursive: true })
-  const secret = randomBytes(48).toString('base64url')
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
-  console.log(`✓ made a token secret for this machine in ${file} (set JWT_SECRET to choose your own)`)
-  return secret
 }

@@ -1,20 +1,26 @@
 /**
- * Global setup of the e2e project: `next build` once, then `next start` on a free port against the run's database,
- * shared by the HTTP tests and the browser tests. The build's and the server's output go to test-results/e2e/.
+ * Global setup of the e2e projects: `npm run build` once, then the production build served two ways against the
+ * run's database: `next start` (project `e2e`: the edge functions in Next's sandbox, as on Vercel) and Edgeline's
+ * own production server (project `e2e-node`: `node .next/standalone/server.mjs`, Hono on Node). The same test
+ * files run against both. Output goes to test-results/e2e/.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { TestProject } from 'vitest/node'
+import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
 import { migrateDatabase } from '../../db/migrate'
+import { nonLocalAlias } from './non-local-host'
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Where `next start` serves the production build, e.g. http://127.0.0.1:40123. */
+    /** Where the build is served, e.g. http://127.0.0.1:40123. */
     appUrl: string
-    /** The file holding what `next build` printed. */
+    /** Which server: `next` (next start, edge functions) or `node` (the production server, Hono on Node). */
+    serverKind: 'next' | 'node'
+    /** The file holding what `npm run build` printed. */
     buildLogFile: string
-    /** The file `next start` writes its output to (the access log lines among it), growing while tests run. */
+    /** The file the server writes its output to (the access log lines among it), growing while tests run. */
     serverLogFile: string
   }
 }
@@ -23,21 +29,54 @@ const NEXT = './node_modules/.bin/next'
 const OUTPUT_DIR = 'test-results/e2e'
 /** The token secret of the served build (production refuses the published development secret). */
 export const E2E_JWT_SECRET = 'edgeline-e2e-secret-that-is-at-least-32-bytes-long'
+/** The production server the build leaves in .next/standalone (scripts/build-server.ts). */
+export const PRODUCTION_SERVER = '.next/standalone/server.mjs'
+
+// Both e2e projects run their global setup in this one process: the build (a minute) is shared.
+let built: Promise<string> | undefined
 
 export default async function setup(project: TestProject) {
   // The root global setup (test/global-setup.ts) ran first and started the run's SQL endpoint.
   const { sqlEndpoint, databaseUrl } = project.getProvidedContext()
   if (!sqlEndpoint) throw new Error('test/global-setup.ts must run before test/e2e/built-server.ts')
+  const kind = project.name === 'e2e-node' ? 'node' : 'next'
   mkdirSync(OUTPUT_DIR, { recursive: true })
-  const buildLogFile = `${OUTPUT_DIR}/next-build.log`
-  const serverLogFile = `${OUTPUT_DIR}/next-start.log`
+  const buildLogFile = `${OUTPUT_DIR}/build.log`
+  const serverLogFile = `${OUTPUT_DIR}/${kind === 'node' ? 'production-server' : 'next-start'}.log`
 
-  writeFileSync(buildLogFile, await runToCompletion(NEXT, ['build']))
-  await migrateDatabase(databaseUrl, sqlEndpoint)
+  built ??= runToCompletion('npm', ['run', 'build']).then(async (output) => {
+    writeFileSync(buildLogFile, output)
+    await migrateDatabase(databaseUrl, sqlEndpoint)
+    return output
+  })
+  await built
 
-  const port = await findFreePort()
-  const appUrl = `http://127.0.0.1:${port}`
   const serverLog = createWriteStream(serverLogFile)
+  const { server, appUrl } =
+    kind === 'node'
+      ? await startProductionServer(databaseUrl, sqlEndpoint, serverLogFile)
+      : await startNextServer(databaseUrl, sqlEndpoint)
+  server.stdout?.pipe(serverLog)
+  server.stderr?.pipe(serverLog)
+  try {
+    await waitUntilServing(server, `${appUrl}/api/hello`, 60_000, serverLogFile)
+  } catch (error) {
+    await stop(server)
+    throw error
+  }
+
+  project.provide('appUrl', appUrl)
+  project.provide('serverKind', kind)
+  project.provide('buildLogFile', buildLogFile)
+  project.provide('serverLogFile', serverLogFile)
+  return async () => {
+    await stop(server)
+    serverLog.end()
+  }
+}
+
+async function startNextServer(databaseUrl: string, sqlEndpoint: string) {
+  const port = await findFreePort()
   // Spawned directly (not through npx/npm) so the PID we hold is the server's, and we stop exactly it.
   const server = spawn(NEXT, ['start', '--port', String(port), '--hostname', '127.0.0.1'], {
     env: {
@@ -49,22 +88,56 @@ export default async function setup(project: TestProject) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  server.stdout?.pipe(serverLog)
-  server.stderr?.pipe(serverLog)
-  try {
-    await waitUntilServing(server, `${appUrl}/api/hello`, 60_000, serverLogFile)
-  } catch (error) {
-    await stop(server)
-    throw error
-  }
+  return { server, appUrl: `http://127.0.0.1:${port}` }
+}
 
-  project.provide('appUrl', appUrl)
-  project.provide('buildLogFile', buildLogFile)
-  project.provide('serverLogFile', serverLogFile)
-  return async () => {
-    await stop(server)
-    serverLog.end()
-  }
+/**
+ * The production server on a port it picks itself (no probe-then-race). On real Postgres it runs its own
+ * in-process gateway and reaches the database by a host name that is not "localhost" (as RDS or any remote host
+ * would be); on the embedded database it uses the run's endpoint, which holds that in-memory database.
+ */
+async function startProductionServer(databaseUrl: string, sqlEndpoint: string, logFile: string) {
+  const embedded = databaseUrl === EMBEDDED_DATABASE_URL
+  const server = spawn('node', [PRODUCTION_SERVER, '--port', '0', '--hostname', '127.0.0.1'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: embedded ? databaseUrl : await nonLocalAlias(databaseUrl),
+      ...(embedded ? { LOCAL_SQL_ENDPOINT: sqlEndpoint } : {}),
+      JWT_SECRET: E2E_JWT_SECRET,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const appUrl = await announcedUrl(server, logFile)
+  return { server, appUrl }
+}
+
+/** The URL the production server prints once it listens (`Edgeline    http://127.0.0.1:PORT`). */
+export function announcedUrl(server: ChildProcess, logFile: string, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`the production server did not start in ${timeoutMs} ms; see ${logFile}:\n${output}`),
+        ),
+      timeoutMs,
+    )
+    server.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const url = /Edgeline\s+(http:\/\/\S+)/.exec(output)?.[1]
+      if (url) {
+        clearTimeout(timer)
+        resolve(url)
+      }
+    })
+    server.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    server.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the production server exited (${code}) before listening:\n${output}`))
+    })
+  })
 }
 
 async function stop(server: ChildProcess): Promise<void> {
@@ -74,7 +147,7 @@ async function stop(server: ChildProcess): Promise<void> {
   await exited
 }
 
-function runToCompletion(command: string, args: string[]): Promise<string> {
+export function runToCompletion(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
@@ -111,7 +184,7 @@ function findFreePort(): Promise<number> {
 async function waitUntilServing(server: ChildProcess, url: string, timeoutMs: number, logFile: string) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`next start exited early; see ${logFile}`)
+    if (server.exitCode !== null) throw new Error(`the server exited early; see ${logFile}`)
     try {
       if ((await fetch(url)).ok) return
     } catch {
@@ -119,5 +192,5 @@ async function waitUntilServing(server: ChildProcess, url: string, timeoutMs: nu
     }
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
-  throw new Error(`next start did not answer ${url} within ${timeoutMs} ms; see ${logFile}`)
+  throw new Error(`the server did not answer ${url} within ${timeoutMs} ms; see ${logFile}`)
 }

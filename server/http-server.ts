@@ -1,0 +1,124 @@
+/**
+ * The production server's HTTP layer: `/api` straight to the Hono app on Node, everything else (pages, the
+ * middleware, static files) to Next's own handler; problems for what Node's parser refuses; a graceful drain.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { getRequestListener } from '@hono/node-server'
+import { MAX_BODY_BYTES } from '../edge/app'
+import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from '../edge/problem'
+
+export interface ProductionHandlers {
+  /** The Hono app's `fetch`. */
+  api: (request: Request) => Response | Promise<Response>
+  /** Next's request handler (`next().getRequestHandler()`). */
+  next: (request: IncomingMessage, response: ServerResponse) => Promise<void>
+  /** Decides the client's address and writes it into the request (TRUST_PROXY). */
+  rewriteClientAddress: (request: IncomingMessage) => string
+}
+
+export function createProductionServer(handlers: ProductionHandlers): Server {
+  const serveApi = getRequestListener(handlers.api)
+  const server = createServer((request, response) => {
+    handlers.rewriteClientAddress(request)
+    if (isApiPath(request.url ?? '/')) {
+      // The API refuses such a body (413) without reading it, and what is left unread then closes the
+      // connection: say so in the answer, or a keep-alive client would send its next request into a closing socket.
+      if (Number(request.headers['content-length']) > MAX_BODY_BYTES) response.shouldKeepAlive = false
+      return void serveApi(request, response)
+    }
+    handlers.next(request, response).catch((error: unknown) => {
+      console.error('Next.js failed to answer', request.method, request.url, error)
+      if (!response.headersSent) writeProblemResponse(response, internalError())
+      else response.destroy()
+    })
+  })
+  // Longer than the idle timeouts of the usual load balancers (60 s), so they never reuse a socket we close.
+  server.keepAliveTimeout = 65_000
+  server.on('clientError', answerClientError)
+  // `Expect` other than 100-continue: Node answers an empty 417 by itself; ours says why, as a problem.
+  server.on('checkExpectation', (_request, response: ServerResponse) => {
+    writeProblemResponse(
+      response,
+      new Problem({
+        status: 417,
+        slug: 'expectation-failed',
+        title: 'Expectation Failed',
+        detail: 'Only "Expect: 100-continue" is supported.',
+      }),
+    )
+  })
+  return server
+}
+
+/** What the Hono app serves: its base path is `/api`. */
+function isApiPath(url: string): boolean {
+  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')
+}
+
+/** What Node's HTTP parser refuses never reaches a handler: answer it as a problem, then close the connection. */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy()
+  const problem =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new Problem({
+          status: 431,
+          slug: 'headers-too-large',
+          title: 'Request Header Fields Too Large',
+          detail: 'The request headers exceed the server limit (16 KiB in all).',
+        })
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new Problem({
+            status: 408,
+            slug: 'request-timeout',
+            title: 'Request Timeout',
+            detail: 'The request was not received in time.',
+          })
+        : new Problem({
+            status: 400,
+            slug: 'malformed-request',
+            title: 'Malformed Request',
+            detail: 'The request is not valid HTTP/1.1.',
+          })
+  const body = JSON.stringify(problemBody(problem, { instance: '', requestId: '' }))
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+}
+
+function internalError(): Problem {
+  return new Problem({
+    status: 500,
+    slug: 'internal-error',
+    title: 'Internal Server Error',
+    detail: 'An unexpected error occurred.',
+  })
+}
+
+function writeProblemResponse(response: ServerResponse, problem: Problem): void {
+  const body = JSON.stringify(problemBody(problem, { instance: '', requestId: '' }))
+  response.writeHead(problem.status, { ...problem.headers, 'Content-Type': PROBLEM_CONTENT_TYPE })
+  response.end(body)
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish for up to `timeoutMs` (idle keep-alive connections are closed
+ * at once, busy ones as soon as their answer is sent), then cuts whatever is left.
+ */
+export function drain(server: Server, timeoutMs: number): Promise<'drained' | 'timed-out'> {
+  return new Promise((resolve) => {
+    let outcome: 'drained' | 'timed-out' = 'drained'
+    const sweep = setInterval(() => server.closeIdleConnections(), 50)
+    const deadline = setTimeout(() => {
+      outcome = 'timed-out'
+      server.closeAllConnections()
+    }, timeoutMs)
+    server.close(() => {
+      clearInterval(sweep)
+      clearTimeout(deadline)
+      resolve(outcome)
+    })
+    server.closeIdleConnections()
+  })
+}

@@ -1,0 +1,178 @@
+/**
+ * `npm start`: Edgeline's production server for any Node host (decision 0018). One process: the Hono API on
+ * Node, Next for pages and middleware, and the SQL-over-HTTP gateway in front of any non-Neon Postgres.
+ * `node server.mjs migrate` applies the migrations and exits.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import nextEnv from '@next/env'
+import { createDatabase } from '../db/client'
+import { readLocalEndpointConfig } from '../db/local/config'
+import { type LocalNeonServer, startLocalNeonServer } from '../db/local/server'
+import {
+  DEFAULT_LOCAL_SQL_ENDPOINT,
+  EMBEDDED_DATABASE_URL,
+  isLocalDatabaseUrl,
+  isNeonDatabaseUrl,
+} from '../db/local-url'
+import { migrateDatabase } from '../db/migrate'
+import { createApp } from '../edge/app'
+import { type EnvSource, parseConfig } from '../edge/env'
+import { createAccessLogSink } from './access-log-sink'
+import { createClientAddressRewriter } from './client-address'
+import { readServerConfig } from './config'
+import { createProductionServer, drain } from './http-server'
+import { readOrCreateLocalSecret } from './local-secret'
+
+// Before Next loads: it picks its production code paths (and React its production build) from this.
+Object.assign(process.env, { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' })
+
+async function main(argv: string[]): Promise<void> {
+  // .env, .env.production, .env.local from where the server is started, read by Next's own loader.
+  nextEnv.loadEnvConfig(process.cwd(), false)
+  const migrateOnly = argv[0] === 'migrate'
+  const serverConfig = readServerConfig(migrateOnly ? [] : argv, process.env)
+  if (!process.env.DATABASE_URL && process.env.VERCEL === '1') {
+    throw new Error('DATABASE_URL is required on Vercel: set it to your Neon connection string.')
+  }
+  const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
+  const local = isLocalDatabaseUrl(databaseUrl)
+  if (local && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
+    process.env.JWT_SECRET = readOrCreateLocalSecret()
+  }
+  // Fails here, naming every bad variable, before anything listens (migrating needs no token keys).
+  const appConfig = migrateOnly
+    ? undefined
+    : parseConfig({ ...process.env, DATABASE_URL: databaseUrl } as EnvSource)
+
+  const gateway = await startGatewayUnlessNeon(databaseUrl)
+  const sqlEndpoint = gateway?.url ?? process.env.LOCAL_SQL_ENDPOINT ?? DEFAULT_LOCAL_SQL_ENDPOINT
+  // Pages and the middleware run in Next's edge sandbox, which reaches the gateway over loopback HTTP.
+  Object.assign(process.env, { DATABASE_URL: databaseUrl, LOCAL_SQL_ENDPOINT: sqlEndpoint })
+  try {
+    if (migrateOnly || local) {
+      await migrateDatabase(databaseUrl, sqlEndpoint)
+      console.log(`✓ migrations applied to ${redacted(databaseUrl)}`)
+    }
+  } catch (error) {
+    await gateway?.close()
+    throw error
+  }
+  if (!appConfig) return void (await gateway?.close())
+
+  const accessLog = createAccessLogSink()
+  const db = createDatabase({
+    databaseUrl,
+    localSqlEndpoint: sqlEndpoint,
+    timeoutMs: appConfig.databaseTimeoutMs,
+    // The API's queries skip the socket: handed to the gateway in this process, the same protocol end to end.
+    fetchFunction: gateway?.fetch,
+  })
+  const api = createApp({ ...appConfig, localSqlEndpoint: sqlEndpoint }, { db, log: accessLog.write })
+
+  const dir = nextAppDirectory()
+  // Loaded only to serve: `migrate` needs none of Next.
+  const { default: next } = await import('next')
+  const nextServer = next({
+    dev: false,
+    dir,
+    hostname: serverConfig.hostname,
+    port: serverConfig.port,
+    conf: builtNextConfig(dir),
+  })
+  await nextServer.prepare()
+  const server = createProductionServer({
+    api: api.fetch,
+    next: nextServer.getRequestHandler(),
+    rewriteClientAddress: createClientAddressRewriter(serverConfig.trustProxy),
+  })
+  await listen(server, serverConfig.port, serverConfig.hostname)
+  printBanner(server.address() as AddressInfo, databaseUrl, gateway)
+
+  let stopping = false
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means "now": no more waiting for in-flight requests.
+      accessLog.flush()
+      process.exit(130)
+    }
+    stopping = true
+    console.log(`${signal}: finishing in-flight requests (up to ${serverConfig.shutdownTimeoutMs} ms)…`)
+    const outcome = await drain(server, serverConfig.shutdownTimeoutMs)
+    await nextServer.close()
+    await gateway?.close()
+    console.log(outcome === 'drained' ? '✓ stopped' : '✓ stopped (some requests were cut off)')
+    accessLog.flush()
+    process.exit(0)
+  }
+  process.on('SIGTERM', (signal) => void stop(signal))
+  process.on('SIGINT', (signal) => void stop(signal))
+}
+
+/** Neon hosts speak SQL-over-HTTP themselves; LOCAL_SQL_ENDPOINT names a gateway run elsewhere; else one of ours. */
+async function startGatewayUnlessNeon(databaseUrl: string): Promise<LocalNeonServer | undefined> {
+  if (isNeonDatabaseUrl(databaseUrl) || process.env.LOCAL_SQL_ENDPOINT) return undefined
+  const config = readLocalEndpointConfig(process.env)
+  // Loopback only, and a free port unless LOCAL_SQL_PORT names one: several servers may share a machine.
+  const port = process.env.LOCAL_SQL_PORT ? config.port : 0
+  try {
+    return await startLocalNeonServer({ ...config, port, host: '127.0.0.1' })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`LOCAL_SQL_PORT ${port} is taken; choose another or leave it unset.`)
+    }
+    throw error
+  }
+}
+
+/** Where `.next` is: beside this file in the standalone artefact, else the directory the server starts in. */
+function nextAppDirectory(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  return existsSync(join(here, '.next')) ? here : process.cwd()
+}
+
+/** The Next config as the build resolved it: no next.config.ts (nor TypeScript) is needed at run time. */
+function builtNextConfig(dir: string) {
+  const file = join(dir, '.next', 'required-server-files.json')
+  if (!existsSync(file)) throw new Error(`No production build in ${dir}: run \`npm run build\` first.`)
+  const { config } = JSON.parse(readFileSync(file, 'utf8')) as { config: Record<string, unknown> }
+  // As Next's own standalone server does, so every part of Next reads this config rather than looking for a file.
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config)
+  return config
+}
+
+function listen(server: ReturnType<typeof createProductionServer>, port: number, hostname: string) {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${port} is taken: set PORT or --port.`) : error),
+    )
+    server.listen(port, hostname, () => resolve())
+  })
+}
+
+function printBanner(address: AddressInfo, databaseUrl: string, gateway: LocalNeonServer | undefined) {
+  const everywhere = address.address === '0.0.0.0' || address.address === '::'
+  const host = everywhere ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const database = databaseUrl === EMBEDDED_DATABASE_URL ? 'embedded PGlite' : redacted(databaseUrl)
+  console.log(
+    [
+      '',
+      `  Edgeline    http://${host}:${address.port}${everywhere ? `  (every interface, port ${address.port})` : ''}`,
+      `  Database    ${database}${gateway ? `  ·  gateway ${gateway.url} (loopback)` : ''}`,
+      `  Stop        kill ${process.pid}  (SIGTERM drains in-flight requests)`,
+      '',
+    ].join('\n'),
+  )
+}
+
+/** The connection string without its password, fit for a terminal or a log. */
+function redacted(databaseUrl: string): string {
+  return databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})

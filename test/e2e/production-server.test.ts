@@ -1,0 +1,289 @@
+/**
+ * The production server's own promises (issue 9), each on servers of its own started from the built artefact:
+ * it runs with plain node and nothing of the project, trusts forwarded addresses only when told, drains on
+ * SIGTERM, leaves nothing half-alive on SIGKILL, heals when Postgres drops its connections, and answers what
+ * Node's HTTP parser refuses with a problem.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { connect as connectTcp } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { announcedUrl, E2E_JWT_SECRET } from './built-server'
+import { nonLocalAlias } from './non-local-host'
+
+const STANDALONE = '.next/standalone'
+const started: ChildProcess[] = []
+const scratch = mkdtempSync(join(tmpdir(), 'edgeline-artefact-'))
+/** The artefact copied away from the project, so no node_modules of ours can be found by climbing up. */
+const artefact = join(scratch, 'app')
+
+interface RunningServer {
+  child: ChildProcess
+  url: string
+  /** Everything the server printed so far. */
+  output: () => string
+}
+
+/** Only what a bare host has: no TEST_DATABASE_URL, no npm variables, no paths into the project. */
+function bareEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { NODE_ENV: 'production', PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, ...extra }
+}
+
+async function startArtefact(name: string, env: Record<string, string>): Promise<RunningServer> {
+  // Each server in a working directory of its own: its embedded database and token secret go to ./.data there.
+  const cwd = join(scratch, name)
+  mkdirSync(cwd)
+  const child = spawn('node', [join(artefact, 'server.mjs'), '--port', '0', '--hostname', '127.0.0.1'], {
+    cwd,
+    env: bareEnvironment(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  started.push(child)
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const url = await announcedUrl(child, `${cwd} (${name})`)
+  return { child, url, output: () => output }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+}
+
+function failedLogin(url: string, email: string, forwardedFor: string): Promise<Response> {
+  return fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': forwardedFor },
+    body: JSON.stringify({ email, password: 'not-the-password' }),
+  })
+}
+
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+function directorySize(directory: string): number {
+  let bytes = 0
+  for (const entry of readdirSync(directory, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) bytes += statSync(join(entry.parentPath, entry.name)).size
+  }
+  return bytes
+}
+
+let plain: RunningServer
+let behindProxy: RunningServer
+
+beforeAll(async () => {
+  cpSync(STANDALONE, artefact, { recursive: true })
+  // Two servers on their own embedded databases: what one's log-in throttle counts cannot touch the other,
+  // nor the servers the other e2e tests use.
+  ;[plain, behindProxy] = await Promise.all([
+    startArtefact('plain', {}),
+    startArtefact('behind-proxy', { TRUST_PROXY: '1' }),
+  ])
+})
+
+afterAll(async () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  await Promise.all(started.map(exitOf))
+  rmSync(scratch, { recursive: true, force: true })
+})
+
+describe('the standalone artefact', () => {
+  it('is at most 150 MiB and holds no development tools', () => {
+    expect(directorySize(STANDALONE) / 1024 / 1024).toBeLessThanOrEqual(150)
+    for (const tool of ['tsx', 'vitest', 'typescript', 'esbuild', 'drizzle-kit', '@biomejs']) {
+      expect(existsSync(join(STANDALONE, 'node_modules', tool)), tool).toBe(false)
+    }
+  })
+
+  it('runs with plain node away from the project: API, pages and docs, on its own embedded database', async () => {
+    expect(plain.output()).toMatch(/migrations applied/)
+    const health = await fetch(`${plain.url}/api/health`)
+    expect(health.status).toBe(200)
+    const signup = await fetch(`${plain.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Artefact', email: 'artefact@example.test', password: 'long-enough-pw' }),
+    })
+    expect(signup.status).toBe(201)
+    const { accessToken } = (await signup.json()) as { accessToken: string }
+    const me = await fetch(`${plain.url}/api/auth/me`, {
+      headers: { Authorization: `Bearer ${accessToken}` },
+    })
+    expect(me.status).toBe(200)
+    const home = await fetch(`${plain.url}/`)
+    expect(home.status).toBe(200)
+    expect(await home.text()).toContain('<h1>Edgeline</h1>')
+    expect((await fetch(`${plain.url}/api/docs`)).status).toBe(200)
+    expect((await fetch(`${plain.url}/api/openapi.json`)).status).toBe(200)
+  })
+})
+
+describe('the client address (TRUST_PROXY)', () => {
+  it('is the socket peer when TRUST_PROXY is unset: a new X-Forwarded-For per request does not evade the limit', async () => {
+    const statuses: number[] = []
+    // 21 failed log-ins, each for another email (so the per-email limit of 5 never applies) and each claiming
+    // another address: the per-client limit of 20 must still see one client.
+    for (let attempt = 0; attempt <= 20; attempt++) {
+      const response = await failedLogin(plain.url, `spoof${attempt}@example.test`, `203.0.113.${attempt}`)
+      statuses.push(response.status)
+    }
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401))
+    expect(statuses[20]).toBe(429)
+  })
+
+  it('is the address the trusted proxy forwarded for when TRUST_PROXY names the hops', async () => {
+    for (let attempt = 0; attempt <= 20; attempt++) {
+      const response = await failedLogin(
+        behindProxy.url,
+        `hop${attempt}@example.test`,
+        `198.51.100.${attempt}`,
+      )
+      expect(response.status, `attempt ${attempt}`).toBe(401)
+    }
+    // The same forwarded client 20 more times is throttled: the limit follows the forwarded address.
+    const repeated: number[] = []
+    for (let attempt = 0; attempt < 21; attempt++) {
+      repeated.push(
+        (await failedLogin(behindProxy.url, `same${attempt}@example.test`, '198.51.100.77')).status,
+      )
+    }
+    expect(repeated.at(-1)).toBe(429)
+  })
+})
+
+describe("what Node's HTTP parser refuses", () => {
+  it('answers headers over the limit with a 431 problem', async () => {
+    const response = await fetch(`${plain.url}/api/hello`, { headers: { 'X-Padding': 'x'.repeat(20_000) } })
+    expect(response.status).toBe(431)
+    expect(response.headers.get('content-type')).toBe('application/problem+json')
+    expect(await response.json()).toMatchObject({ type: '/problems/headers-too-large', status: 431 })
+  })
+})
+
+describe('stopping', () => {
+  it('drains on SIGTERM: refuses new connections, finishes the request in flight, logs it, exits 0', async () => {
+    const port = Number(new URL(behindProxy.url).port)
+    const requestId = `drain-${Date.now()}`
+    // A request still sending its body when SIGTERM arrives.
+    const body = JSON.stringify({ email: 'drain@example.test', password: 'long-enough-password' })
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/api/auth/login',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Request-Id': requestId,
+        'Content-Length': String(Buffer.byteLength(body)),
+      },
+    })
+    const answered = new Promise<number>((resolve, reject) => {
+      request.on('response', (response) => {
+        response.resume()
+        response.on('end', () => resolve(response.statusCode ?? 0))
+      })
+      request.on('error', reject)
+    })
+    request.write(body.slice(0, 20))
+    await pause(300)
+    behindProxy.child.kill('SIGTERM')
+    await pause(300)
+    // Stopped accepting: a new connection is refused while the old one is still being served.
+    expect(await acceptsConnections(port)).toBe(false)
+    request.end(body.slice(20))
+    expect(await answered).toBe(401)
+    expect(await exitOf(behindProxy.child)).toEqual({ code: 0, signal: null })
+    const logLine = behindProxy
+      .output()
+      .split('\n')
+      .find((line) => line.includes(requestId))
+    expect(JSON.parse(logLine ?? '{}')).toMatchObject({ msg: 'request', requestId, status: 401 })
+  })
+
+  it('leaves nothing half-alive on SIGKILL: the gateway in the same process is gone with it', async () => {
+    const gatewayPort = Number(/gateway http:\/\/127\.0\.0\.1:(\d+)\/sql/.exec(plain.output())?.[1])
+    const appPort = Number(new URL(plain.url).port)
+    expect(await acceptsConnections(gatewayPort)).toBe(true)
+    plain.child.kill('SIGKILL')
+    expect(await exitOf(plain.child)).toEqual({ code: null, signal: 'SIGKILL' })
+    // A process manager sees the exit and starts a new one; nothing is left answering 500s meanwhile.
+    expect(await acceptsConnections(appPort)).toBe(false)
+    expect(await acceptsConnections(gatewayPort)).toBe(false)
+  })
+})
+
+// A Postgres restart needs a real server (the embedded database lives inside the gateway): CI always sets it.
+describe.runIf(process.env.TEST_DATABASE_URL)('a Postgres that drops every connection (a restart)', () => {
+  it('costs no failed request: the first request after it succeeds, reads and writes', async () => {
+    const applicationName = `edgeline-restart-${Date.now()}`
+    const databaseUrl = new URL(await nonLocalAlias(process.env.TEST_DATABASE_URL as string))
+    databaseUrl.searchParams.set('application_name', applicationName)
+    const server = await startArtefact('restart', {
+      DATABASE_URL: databaseUrl.toString(),
+      JWT_SECRET: E2E_JWT_SECRET,
+    })
+    const signup = await fetch(`${server.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Restart',
+        email: `${applicationName}@example.test`,
+        password: 'long-enough',
+      }),
+    })
+    expect(signup.status).toBe(201)
+    const { accessToken, user } = (await signup.json()) as { accessToken: string; user: { id: number } }
+    const auth = { Authorization: `Bearer ${accessToken}` }
+    // Several pooled connections, all idle now.
+    await Promise.all(
+      Array.from({ length: 4 }, () => fetch(`${server.url}/api/users/${user.id}`, { headers: auth })),
+    )
+
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
+    await admin.connect()
+    try {
+      const { rowCount } = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+        [applicationName],
+      )
+      expect(rowCount).toBeGreaterThan(0)
+    } finally {
+      await admin.end()
+    }
+
+    const read = await fetch(`${server.url}/api/users/${user.id}`, { headers: auth })
+    expect(read.status).toBe(200)
+    const write = await fetch(`${server.url}/api/users/${user.id}`, {
+      method: 'PATCH',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Restarted' }),
+    })
+    expect(write.status).toBe(200)
+    server.child.kill('SIGTERM')
+    expect((await exitOf(server.child)).code).toBe(0)
+  })
+})
