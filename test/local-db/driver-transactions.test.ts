@@ -66,6 +66,30 @@ describe.each(backends)('transactions through the Neon driver on $name', ({ url 
     expect(await sql`SHOW TimeZone`).toEqual([{ TimeZone: 'UTC' }])
   })
 
+  // Many at once, so that every pooled connection runs one: a reset skipped anywhere would show up below.
+  const onEveryConnection = <T>(run: () => Promise<T>) => Promise.all(Array.from({ length: 24 }, run))
+
+  it('never carries a setting made by a lone SELECT over to the next request, on any connection', async () => {
+    await onEveryConnection(() => sql`SELECT set_config('TimeZone', 'Asia/Tokyo', false) AS zone`)
+    expect(
+      new Set((await onEveryConnection(() => sql`SHOW TimeZone`)).map(([row]) => row?.TimeZone)),
+    ).toEqual(new Set(['UTC']))
+  })
+
+  it('never lets a later request see the sequence state a lone SELECT left (currval)', async () => {
+    const sequence = uniqueName('seq')
+    await sql.query(`CREATE SEQUENCE ${sequence}`)
+    await onEveryConnection(() => sql.query(`SELECT nextval('${sequence}')`))
+    const reads = await onEveryConnection(() =>
+      sql.query(`SELECT currval('${sequence}')`).then(
+        () => 'visible',
+        (error: { code?: string }) => error.code,
+      ),
+    )
+    expect(new Set(reads)).toEqual(new Set(['55000']))
+    await sql.query(`DROP SEQUENCE ${sequence}`)
+  })
+
   it('commits each request on its own even after a lone BEGIN', async () => {
     const table = uniqueName('autocommit')
     await sql.query(`CREATE TABLE ${table} (id int)`)

@@ -73,7 +73,7 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
     } finally {
       request.signal.removeEventListener('abort', cancel)
       // Reset after the reply is on its way, as Neon's proxy does, then hand the connection back.
-      void resetSession(client, broken).then(
+      void resetSession(client, broken, request).then(
         () => client.release(),
         (error: Error) => client.release(error),
       )
@@ -232,10 +232,31 @@ function isFailedCopyIn(error: unknown): boolean {
   return code === '57014' && typeof message === 'string' && message.startsWith('COPY from stdin failed')
 }
 
-async function resetSession(client: TrackedClient, broken: boolean): Promise<void> {
+async function resetSession(client: TrackedClient, broken: boolean, request: RunRequest): Promise<void> {
   if (broken) throw new Error('connection state unknown after a failure: discard it')
-  if (client.transactionStatus && client.transactionStatus !== 'I') await client.query('ROLLBACK')
+  const idle = !client.transactionStatus || client.transactionStatus === 'I'
+  if (idle && leavesNoSessionState(request)) return
+  if (!idle) await client.query('ROLLBACK')
   await client.query(SESSION_RESET_SQL)
+}
+
+/**
+ * Words without which a lone SELECT cannot leave anything behind in the session: no setting (`set_config`), no
+ * temporary table, prepared statement, cursor, listener, advisory lock or role, no sequence state for `currval`.
+ * False positives (a column named `role`) only cost the reset.
+ */
+const SESSION_STATE_WORDS =
+  /\b(set|set_config|temp|temporary|into|prepare|listen|advisory|declare|load|discard|nextval|setval|lo_\w+|dblink\w*)\b|pg_advisory/i
+
+/**
+ * A single SELECT that mentions none of those needs no reset: the reset (DISCARD ALL) is a second statement for
+ * Postgres on every request, and most requests are such reads. Anything else is reset, as Neon's proxy does.
+ */
+function leavesNoSessionState({ statements, batch }: RunRequest): boolean {
+  const text = statements[0]?.text ?? ''
+  return (
+    batch === null && statements.length === 1 && /^\s*select\b/i.test(text) && !SESSION_STATE_WORDS.test(text)
+  )
 }
 
 /** Asks Postgres to cancel the statement running on `processId`, from a short-lived connection of its own. */
