@@ -141,7 +141,7 @@ const API_DESCRIPTION = [
     '(`#/components/responses/UnknownPath`); without a session, both are **401** first on every path that is not ' +
     'public (deny by default). When the deployment allows other origins (`CORS_ORIGINS`), a CORS preflight ' +
     '(`OPTIONS` with `Access-Control-Request-Method`) answers **204** (`#/components/responses/CorsPreflight`). ' +
-    'Every answer carries `X-Request-Id` and `Server-Timing`.',
+    'Every answer carries `X-Request-Id`; every answer past the edge middleware also `Server-Timing`.',
 ].join('\n')
 
 type Header = { description: string; required: boolean; schema: { type: 'string' | 'integer' } }
@@ -157,6 +157,10 @@ const problem = (description: string, headers?: Record<string, Header>) => ({
   ...(headers ? { headers } : {}),
   content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
 })
+
+/** On every answer, from the app or the edge middleware: declared once, referenced by every response. */
+const REQUEST_ID = header('The id of the log line of this request; a valid incoming `X-Request-Id` is kept')
+const REQUEST_ID_REF = { $ref: '#/components/headers/RequestId' }
 
 const WWW_AUTHENTICATE = header(
   '`Bearer realm="edgeline"`, with `error="invalid_token"` when a token was refused',
@@ -219,14 +223,22 @@ function addAppWideProblems(document: OpenApiDocument): OpenApiDocument {
         delete operation[TOUCHES_DATABASE]
       }
       for (const [status, response] of Object.entries(responses)) {
-        const always = HEADERS_BY_STATUS[status]
-        if (always && response && !('$ref' in response)) response.headers = { ...always, ...response.headers }
+        if (!response || '$ref' in response) continue
+        const always = { 'X-Request-Id': REQUEST_ID_REF, ...HEADERS_BY_STATUS[status] }
+        response.headers = { ...always, ...response.headers }
       }
     }
   }
+  const unmatched = Object.fromEntries(
+    Object.entries(UNMATCHED_RESPONSES).map(([name, response]) => [
+      name,
+      { ...response, headers: { 'X-Request-Id': REQUEST_ID_REF, ...response.headers } },
+    ]),
+  )
   document.components = {
     ...document.components,
-    responses: { ...document.components?.responses, ...UNMATCHED_RESPONSES },
+    headers: { ...document.components?.headers, RequestId: REQUEST_ID },
+    responses: { ...document.components?.responses, ...unmatched },
   }
   return Object.assign(document, {
     'x-edgeline-unmatched': {

@@ -36,6 +36,7 @@ function answer(
     path,
     status,
     headers: new Headers({
+      'X-Request-Id': 'r-1',
       ...(body === undefined
         ? {}
         : { 'Content-Type': problem ? 'application/problem+json' : 'application/json' }),
@@ -92,6 +93,10 @@ describe('the response checker', () => {
       [
         answer('DELETE', '/api/users/7', 204, { deleted: true }),
         /has a body, where the document describes none/,
+      ],
+      [
+        { ...answer('DELETE', '/api/users/7', 204), headers: new Headers() },
+        /lacks the required header X-Request-Id/,
       ],
       [
         answer('PUT', '/api/users', 405, problemOf(405, 'method-not-allowed')),

@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats'
 
 // Enough of an OpenAPI 3.1 document for this check; the rest is read by ajv through JSON Pointers.
 interface Header {
+  $ref?: string
   required?: boolean
   schema?: object
 }
@@ -20,7 +21,7 @@ interface Operation {
 }
 export interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>
-  components?: { responses?: Record<string, ResponseObject> }
+  components?: { responses?: Record<string, ResponseObject>; headers?: Record<string, Header> }
   'x-edgeline-unmatched'?: Partial<Record<'method' | 'path' | 'session' | 'preflight', { $ref: string }>>
 }
 
@@ -89,17 +90,27 @@ export function createResponseChecker(document: OpenApiDocument): ResponseChecke
     return [`/components/responses/${pointerToken(name)}`, target]
   }
 
+  /** The pointer and object of a header, following one `$ref` to a component. */
+  function resolveHeader(pointer: string, header: Header): [string, Header] {
+    if (!header.$ref) return [pointer, header]
+    const name = header.$ref.replace('#/components/headers/', '')
+    const target = document.components?.headers?.[name]
+    if (!target) throw new Error(`unresolved ${header.$ref}`)
+    return [`/components/headers/${pointerToken(name)}`, target]
+  }
+
   function checkAgainst(pointer: string, response: ResponseObject, observed: ObservedResponse): string[] {
     const [at, definition] = resolve(pointer, response)
     const problems: string[] = []
-    for (const [name, header] of Object.entries(definition.headers ?? {})) {
+    for (const [name, declared] of Object.entries(definition.headers ?? {})) {
+      const [headerAt, header] = resolveHeader(`${at}/headers/${pointerToken(name)}`, declared)
       const value = observed.headers.get(name)
       if (value === null) {
         if (header.required) problems.push(`lacks the required header ${name}`)
         continue
       }
       if (header.schema) {
-        const validate = validatorAt(`${at}/headers/${pointerToken(name)}/schema`)
+        const validate = validatorAt(`${headerAt}/schema`)
         const typed = (header.schema as { type?: string }).type === 'integer' ? Number(value) : value
         if (!validate(typed)) {
           problems.push(`header ${name} (${value}): ${ajv.errorsText(validate.errors, { dataVar: 'value' })}`)
