@@ -204,6 +204,39 @@ describe('the built app over HTTP', () => {
     expect(await me.json()).toEqual({ userId: String(session.user.id), role: 'user', user: null })
   })
 
+  it('refreshes, refuses a wrong current password, logs out, and then refuses the spent refresh token', async () => {
+    const email = `e2e-cycle-${crypto.randomUUID()}@example.test`
+    const password = 'a long enough password'
+    const signup = await checkedFetch(
+      `${baseUrl}/api/auth/signup`,
+      json('POST', { name: 'Session Cycle', email, password }),
+    )
+    expect(signup.status).toBe(201)
+    const { refreshToken } = (await signup.json()) as { refreshToken: string }
+    const refreshed = await checkedFetch(`${baseUrl}/api/auth/refresh`, json('POST', { refreshToken }))
+    expect(refreshed.status).toBe(200)
+    const next = (await refreshed.json()) as { accessToken: string; refreshToken: string }
+    const auth = { Authorization: `Bearer ${next.accessToken}` }
+
+    const wrong = await checkedFetch(
+      `${baseUrl}/api/auth/password`,
+      json('POST', { currentPassword: 'not the password', newPassword: 'another long password' }, auth),
+    )
+    expect(wrong.status).toBe(422)
+    const loggedOut = await checkedFetch(
+      `${baseUrl}/api/auth/logout`,
+      json('POST', { refreshToken: next.refreshToken }, auth),
+    )
+    expect(loggedOut.status).toBe(204)
+    const refused = await checkedFetch(
+      `${baseUrl}/api/auth/refresh`,
+      json('POST', { refreshToken: next.refreshToken }),
+    )
+    expect(refused.status).toBe(401)
+    const head = await checkedFetch(`${baseUrl}/api/users?limit=1`, { method: 'HEAD', headers: auth })
+    expect(head.status).toBe(200)
+  })
+
   it('answers client mistakes with problems, never a 500', async () => {
     const cases: [string, RequestInit, number][] = [
       ['/api/nothing', {}, 404],
