@@ -24,6 +24,7 @@ import type { AppEnv } from '../context'
 import { type AuthConfig, LOOPBACK_HOSTS } from '../env'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
+import { documented } from '../openapi'
 import { problems } from '../problem'
 import { createRouter } from '../router'
 import { isFormPost, isSameOrigin, sameSitePath } from '../same-origin'
@@ -49,6 +50,15 @@ const RESUME_RETRY_COOKIE = 'edgeline_resume_retry'
 const LOGGED_OUT_PAGE = '/login?logged-out'
 
 const signupRoute = createRoute({
+  ...documented({
+    operationId: 'signUp',
+    tag: 'Authentication',
+    summary: 'Sign up',
+    description:
+      'Creates an account with the role `user` and starts its session: the tokens in the body, and as cookies ' +
+      'for browsers. Passwords are 8 to 256 characters. Public.',
+    touchesDatabase: true,
+  }),
   method: 'post',
   path: '/signup',
   request: { body: { required: true, content: json(SignupSchema) } },
@@ -61,6 +71,15 @@ const signupRoute = createRoute({
 })
 
 const loginRoute = createRoute({
+  ...documented({
+    operationId: 'logIn',
+    tag: 'Authentication',
+    summary: 'Log in',
+    description:
+      'Starts a session for an email and password: the tokens in the body, and as cookies for browsers. An ' +
+      'unknown email and a wrong password get the same 401; too many failures for an email or a client, 429. Public.',
+    touchesDatabase: true,
+  }),
   method: 'post',
   path: '/login',
   request: { body: { required: true, content: json(LoginSchema) } },
@@ -74,6 +93,15 @@ const loginRoute = createRoute({
 })
 
 const changePasswordRoute = createRoute({
+  ...documented({
+    operationId: 'changePassword',
+    tag: 'Authentication',
+    summary: 'Change the password',
+    description:
+      'Checks the current password, sets the new one (8 to 256 characters), ends every session of the account ' +
+      'and starts a new one for the caller. Access tokens already issued stay valid until they expire.',
+    touchesDatabase: true,
+  }),
   method: 'post',
   path: '/password',
   request: { body: { required: true, content: json(ChangePasswordSchema) } },
@@ -101,6 +129,15 @@ const changePasswordRoute = createRoute({
 })
 
 const refreshRoute = createRoute({
+  ...documented({
+    operationId: 'refreshSession',
+    tag: 'Authentication',
+    summary: 'Refresh the session',
+    description:
+      'Spends a refresh token (from the body, or else the refresh cookie) for a new access token and the next ' +
+      'refresh token. A token used again more than 30 seconds after its use revokes its whole session. Public.',
+    touchesDatabase: true,
+  }),
   method: 'post',
   path: '/refresh',
   request: { body: { required: false, content: json(RefreshTokenBodySchema) } },
@@ -114,6 +151,15 @@ const refreshRoute = createRoute({
 })
 
 const resumeRoute = createRoute({
+  ...documented({
+    operationId: 'resumeSession',
+    tag: 'Authentication',
+    summary: 'Resume a browser session',
+    description:
+      'For browsers, not API clients: renews an expired session cookie from the refresh cookie and redirects ' +
+      'back to `next` (a path on this site), or to the log-in page. Always a 303. Public.',
+    touchesDatabase: true,
+  }),
   method: 'get',
   path: '/resume',
   request: {
@@ -132,6 +178,16 @@ const resumeRoute = createRoute({
 })
 
 const logoutRoute = createRoute({
+  ...documented({
+    operationId: 'logOut',
+    tag: 'Authentication',
+    summary: 'Log out',
+    description:
+      'Ends a session (the refresh token sent, or the refresh cookie, or else the session the access token ' +
+      'names) and clears the cookies. Takes an HTML form post from this site too. Public: an expired session ' +
+      'can still be ended.',
+    touchesDatabase: true,
+  }),
   method: 'post',
   path: '/logout',
   request: {
@@ -156,6 +212,15 @@ const logoutRoute = createRoute({
 })
 
 const meRoute = createRoute({
+  ...documented({
+    operationId: 'getCurrentUser',
+    tag: 'Authentication',
+    summary: 'Who am I',
+    description:
+      "The access token's subject and role, and the account it names. `user` is null when the account was " +
+      'deleted since the token was issued, or the subject belongs to the external identity provider.',
+    touchesDatabase: true,
+  }),
   method: 'get',
   path: '/me',
   responses: {

@@ -1,8 +1,15 @@
 /** GET /hello: the smallest possible proof that a request reaches the edge app. */
 import { createRoute, z } from '@hono/zod-openapi'
+import { documented } from '../openapi'
 import { createRouter } from '../router'
 
 const helloRoute = createRoute({
+  ...documented({
+    operationId: 'sayHello',
+    tag: 'Service',
+    summary: 'Say hello',
+    description: 'A greeting: proof that a request reaches the edge app. Public; touches nothing.',
+  }),
   method: 'get',
   path: '/hello',
   responses: {

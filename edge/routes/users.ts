@@ -10,6 +10,7 @@ import type { Identity } from '../auth/tokens'
 import { encodeCursor } from '../cursor'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
+import { documented } from '../openapi'
 import { problems } from '../problem'
 import { createRouter } from '../router'
 import { problemResponse } from '../schemas/problem'
@@ -26,6 +27,15 @@ import {
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
 const listUsersRoute = createRoute({
+  ...documented({
+    operationId: 'listUsers',
+    tag: 'Users',
+    summary: 'List users',
+    description:
+      'A page of users in id order (keyset pagination): pass `nextCursor` back as `cursor` for the next page. ' +
+      '`q` keeps the users whose name or email contains it, whatever the case. Any signed-in caller.',
+    touchesDatabase: true,
+  }),
   method: 'get',
   path: '/',
   request: { query: ListUsersQuerySchema },
@@ -36,6 +46,15 @@ const listUsersRoute = createRoute({
 })
 
 const createUserRoute = createRoute({
+  ...documented({
+    operationId: 'createUser',
+    tag: 'Users',
+    summary: 'Create a user',
+    description:
+      'Admins only. The user has no password: they cannot log in until one is set. `role` defaults to `user`; ' +
+      'an email already in use, whatever its case, is a 409.',
+    touchesDatabase: true,
+  }),
   method: 'post',
   path: '/',
   request: { body: { required: true, content: json(CreateUserSchema) } },
@@ -51,6 +70,13 @@ const createUserRoute = createRoute({
 })
 
 const getUserRoute = createRoute({
+  ...documented({
+    operationId: 'getUser',
+    tag: 'Users',
+    summary: 'Get a user',
+    description: 'One user by id. Any signed-in caller.',
+    touchesDatabase: true,
+  }),
   method: 'get',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
@@ -62,6 +88,15 @@ const getUserRoute = createRoute({
 })
 
 const updateUserRoute = createRoute({
+  ...documented({
+    operationId: 'updateUser',
+    tag: 'Users',
+    summary: 'Update a user',
+    description:
+      'Changes the fields sent (at least one of `name`, `email`, `role`). A user may change their own name and ' +
+      'email; an admin may change anyone, role included. A role change takes effect at the next refresh.',
+    touchesDatabase: true,
+  }),
   method: 'patch',
   path: '/{id}',
   request: { params: UserIdParamsSchema, body: { required: true, content: json(UpdateUserSchema) } },
@@ -77,6 +112,15 @@ const updateUserRoute = createRoute({
 })
 
 const deleteUserRoute = createRoute({
+  ...documented({
+    operationId: 'deleteUser',
+    tag: 'Users',
+    summary: 'Delete a user',
+    description:
+      'A user may delete their own account; an admin may delete anyone. Access tokens already issued stay valid ' +
+      'until they expire (15 minutes at most).',
+    touchesDatabase: true,
+  }),
   method: 'delete',
   path: '/{id}',
   request: { params: UserIdParamsSchema },

@@ -40,9 +40,18 @@ export const SessionSchema = z
     user: UserSchema,
     tokenType: z.literal('Bearer'),
     accessToken: z.string().openapi({ description: 'JWT; send as Authorization: Bearer <accessToken>' }),
-    expiresIn: z.int().openapi({ description: 'Seconds until the access token expires', example: 900 }),
+    // The bounds of ACCESS_TOKEN_TTL_SECONDS and REFRESH_TOKEN_TTL_SECONDS (edge/env.ts).
+    expiresIn: z
+      .int()
+      .min(60)
+      .max(86_400)
+      .openapi({ description: 'Seconds until the access token expires', example: 900 }),
     refreshToken: z.string().openapi({ description: 'Opaque; single use: each refresh returns a new one' }),
-    refreshTokenExpiresIn: z.int().openapi({ example: 2_592_000 }),
+    refreshTokenExpiresIn: z
+      .int()
+      .min(3_600)
+      .max(31_536_000)
+      .openapi({ description: 'Seconds until the refresh token expires', example: 2_592_000 }),
   })
   .openapi('Session')
 
@@ -54,8 +63,12 @@ export const MeSchema = z
   .object({
     userId: z.string().openapi({ description: "The token's subject", example: '1' }),
     role: RoleSchema,
-    user: UserSchema.nullable().openapi({
-      description: 'The account, when the subject is a built-in account that still exists',
+    // A union, not .nullable(): the generator renders that as allOf[User, {type: [object, null]}], which no null
+    // can satisfy; this is anyOf[User, {type: null}], as the app answers for an account deleted since log-in.
+    user: z.union([UserSchema, z.null()]).openapi({
+      description:
+        'The account, when the subject is a built-in account that still exists; null for a deleted account or a ' +
+        'subject of the external identity provider',
     }),
   })
   .openapi('Me')

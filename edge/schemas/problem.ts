@@ -4,9 +4,13 @@ import { PROBLEM_CONTENT_TYPE } from '../problem'
 
 export const ProblemSchema = z
   .object({
-    type: z.string().openapi({ example: '/problems/not-found' }),
+    type: z.string().openapi({
+      format: 'uri-reference',
+      description: 'Stable: `/problems/<slug>`; switch on it, not on the title or detail',
+      example: '/problems/not-found',
+    }),
     title: z.string(),
-    status: z.int(),
+    status: z.int().min(400).max(599).openapi({ description: 'The HTTP status, repeated' }),
     detail: z.string(),
     instance: z.string(),
     requestId: z.string(),

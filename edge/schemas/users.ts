@@ -24,18 +24,24 @@ export const userName = z
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
   .refine((name) => !UNPRINTABLE.test(name), 'must not contain control or text-direction characters')
+  .openapi({
+    description: 'Trimmed, then 1 to 200 characters, in any script; no control or text-direction characters',
+    example: 'Ada Lovelace',
+  })
 // Trim first, then check the format: a pasted address with a trailing space is still a valid email.
 export const userEmail = z
   .string()
   .trim()
   .max(254, 'must be at most 254 characters')
   .pipe(z.email('must be a valid email address'))
+  // The pipe hides the format from the generator: said again here.
+  .openapi({ format: 'email', description: 'Trimmed; unique whatever its case', example: 'ada@example.com' })
 
 export const UserSchema = z
   .object({
-    id: z.int().positive().openapi({ example: 1 }),
-    name: z.string().openapi({ example: 'John Doe' }),
-    email: z.string().openapi({ example: 'john@example.com' }),
+    id: z.int().min(1).max(MAX_USER_ID).openapi({ example: 1 }),
+    name: z.string().min(1).max(200).openapi({ example: 'John Doe' }),
+    email: z.email().max(254).openapi({ example: 'john@example.com' }),
     role: RoleSchema,
     createdAt: z.iso.datetime().openapi({ example: '2026-01-01T00:00:00.000Z' }),
     updatedAt: z.iso.datetime().openapi({ example: '2026-01-01T00:00:00.000Z' }),
@@ -70,7 +76,14 @@ export const UserIdParamsSchema = z.object({
     .regex(/^[1-9][0-9]*$/, 'must be a positive integer')
     .transform(Number)
     .pipe(z.number().max(MAX_USER_ID, `must be at most ${MAX_USER_ID}`))
-    .openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 1 }),
+    .openapi({
+      param: { name: 'id', in: 'path' },
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_USER_ID,
+      example: 1,
+      description: 'A user id: 1 to 2147483647 (anything else is a 400)',
+    }),
 })
 
 export const ListUsersQuerySchema = z.object({
@@ -80,7 +93,11 @@ export const ListUsersQuerySchema = z.object({
     .min(1, 'must be at least 1')
     .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
     .default(DEFAULT_PAGE_SIZE)
-    .openapi({ param: { name: 'limit', in: 'query' }, example: DEFAULT_PAGE_SIZE }),
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      example: DEFAULT_PAGE_SIZE,
+      description: `Users per page, 1 to ${MAX_PAGE_SIZE}`,
+    }),
   cursor: z
     .string()
     .optional()
@@ -104,7 +121,7 @@ export const ListUsersQuerySchema = z.object({
     .transform((q) => q || undefined)
     .openapi({
       param: { name: 'q', in: 'query' },
-      description: 'Case-insensitive substring of the name or email',
+      description: 'Case-insensitive substring of the name or email; trimmed, at most 200 characters',
     }),
 })
 

@@ -6,9 +6,17 @@ import { createTestApp } from './support'
 const { app } = createTestApp()
 
 interface Operation {
+  operationId?: string
+  summary?: string
+  description?: string
+  tags?: string[]
   security?: Record<string, string[]>[]
   requestBody?: unknown
-  responses: Record<string, { content?: Record<string, unknown> }>
+  parameters?: { name: string; in: string; schema: Record<string, unknown> }[]
+  responses: Record<
+    string,
+    { content?: Record<string, unknown>; headers?: Record<string, { required?: boolean }> }
+  >
 }
 interface Document {
   // The validator takes any JSON object; the fields below are the ones these tests read.
@@ -17,8 +25,33 @@ interface Document {
   info: { title: string; version: string }
   servers: { url: string }[]
   paths: Record<string, Record<string, Operation>>
-  components: { securitySchemes: Record<string, { type: string; in?: string; name?: string }> }
+  components: {
+    securitySchemes: Record<string, { type: string; in?: string; name?: string }>
+    schemas: Record<string, { properties: Record<string, Record<string, unknown>> }>
+    responses: Record<string, { headers?: Record<string, { required?: boolean }> }>
+  }
   security: Record<string, string[]>[]
+  tags: { name: string; description: string }[]
+}
+
+function operationsOf(document: Document) {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({
+      name: `${method} ${path}`,
+      path,
+      method,
+      operation,
+    })),
+  )
+}
+
+/** Every `$ref` anywhere in `value`, vendor extensions included. */
+function referencesIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(referencesIn)
+  if (value === null || typeof value !== 'object') return []
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key === '$ref' && typeof inner === 'string' ? [inner] : referencesIn(inner),
+  )
 }
 
 async function fetchDocument(): Promise<Document> {
@@ -117,5 +150,88 @@ describe('GET /api/openapi.json', () => {
     expect(document.paths['/api/auth/login']?.post?.security).toEqual([])
     expect(document.paths['/api/hello']?.get?.security).toEqual([])
     expect(document.paths['/api/users']?.get?.security).toBeUndefined()
+  })
+
+  it('names, sums up, describes and tags every operation, with tags declared and described at the top', async () => {
+    const document = await fetchDocument()
+    const declared = new Set(document.tags.map((tag) => tag.name))
+    for (const tag of document.tags) expect(tag.description.length, tag.name).toBeGreaterThan(20)
+    const operations = operationsOf(document)
+    for (const { name, operation } of operations) {
+      expect(operation.operationId, name).toMatch(/^[a-z][A-Za-z]+$/)
+      expect(operation.summary?.length, name).toBeGreaterThan(3)
+      expect(operation.description?.length, name).toBeGreaterThan(20)
+      expect(operation.tags?.length, name).toBe(1)
+      expect(declared, name).toContain(operation.tags?.[0])
+    }
+    const ids = operations.map(({ operation }) => operation.operationId)
+    expect(new Set(ids).size).toBe(ids.length)
+    // The reference's sidebar shows summaries: two operations of one path must not read the same.
+    const summaries = operations.map(({ operation }) => operation.summary)
+    expect(new Set(summaries).size).toBe(summaries.length)
+  })
+
+  it('documents a 2xx answer for every operation but the browser redirect GET /api/auth/resume', async () => {
+    for (const { name, operation } of operationsOf(await fetchDocument())) {
+      const successes = Object.keys(operation.responses).filter((status) => /^2\d\d$/.test(status))
+      if (name === 'get /api/auth/resume') expect(Object.keys(operation.responses)).toContain('303')
+      else expect(successes.length, name).toBeGreaterThan(0)
+    }
+  })
+
+  it('bounds ids as the app does, 1 to 2147483647, and gives emails their format', async () => {
+    const document = await fetchDocument()
+    const { schemas } = document.components
+    expect(schemas.User?.properties.id).toMatchObject({ type: 'integer', minimum: 1, maximum: 2_147_483_647 })
+    for (const name of ['User', 'Signup', 'Login', 'CreateUser', 'UpdateUser']) {
+      expect(schemas[name]?.properties.email, name).toMatchObject({ format: 'email', maxLength: 254 })
+    }
+    const idParameters = operationsOf(document).flatMap(({ operation }) =>
+      (operation.parameters ?? []).filter((parameter) => parameter.name === 'id'),
+    )
+    expect(idParameters).toHaveLength(3)
+    for (const parameter of idParameters) {
+      expect(parameter).toMatchObject({ in: 'path', schema: { minimum: 1, maximum: 2_147_483_647 } })
+    }
+  })
+
+  it('lets the user of GET /api/auth/me be null, as the app answers for an account deleted since log-in', async () => {
+    const { schemas } = (await fetchDocument()).components
+    expect(schemas.Me?.properties.user).toMatchObject({
+      anyOf: [{ $ref: '#/components/schemas/User' }, { type: 'null' }],
+    })
+  })
+
+  it('describes the answers to requests no operation matches: 405 with Allow, 404, 401, a CORS preflight', async () => {
+    const document = await fetchDocument()
+    const unmatched = document['x-edgeline-unmatched'] as Record<string, { $ref: string }>
+    expect(unmatched).toEqual({
+      method: { $ref: '#/components/responses/MethodNotAllowed' },
+      path: { $ref: '#/components/responses/UnknownPath' },
+      session: { $ref: '#/components/responses/Unauthorized' },
+      preflight: { $ref: '#/components/responses/CorsPreflight' },
+    })
+    expect(document.components.responses.MethodNotAllowed?.headers?.Allow?.required).toBe(true)
+    expect(document.components.responses.Unauthorized?.headers?.['WWW-Authenticate']?.required).toBe(true)
+  })
+
+  it('references every component it declares (Redocly cannot see references in extensions, so we check)', async () => {
+    const document = await fetchDocument()
+    const referenced = new Set(referencesIn(document))
+    const declared = Object.entries(document.components).flatMap(([kind, entries]) =>
+      kind === 'securitySchemes' ? [] : Object.keys(entries).map((name) => `#/components/${kind}/${name}`),
+    )
+    expect(declared.length).toBeGreaterThan(10)
+    expect(declared.filter((ref) => !referenced.has(ref))).toEqual([])
+  })
+
+  it('documents 503 and 504 database problems on every operation that touches the database', async () => {
+    for (const { name, operation } of operationsOf(await fetchDocument())) {
+      // The health check answers 503 for a database that is down or slow alike; hello touches nothing.
+      expect(Boolean(operation.responses['503']), name).toBe(name !== 'get /api/hello')
+      expect(Boolean(operation.responses['504']), name).toBe(
+        !['get /api/hello', 'get /api/health'].includes(name),
+      )
+    }
   })
 })

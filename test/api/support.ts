@@ -9,6 +9,7 @@ import { hashPassword } from '../../edge/auth/password'
 import { createTokenService, type Identity } from '../../edge/auth/tokens'
 import { type AppConfig, type AuthConfig, parseConfig } from '../../edge/env'
 import type { AccessLogEntry } from '../../edge/middleware/access-log'
+import { checkAnswersAgainstDocument } from '../support/checked-app'
 
 /** The HS256 secret of every test app (what JWT_SECRET would hold). */
 export const TEST_JWT_SECRET = 'edgeline-test-secret-at-least-thirty-two-bytes'
@@ -111,6 +112,8 @@ export function createTestApp(options: { config?: Partial<AppConfig>; db?: Datab
     log: (entry) => logs.push(entry),
     ...(options.db ? { db: options.db } : {}),
   })
+  // Every /api/* answer a test receives must be one the app's own OpenAPI document describes.
+  checkAnswersAgainstDocument(app)
   return { app, logs }
 }
 

@@ -9,6 +9,7 @@ import { createDatabase } from '../../db/client'
 import { insertUsersSkippingExisting } from '../../db/queries/users'
 import { seedDemoUsers } from '../../db/seed'
 import { type Credentials, createE2eAccount } from './accounts'
+import { checkBrowserAnswer, expectEveryApiAnswerDocumented } from './checked-fetch'
 
 const appUrl = inject('appUrl')
 const SCREENSHOTS = 'test-results/browser'
@@ -36,6 +37,9 @@ afterAll(async () => {
   await browser?.close()
 })
 
+// Every API answer the pages received was checked against the document the server publishes.
+afterAll(expectEveryApiAnswerDocumented)
+
 /**
  * Runs `steps` in a fresh browser profile (no cookies), and keeps a screenshot of the page if they fail. Every
  * request the page makes is recorded, so a test can prove nothing left our origin.
@@ -53,6 +57,7 @@ async function inBrowser(
   const page = await context.newPage()
   const requests: URL[] = []
   page.on('request', (request) => requests.push(new URL(request.url())))
+  page.on('response', checkBrowserAnswer)
   try {
     await steps(page, requests)
   } catch (error) {
@@ -269,10 +274,22 @@ describe('the pages in Chromium', () => {
   it('renders the API reference at /api/docs from our own origin only', async () => {
     await inBrowser('api-docs', async (page, requests) => {
       await page.goto('/api/docs')
-      await page.getByText('/api/users').first().waitFor({ timeout: 30_000 })
+      // The reference's sidebar names operations by summary; /api/hello is in the first group's content.
+      await page.getByText('/api/hello').first().waitFor({ timeout: 30_000 })
       expect(await page.title()).toMatch(/Edgeline/)
       const elsewhere = requests.filter((url) => url.origin !== appUrl && url.protocol.startsWith('http'))
       expect(elsewhere.map(String)).toEqual([])
+    })
+  })
+
+  it('lists each operation of /api/users once in the reference, by its summary, under its tag', async () => {
+    await inBrowser('api-docs-sidebar', async (page) => {
+      await page.goto('/api/docs')
+      await page.getByRole('button', { name: 'Open Group - Users' }).click({ timeout: 30_000 })
+      for (const summary of ['List users', 'Create a user', 'Get a user', 'Update a user', 'Delete a user']) {
+        await page.getByText(summary, { exact: true }).first().waitFor()
+        expect(await page.getByText(summary, { exact: true }).count(), summary).toBe(1)
+      }
     })
   })
 })
@@ -288,7 +305,7 @@ describe.runIf(README_SCREENSHOTS)('the README screenshots', () => {
       await page.waitForURL(/\/users\?q=/)
       await page.screenshot({ path: `${folder}/users.png` })
       await page.goto('/api/docs')
-      await page.getByText('/api/users').first().waitFor({ timeout: 30_000 })
+      await page.getByText('/api/hello').first().waitFor({ timeout: 30_000 })
       await page.screenshot({ path: `${folder}/api-docs.png` })
     })
   })

@@ -1,7 +1,8 @@
 /** The production build, served by `next start` (test/e2e/built-server.ts), called over real HTTP. */
 import { readFileSync } from 'node:fs'
-import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createE2eAccount } from './accounts'
+import { checkedFetch, expectEveryApiAnswerDocumented } from './checked-fetch'
 
 const baseUrl = inject('appUrl')
 const buildOutput = readFileSync(inject('buildLogFile'), 'utf8')
@@ -11,13 +12,16 @@ let adminAuth: Record<string, string> = {}
 
 beforeAll(async () => {
   const admin = await createE2eAccount('admin')
-  const login = await fetch(
+  const login = await checkedFetch(
     `${baseUrl}/api/auth/login`,
     json('POST', { email: admin.email, password: admin.password }),
   )
   if (login.status !== 200) throw new Error(`log-in answered ${login.status}: ${await login.text()}`)
   adminAuth = { Authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` }
 })
+
+// Every API answer above was checked against the document the server publishes (test/e2e/checked-fetch.ts).
+afterAll(expectEveryApiAnswerDocumented)
 
 describe('the production build', () => {
   it('builds the API as an edge function', () => {
@@ -54,7 +58,7 @@ describe('the production build', () => {
 
 describe('the built app over HTTP', () => {
   it('greets on GET /api/hello with a request id and server timing', async () => {
-    const response = await fetch(`${baseUrl}/api/hello`)
+    const response = await checkedFetch(`${baseUrl}/api/hello`)
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ message: 'Hello from Next.js Backend!' })
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
@@ -62,13 +66,13 @@ describe('the built app over HTTP', () => {
   })
 
   it('reports a healthy database', async () => {
-    const response = await fetch(`${baseUrl}/api/health`)
+    const response = await checkedFetch(`${baseUrl}/api/health`)
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ status: 'ok', database: { status: 'up' } })
   })
 
   it('renders the home page on the edge with the live database status, for a signed-out visitor', async () => {
-    const response = await fetch(`${baseUrl}/`)
+    const response = await checkedFetch(`${baseUrl}/`)
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/^text\/html/)
     const html = await response.text()
@@ -80,7 +84,7 @@ describe('the built app over HTTP', () => {
   })
 
   it('signs up and in through the no-JavaScript forms and lands back on next, session cookie set', async () => {
-    const loginPage = await fetch(`${baseUrl}/login?next=%2Fapi%2Fauth%2Fme`)
+    const loginPage = await checkedFetch(`${baseUrl}/login?next=%2Fapi%2Fauth%2Fme`)
     expect(loginPage.status).toBe(200)
     const html = await loginPage.text()
     expect(html).toContain('action="/login/submit"')
@@ -93,7 +97,7 @@ describe('the built app over HTTP', () => {
       password: 'a long enough password',
       next: '/api/auth/me',
     })
-    const signup = await fetch(`${baseUrl}/signup/submit`, {
+    const signup = await checkedFetch(`${baseUrl}/signup/submit`, {
       method: 'POST',
       body: form,
       headers: { origin: baseUrl },
@@ -103,51 +107,53 @@ describe('the built app over HTTP', () => {
     expect(signup.headers.get('location')).toBe('/api/auth/me')
     const session = /edgeline_session=([^;]+)/.exec(signup.headers.getSetCookie().join('\n'))?.[1]
     expect(session).toBeDefined()
-    const me = await fetch(`${baseUrl}/api/auth/me`, { headers: { cookie: `edgeline_session=${session}` } })
+    const me = await checkedFetch(`${baseUrl}/api/auth/me`, {
+      headers: { cookie: `edgeline_session=${session}` },
+    })
     expect(me.status).toBe(200)
     expect(((await me.json()) as { user: { email: string } }).user.email).toBe(email)
 
-    const wrong = await fetch(`${baseUrl}/login/submit`, {
+    const wrong = await checkedFetch(`${baseUrl}/login/submit`, {
       method: 'POST',
       body: new URLSearchParams({ email, password: 'wrong password!!' }),
       headers: { origin: baseUrl },
       redirect: 'manual',
     })
     expect(wrong.status).toBe(303)
-    const back = await fetch(new URL(wrong.headers.get('location') as string, baseUrl))
+    const back = await checkedFetch(new URL(wrong.headers.get('location') as string, baseUrl))
     expect(await back.text()).toContain('The email or the password is wrong.')
   })
 
   it('serves the API reference to a signed-out reader, with its bundle from our own origin', async () => {
-    const page = await fetch(`${baseUrl}/api/docs`)
+    const page = await checkedFetch(`${baseUrl}/api/docs`)
     expect(page.status).toBe(200)
     const bundlePath = /<script src="(\/vendor\/[^"]+)"><\/script>/.exec(await page.text())?.[1]
     expect(bundlePath).toBeDefined()
     // A static file from public/ (copied by the pretest:e2e hook), past the middleware without a session.
-    const bundle = await fetch(`${baseUrl}${bundlePath}`, { redirect: 'manual' })
+    const bundle = await checkedFetch(`${baseUrl}${bundlePath}`, { redirect: 'manual' })
     expect(bundle.status).toBe(200)
     expect(bundle.headers.get('content-type')).toMatch(/^application\/javascript/)
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000)
   })
 
   it('refuses a signed-out API call with 401 and redirects a signed-out page to the log-in page', async () => {
-    const api = await fetch(`${baseUrl}/api/users`, { headers: { 'X-Edgeline-User-Role': 'admin' } })
+    const api = await checkedFetch(`${baseUrl}/api/users`, { headers: { 'X-Edgeline-User-Role': 'admin' } })
     expect(api.status).toBe(401)
     expect(api.headers.get('www-authenticate')).toBe('Bearer realm="edgeline"')
     expect(api.headers.get('content-type')).toBe('application/problem+json')
-    const page = await fetch(`${baseUrl}/dashboard?tab=2`, { redirect: 'manual' })
+    const page = await checkedFetch(`${baseUrl}/dashboard?tab=2`, { redirect: 'manual' })
     expect(page.status).toBe(303)
     const resume = page.headers.get('location') ?? ''
     expect(resume).toMatch(/\/api\/auth\/resume\?next=%2Fdashboard%3Ftab%3D2$/)
     // No refresh cookie to renew the session with: on to the log-in page, which brings the browser back.
-    const login = await fetch(new URL(resume, baseUrl), { redirect: 'manual' })
+    const login = await checkedFetch(new URL(resume, baseUrl), { redirect: 'manual' })
     expect(login.status).toBe(303)
     expect(login.headers.get('location')).toBe('/login?next=%2Fdashboard%3Ftab%3D2')
   })
 
   it('creates, reads, updates, lists and deletes a user', async () => {
     const email = `e2e-${crypto.randomUUID()}@example.test`
-    const created = await fetch(
+    const created = await checkedFetch(
       `${baseUrl}/api/users`,
       json('POST', { name: 'End To End', email }, adminAuth),
     )
@@ -156,22 +162,79 @@ describe('the built app over HTTP', () => {
     const user = (await created.json()) as { id: number; email: string }
     expect(location).toBe(`/api/users/${user.id}`)
 
-    expect((await fetch(`${baseUrl}${location}`, { headers: adminAuth })).status).toBe(200)
-    const patched = await fetch(`${baseUrl}${location}`, json('PATCH', { name: 'Renamed' }, adminAuth))
+    expect((await checkedFetch(`${baseUrl}${location}`, { headers: adminAuth })).status).toBe(200)
+    const patched = await checkedFetch(`${baseUrl}${location}`, json('PATCH', { name: 'Renamed' }, adminAuth))
     expect(await patched.json()).toMatchObject({ id: user.id, name: 'Renamed', email })
 
-    const listed = await fetch(`${baseUrl}/api/users?q=${encodeURIComponent(email)}`, { headers: adminAuth })
+    const listed = await checkedFetch(`${baseUrl}/api/users?q=${encodeURIComponent(email)}`, {
+      headers: adminAuth,
+    })
     expect(((await listed.json()) as { data: { id: number }[] }).data.map((row) => row.id)).toEqual([user.id])
 
-    const duplicate = await fetch(
+    const duplicate = await checkedFetch(
       `${baseUrl}/api/users`,
       json('POST', { name: 'Twin', email: email.toUpperCase() }, adminAuth),
     )
     expect(duplicate.status).toBe(409)
     expect(duplicate.headers.get('content-type')).toBe('application/problem+json')
 
-    expect((await fetch(`${baseUrl}${location}`, { method: 'DELETE', headers: adminAuth })).status).toBe(204)
-    expect((await fetch(`${baseUrl}${location}`, { headers: adminAuth })).status).toBe(404)
+    expect(
+      (await checkedFetch(`${baseUrl}${location}`, { method: 'DELETE', headers: adminAuth })).status,
+    ).toBe(204)
+    expect((await checkedFetch(`${baseUrl}${location}`, { headers: adminAuth })).status).toBe(404)
+  })
+
+  it('answers GET /api/auth/me with a null user once the account is deleted, as the document says', async () => {
+    const email = `e2e-gone-${crypto.randomUUID()}@example.test`
+    const signup = await checkedFetch(
+      `${baseUrl}/api/auth/signup`,
+      json('POST', { name: 'Gone Soon', email, password: 'a long enough password' }),
+    )
+    expect(signup.status).toBe(201)
+    const session = (await signup.json()) as { user: { id: number }; accessToken: string }
+    const auth = { Authorization: `Bearer ${session.accessToken}` }
+    const deleted = await checkedFetch(`${baseUrl}/api/users/${session.user.id}`, {
+      method: 'DELETE',
+      headers: auth,
+    })
+    expect(deleted.status).toBe(204)
+    // The access token outlives the account (15 minutes at most): "who am I" still answers, without the account.
+    const me = await checkedFetch(`${baseUrl}/api/auth/me`, { headers: auth })
+    expect(me.status).toBe(200)
+    expect(await me.json()).toEqual({ userId: String(session.user.id), role: 'user', user: null })
+  })
+
+  it('refreshes, refuses a wrong current password, logs out, and then refuses the spent refresh token', async () => {
+    const email = `e2e-cycle-${crypto.randomUUID()}@example.test`
+    const password = 'a long enough password'
+    const signup = await checkedFetch(
+      `${baseUrl}/api/auth/signup`,
+      json('POST', { name: 'Session Cycle', email, password }),
+    )
+    expect(signup.status).toBe(201)
+    const { refreshToken } = (await signup.json()) as { refreshToken: string }
+    const refreshed = await checkedFetch(`${baseUrl}/api/auth/refresh`, json('POST', { refreshToken }))
+    expect(refreshed.status).toBe(200)
+    const next = (await refreshed.json()) as { accessToken: string; refreshToken: string }
+    const auth = { Authorization: `Bearer ${next.accessToken}` }
+
+    const wrong = await checkedFetch(
+      `${baseUrl}/api/auth/password`,
+      json('POST', { currentPassword: 'not the password', newPassword: 'another long password' }, auth),
+    )
+    expect(wrong.status).toBe(422)
+    const loggedOut = await checkedFetch(
+      `${baseUrl}/api/auth/logout`,
+      json('POST', { refreshToken: next.refreshToken }, auth),
+    )
+    expect(loggedOut.status).toBe(204)
+    const refused = await checkedFetch(
+      `${baseUrl}/api/auth/refresh`,
+      json('POST', { refreshToken: next.refreshToken }),
+    )
+    expect(refused.status).toBe(401)
+    const head = await checkedFetch(`${baseUrl}/api/users?limit=1`, { method: 'HEAD', headers: auth })
+    expect(head.status).toBe(200)
   })
 
   it('answers client mistakes with problems, never a 500', async () => {
@@ -185,20 +248,20 @@ describe('the built app over HTTP', () => {
       ['/api/users', json('POST', { name: '', email: 'nope' }), 422],
     ]
     for (const [path, init, status] of cases) {
-      const response = await fetch(`${baseUrl}${path}`, {
+      const response = await checkedFetch(`${baseUrl}${path}`, {
         ...init,
         headers: { ...(init.headers as Record<string, string>), ...adminAuth },
       })
       expect(response.status, `${init.method ?? 'GET'} ${path}`).toBe(status)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
     }
-    const wrongMethod = await fetch(`${baseUrl}/api/users/1`, { method: 'POST', headers: adminAuth })
+    const wrongMethod = await checkedFetch(`${baseUrl}/api/users/1`, { method: 'POST', headers: adminAuth })
     expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE')
   })
 
   it('writes one JSON log line per request, carrying the request id', async () => {
     const requestId = `e2e-log-${Date.now()}`
-    await fetch(`${baseUrl}/api/hello`, { headers: { 'X-Request-Id': requestId } })
+    await checkedFetch(`${baseUrl}/api/hello`, { headers: { 'X-Request-Id': requestId } })
     await expect
       .poll(
         () =>
