@@ -29,8 +29,10 @@ export function readLocalEndpointConfig(
   env: Record<string, string | undefined>,
   flags: LocalEndpointFlags = {},
 ): LocalEndpointConfig {
+  // An empty variable (`LOCAL_SQL_PORT=` in a .env) means unset, as everywhere in Edgeline.
+  const setVariables = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
   const parsed = settingsSchema.safeParse({
-    ...env,
+    ...setVariables,
     ...(flags.port !== undefined && { LOCAL_SQL_PORT: flags.port }),
     ...(flags.host !== undefined && { LOCAL_SQL_HOST: flags.host }),
     ...(flags.dataDir !== undefined && { LOCAL_SQL_DATA_DIR: flags.dataDir }),
