@@ -23,6 +23,9 @@ export const users = pgTable(
     role: text('role').$type<Role>().notNull().default('user'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // The row's version, the source of its ETag (docs/decisions/0015-conditional-requests.md). A trigger
+    // (migration 0003) adds one on every UPDATE, whoever runs it, so no writer (nor a hand-typed fix) can forget.
+    version: integer('version').notNull().default(1),
   },
   (table) => [
     uniqueIndex(USERS_EMAIL_UNIQUE_INDEX).on(sql`lower(${table.email})`),
@@ -72,5 +75,7 @@ export const loginAttempts = pgTable(
 /** A users row as stored, password hash included: only the account queries ever see it. */
 export type UserRecord = typeof users.$inferSelect
 /** A user as the API shows it: never the password hash. */
-export type User = Omit<UserRecord, 'passwordHash'>
+export type User = Omit<UserRecord, 'passwordHash' | 'version'>
+/** A user with the version its ETag is made of (the Users resource's reads and writes). */
+export type VersionedUser = User & Pick<UserRecord, 'version'>
 export type NewUser = Pick<typeof users.$inferInsert, 'name' | 'email'> & { role?: Role }
