@@ -191,6 +191,9 @@ export const problems = {
       title: 'Internal Server Error',
       detail: 'An unexpected error occurred. Quote the request id when reporting it.',
     }),
+  /** If-Match named no current version: someone else changed (or replaced) the resource since the client read it. */
+  preconditionFailed: (detail: string) =>
+    new Problem({ status: 412, slug: 'precondition-failed', title: 'Precondition Failed', detail }),
 }
 
 /**

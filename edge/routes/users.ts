@@ -5,8 +5,17 @@
 import { createRoute } from '@hono/zod-openapi'
 import type { Database } from '../../db/client'
 import { createUser, deleteUser, findUserById, listUsers, updateUser } from '../../db/queries/users'
-import type { User } from '../../db/schema'
+import type { User, VersionedUser } from '../../db/schema'
 import type { Identity } from '../auth/tokens'
+import {
+  entityTagOf,
+  etagResponseHeader,
+  ifMatchParameter,
+  ifNoneMatchHolds,
+  ifNoneMatchParameter,
+  REVALIDATE_PRIVATELY,
+  versionsAllowedByIfMatch,
+} from '../conditional'
 import { encodeCursor } from '../cursor'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
@@ -40,7 +49,11 @@ const createUserRoute = createRoute({
   path: '/',
   request: { body: { required: true, content: json(CreateUserSchema) } },
   responses: {
-    201: { description: 'The created user; Location names it', content: json(UserSchema) },
+    201: {
+      description: 'The created user; Location names it',
+      headers: etagResponseHeader,
+      content: json(UserSchema),
+    },
     400: problemResponse('The body is not valid JSON'),
     403: problemResponse('Only an admin may create users'),
     409: problemResponse('The email is already in use'),
@@ -54,8 +67,13 @@ const getUserRoute = createRoute({
   method: 'get',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
+  parameters: [ifNoneMatchParameter],
   responses: {
-    200: { description: 'The user', content: json(UserSchema) },
+    200: { description: 'The user', headers: etagResponseHeader, content: json(UserSchema) },
+    304: {
+      description: 'If-None-Match names the current version: your copy is current',
+      headers: etagResponseHeader,
+    },
     400: problemResponse('The id is not a positive integer'),
     404: problemResponse('No such user'),
   },
@@ -65,12 +83,14 @@ const updateUserRoute = createRoute({
   method: 'patch',
   path: '/{id}',
   request: { params: UserIdParamsSchema, body: { required: true, content: json(UpdateUserSchema) } },
+  parameters: [ifMatchParameter],
   responses: {
-    200: { description: 'The updated user', content: json(UserSchema) },
+    200: { description: 'The updated user', headers: etagResponseHeader, content: json(UserSchema) },
     400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
     403: problemResponse("Another user's account, or a role change, and the caller is not an admin"),
     404: problemResponse('No such user'),
     409: problemResponse('The email is already in use'),
+    412: problemResponse('If-Match names a version that is no longer current; nothing was changed'),
     415: problemResponse('The body is not JSON'),
     422: problemResponse('Invalid fields'),
   },
@@ -80,11 +100,13 @@ const deleteUserRoute = createRoute({
   method: 'delete',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
+  parameters: [ifMatchParameter],
   responses: {
     204: { description: 'Deleted' },
     400: problemResponse('The id is not a positive integer'),
     403: problemResponse("Another user's account, and the caller is not an admin"),
     404: problemResponse('No such user'),
+    412: problemResponse('If-Match names a version that is no longer current; nothing was deleted'),
   },
 })
 
@@ -101,6 +123,16 @@ export function toUserResponse(user: User): UserResponse {
 }
 
 const userNotFound = (id: number) => problems.notFound(`There is no user with id ${id}.`)
+
+const staleVersion = (id: number) =>
+  problems.preconditionFailed(
+    `User ${id} has changed since the version If-Match names; read it again (its ETag) and retry.`,
+  )
+
+/** The headers every answer that carries a user carries: its version, and how caches may keep it. */
+function versionHeaders(user: VersionedUser): Record<string, string> {
+  return { ETag: entityTagOf(user.version), 'Cache-Control': REVALIDATE_PRIVATELY }
+}
 
 const isSelf = (identity: Identity, id: number) => identity.userId === String(id)
 
@@ -129,13 +161,16 @@ export function usersRoutes(db: Database) {
       const result = await timeDatabase(c, () => createUser(db, c.req.valid('json')))
       if (result.status === 'email-taken') throw problems.emailTaken()
       c.header('Location', `${c.req.path.replace(/\/$/, '')}/${result.user.id}`)
-      return c.json(toUserResponse(result.user), 201)
+      return c.json(toUserResponse(result.user), 201, versionHeaders(result.user))
     })
     .openapi(getUserRoute, async (c) => {
       const { id } = c.req.valid('param')
       const user = await timeDatabase(c, () => findUserById(db, id))
       if (!user) throw userNotFound(id)
-      return c.json(toUserResponse(user), 200)
+      if (ifNoneMatchHolds(c.req.header('If-None-Match'), user.version)) {
+        return c.body(null, 304, versionHeaders(user))
+      }
+      return c.json(toUserResponse(user), 200, versionHeaders(user))
     })
     .openapi(updateUserRoute, async (c) => {
       const { id } = c.req.valid('param')
@@ -143,16 +178,20 @@ export function usersRoutes(db: Database) {
       const identity = currentIdentity(c)
       requireSelfOrAdmin(identity, id, 'change')
       if (changes.role !== undefined) requireAdmin(identity, 'change roles')
-      const result = await timeDatabase(c, () => updateUser(db, id, changes))
+      const expected = versionsAllowedByIfMatch(c.req.header('If-Match'))
+      const result = await timeDatabase(c, () => updateUser(db, id, changes, expected))
       if (result.status === 'not-found') throw userNotFound(id)
+      if (result.status === 'precondition-failed') throw staleVersion(id)
       if (result.status === 'email-taken') throw problems.emailTaken()
-      return c.json(toUserResponse(result.user), 200)
+      return c.json(toUserResponse(result.user), 200, versionHeaders(result.user))
     })
     .openapi(deleteUserRoute, async (c) => {
       const { id } = c.req.valid('param')
       requireSelfOrAdmin(currentIdentity(c), id, 'delete')
-      const deleted = await timeDatabase(c, () => deleteUser(db, id))
-      if (!deleted) throw userNotFound(id)
+      const expected = versionsAllowedByIfMatch(c.req.header('If-Match'))
+      const outcome = await timeDatabase(c, () => deleteUser(db, id, expected))
+      if (outcome === 'not-found') throw userNotFound(id)
+      if (outcome === 'precondition-failed') throw staleVersion(id)
       return c.body(null, 204)
     })
 }

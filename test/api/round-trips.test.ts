@@ -94,6 +94,61 @@ describe('database round trips per request', () => {
   })
 })
 
+describe('database round trips of conditional requests', () => {
+  it('costs one round trip whether the condition holds or not', async () => {
+    const user = await createUserViaApi(app, { name: 'Conditional', email: uniqueEmail('cond') })
+    const first = await app.request(`/api/users/${user.id}`)
+    const etag = first.headers.get('etag') ?? ''
+    expect(etag).not.toBe('')
+    const ifMatch = (value: string) => ({ 'If-Match': value })
+    const cases: [string, () => Response | Promise<Response>, number][] = [
+      [
+        'get, not modified',
+        () => app.request(`/api/users/${user.id}`, { headers: { 'If-None-Match': etag } }),
+        304,
+      ],
+      [
+        'get, modified',
+        () => app.request(`/api/users/${user.id}`, { headers: { 'If-None-Match': '"0"' } }),
+        200,
+      ],
+      [
+        'patch, current',
+        () => app.request(`/api/users/${user.id}`, jsonInit('PATCH', { name: 'A' }, ifMatch(etag))),
+        200,
+      ],
+      [
+        'patch, stale',
+        () => app.request(`/api/users/${user.id}`, jsonInit('PATCH', { name: 'B' }, ifMatch(etag))),
+        412,
+      ],
+      [
+        'patch missing',
+        () => app.request('/api/users/2147483647', jsonInit('PATCH', { name: 'C' }, ifMatch(etag))),
+        404,
+      ],
+      [
+        'delete, stale',
+        () => app.request(`/api/users/${user.id}`, { method: 'DELETE', headers: ifMatch(etag) }),
+        412,
+      ],
+      [
+        'delete, any',
+        () => app.request(`/api/users/${user.id}`, { method: 'DELETE', headers: ifMatch('*') }),
+        204,
+      ],
+      [
+        'delete missing',
+        () => app.request(`/api/users/${user.id}`, { method: 'DELETE', headers: ifMatch(etag) }),
+        404,
+      ],
+    ]
+    for (const [name, request, expectedStatus] of cases) {
+      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 1 })
+    }
+  })
+})
+
 describe('database round trips of authentication', () => {
   it('costs none to verify a token, refuse one, or refuse a forbidden action', async () => {
     const user = withToken(server, () => signTestToken({ userId: '1', role: 'user' }))
