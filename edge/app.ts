@@ -44,7 +44,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     app.use(
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-        exposeHeaders: ['ETag', 'Location', 'Server-Timing', 'X-Request-Id'],
+        exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Location', 'Server-Timing', 'X-Request-Id'],
         maxAge: 600,
       }),
     )

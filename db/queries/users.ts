@@ -3,6 +3,15 @@ import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
 import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users, type VersionedUser } from '../schema'
+import {
+  claimIdempotencyKey,
+  heldClaim,
+  type IdempotentRequest,
+  type OutcomeColumns,
+  readOutcome,
+  selectOutcome,
+  storeAnswer,
+} from './idempotency'
 
 /** Every column except the password hash: the only selection the Users API ever uses. */
 export const publicUserColumns = {
@@ -80,6 +89,66 @@ export async function createUser(db: Database, input: NewUser): Promise<CreateUs
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error
+  }
+}
+
+export type IdempotentCreateUserResult =
+  | CreateUserResult
+  /** The key's first request created this user; here is its answer again. */
+  | { status: 'replayed'; httpStatus: number; user: VersionedUser }
+  | { status: 'key-reused' }
+  | { status: 'in-flight' }
+
+/**
+ * `createUser` under an `Idempotency-Key`, in one round trip: a transaction batch of the key's claim, then one
+ * statement that inserts the user only under this request's claim, stores the answer (201 and the row) beside the
+ * key, and reads the key's row. So a retry creates nothing and gets the first answer; a concurrent retry waits for
+ * the first one's batch and then does the same. A taken email rolls the claim back: nothing is stored, and a
+ * retry is judged afresh (it had no effect).
+ */
+export async function createUserIdempotently(
+  db: Database,
+  input: NewUser,
+  request: IdempotentRequest,
+): Promise<IdempotentCreateUserResult> {
+  // Without a role the column default applies, as in createUser.
+  const insert =
+    input.role === undefined
+      ? sql`(name, email) select ${input.name}, ${input.email}`
+      : sql`(name, email, role) select ${input.name}, ${input.email}, ${input.role}`
+  try {
+    const [, result] = await db.batch([
+      claimIdempotencyKey(db, request),
+      db.execute<OutcomeColumns>(sql`
+        with claimed as (${heldClaim(request)}),
+        created as (
+          insert into ${users} ${insert} from claimed
+          returning id, name, email, role, created_at, updated_at, version
+        ), stored as (${storeAnswer(request, 201, sql`created`)})
+        ${selectOutcome(request, sql`created`)}`),
+    ])
+    const outcome = readOutcome(result.rows[0])
+    if (outcome.kind === 'created') return { status: 'created', user: versionedUserFromJson(outcome.row) }
+    if (outcome.kind === 'replayed') {
+      return { status: 'replayed', httpStatus: outcome.status, user: versionedUserFromJson(outcome.row) }
+    }
+    return { status: outcome.kind }
+  } catch (error) {
+    if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
+    throw error
+  }
+}
+
+/** A users row as `to_jsonb` wrote it (snake_case, timestamps as ISO text), as the API's reads type it. */
+export function versionedUserFromJson(row: Record<string, unknown>): VersionedUser {
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    email: String(row.email),
+    role: row.role as VersionedUser['role'],
+    createdAt: new Date(String(row.created_at)),
+    updatedAt: new Date(String(row.updated_at)),
+    version: Number(row.version),
   }
 }
 

@@ -4,7 +4,14 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import type { Database } from '../../db/client'
-import { createUser, deleteUser, findUserById, listUsers, updateUser } from '../../db/queries/users'
+import {
+  createUser,
+  createUserIdempotently,
+  deleteUser,
+  findUserById,
+  listUsers,
+  updateUser,
+} from '../../db/queries/users'
 import type { User, VersionedUser } from '../../db/schema'
 import type { Identity } from '../auth/tokens'
 import {
@@ -17,6 +24,13 @@ import {
   versionsAllowedByIfMatch,
 } from '../conditional'
 import { encodeCursor } from '../cursor'
+import {
+  idempotencyKeyOf,
+  idempotencyKeyParameter,
+  idempotentRequest,
+  REPLAYED_HEADER,
+  replayedResponseHeader,
+} from '../idempotency'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { problems } from '../problem'
@@ -48,18 +62,25 @@ const createUserRoute = createRoute({
   method: 'post',
   path: '/',
   request: { body: { required: true, content: json(CreateUserSchema) } },
+  parameters: [idempotencyKeyParameter],
   responses: {
     201: {
       description: 'The created user; Location names it',
-      headers: etagResponseHeader,
+      headers: { ...etagResponseHeader, ...replayedResponseHeader },
       content: json(UserSchema),
     },
-    400: problemResponse('The body is not valid JSON'),
+    400: problemResponse('The body is not valid JSON, or the Idempotency-Key is malformed'),
     403: problemResponse('Only an admin may create users'),
-    409: problemResponse('The email is already in use'),
+    409: problemResponse(
+      'The email is already in use (/problems/email-taken), or a request with this Idempotency-Key is still ' +
+        'in progress (/problems/idempotency-key-in-flight)',
+    ),
     413: problemResponse('The body is larger than 1 MiB'),
     415: problemResponse('The body is not JSON'),
-    422: problemResponse('Invalid fields'),
+    422: problemResponse(
+      'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
+        '(/problems/idempotency-key-reused)',
+    ),
   },
 })
 
@@ -157,10 +178,23 @@ export function usersRoutes(db: Database) {
       return c.json({ data: page.users.map(toUserResponse), nextCursor }, 200)
     })
     .openapi(createUserRoute, async (c) => {
-      requireAdmin(currentIdentity(c), 'create users')
-      const result = await timeDatabase(c, () => createUser(db, c.req.valid('json')))
+      const identity = currentIdentity(c)
+      requireAdmin(identity, 'create users')
+      const input = c.req.valid('json')
+      const key = idempotencyKeyOf(c)
+      const path = c.req.path.replace(/\/$/, '')
+      const claim =
+        key &&
+        (await idempotentRequest(`users:${identity.userId}`, key, { method: 'POST', path, body: input }))
+      const result = await timeDatabase(c, () =>
+        claim ? createUserIdempotently(db, input, claim) : createUser(db, input),
+      )
       if (result.status === 'email-taken') throw problems.emailTaken()
-      c.header('Location', `${c.req.path.replace(/\/$/, '')}/${result.user.id}`)
+      if (result.status === 'key-reused') throw problems.idempotencyKeyReused()
+      if (result.status === 'in-flight') throw problems.idempotencyKeyInFlight()
+      // A replay is rendered from the stored row exactly as the first answer was: the same status, headers and body.
+      if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
+      c.header('Location', `${path}/${result.user.id}`)
       return c.json(toUserResponse(result.user), 201, versionHeaders(result.user))
     })
     .openapi(getUserRoute, async (c) => {

@@ -149,6 +149,31 @@ describe('database round trips of conditional requests', () => {
   })
 })
 
+describe('database round trips of idempotent creates', () => {
+  it('costs one round trip to create with a key, to replay, and to refuse a reused key', async () => {
+    const key = crypto.randomUUID()
+    const body = { name: 'Keyed', email: uniqueEmail('keyed') }
+    const keyed = (json: unknown, idempotencyKey = key) =>
+      app.request('/api/users', jsonInit('POST', json, { 'Idempotency-Key': idempotencyKey }))
+    const signupKey = crypto.randomUUID()
+    const signup = { name: 'Keyed', email: uniqueEmail('keyedsignup'), password: 'a password for counting' }
+    const keyedSignup = (json: unknown) =>
+      server.request('/api/auth/signup', jsonInit('POST', json, { 'Idempotency-Key': signupKey }))
+    const cases: [string, () => Response | Promise<Response>, number, number][] = [
+      ['create', () => keyed(body), 201, 1],
+      ['replay', () => keyed(body), 201, 1],
+      ['reused key', () => keyed({ ...body, name: 'Other' }), 422, 1],
+      ['malformed key', () => keyed(body, 'not a key'), 400, 0],
+      ['sign-up', () => keyedSignup(signup), 201, 1],
+      ['sign-up replay', () => keyedSignup(signup), 201, 1],
+      ['sign-up, reused key', () => keyedSignup({ ...signup, password: 'another password' }), 422, 1],
+    ]
+    for (const [name, request, expectedStatus, roundTrips] of cases) {
+      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips })
+    }
+  })
+})
+
 describe('database round trips of authentication', () => {
   it('costs none to verify a token, refuse one, or refuse a forbidden action', async () => {
     const user = withToken(server, () => signTestToken({ userId: '1', role: 'user' }))
