@@ -94,8 +94,8 @@ export async function createUser(db: Database, input: NewUser): Promise<CreateUs
 
 export type IdempotentCreateUserResult =
   | CreateUserResult
-  /** The key's first request created this user; here is its answer again. */
-  | { status: 'replayed'; httpStatus: number; user: VersionedUser }
+  /** The key's first request created this user (its answer was a 201, the only kind stored); here it is again. */
+  | { status: 'replayed'; user: VersionedUser }
   | { status: 'key-reused' }
   | { status: 'in-flight' }
 
@@ -129,9 +129,7 @@ export async function createUserIdempotently(
     ])
     const outcome = readOutcome(result.rows[0])
     if (outcome.kind === 'created') return { status: 'created', user: versionedUserFromJson(outcome.row) }
-    if (outcome.kind === 'replayed') {
-      return { status: 'replayed', httpStatus: outcome.status, user: versionedUserFromJson(outcome.row) }
-    }
+    if (outcome.kind === 'replayed') return { status: 'replayed', user: versionedUserFromJson(outcome.row) }
     return { status: outcome.kind }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
