@@ -1,6 +1,17 @@
 /** The data model at a glance: drizzle table definitions, the single source for migrations and query types. */
 import { sql } from 'drizzle-orm'
-import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
 
 /** Name of the index that makes emails unique whatever their case; queries match it to detect 23505. */
 export const USERS_EMAIL_UNIQUE_INDEX = 'users_email_lower_key'
@@ -23,6 +34,9 @@ export const users = pgTable(
     role: text('role').$type<Role>().notNull().default('user'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // The row's version, the source of its ETag (docs/decisions/0015-conditional-requests.md). A trigger
+    // (migration 0003) adds one on every UPDATE, whoever runs it, so no writer (nor a hand-typed fix) can forget.
+    version: integer('version').notNull().default(1),
   },
   (table) => [
     uniqueIndex(USERS_EMAIL_UNIQUE_INDEX).on(sql`lower(${table.email})`),
@@ -69,8 +83,36 @@ export const loginAttempts = pgTable(
   (table) => [index('login_attempts_window_ends_at_idx').on(table.windowEndsAt)],
 )
 
+/**
+ * The answers of creates sent with an `Idempotency-Key`, so a retry gets the first answer instead of a second row.
+ * The key is claimed and the answer stored in the create's own round trip; a row older than 24 h counts as gone
+ * and is purged a few at a time by later creates. See docs/decisions/0016-idempotency-keys.md.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    // Whose key: `users:<caller id>`, or `signup:<lowercased email>`; a client's keys never meet another's.
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    // SHA-256 (HMAC for sign-ups, whose body holds a password) of the canonical request: same key, other body is a 422.
+    fingerprint: text('fingerprint').notNull(),
+    // A random token of the request that claimed the key, so its own write can tell its claim from an older one.
+    claim: uuid('claim').notNull(),
+    // The first answer: its status and the created row as it was, from which the body and headers are rendered.
+    status: integer('status'),
+    resource: jsonb('resource'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.scope, table.key] }),
+    index('idempotency_keys_created_at_idx').on(table.createdAt),
+  ],
+)
+
 /** A users row as stored, password hash included: only the account queries ever see it. */
 export type UserRecord = typeof users.$inferSelect
 /** A user as the API shows it: never the password hash. */
-export type User = Omit<UserRecord, 'passwordHash'>
+export type User = Omit<UserRecord, 'passwordHash' | 'version'>
+/** A user with the version its ETag is made of (the Users resource's reads and writes). */
+export type VersionedUser = User & Pick<UserRecord, 'version'>
 export type NewUser = Pick<typeof users.$inferInsert, 'name' | 'email'> & { role?: Role }

@@ -48,7 +48,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     app.use(
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-        exposeHeaders: ['Location', 'Server-Timing', 'X-Request-Id'],
+        exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Location', 'Server-Timing', 'X-Request-Id'],
         maxAge: 600,
       }),
     )

@@ -208,6 +208,35 @@ export const problems = {
       title: 'Internal Server Error',
       detail: 'An unexpected error occurred. Quote the request id when reporting it.',
     }),
+  /** If-Match named no current version: someone else changed (or replaced) the resource since the client read it. */
+  preconditionFailed: (detail: string) =>
+    new Problem({ status: 412, slug: 'precondition-failed', title: 'Precondition Failed', detail }),
+  invalidIdempotencyKey: (maxLength: number) =>
+    new Problem({
+      status: 400,
+      slug: 'invalid-idempotency-key',
+      title: 'Invalid Idempotency Key',
+      detail: `Idempotency-Key must be 1 to ${maxLength} visible ASCII characters (a UUID is a good choice).`,
+    }),
+  /** The IETF draft's answer when a key comes back with a different request. */
+  idempotencyKeyReused: () =>
+    new Problem({
+      status: 422,
+      slug: 'idempotency-key-reused',
+      title: 'Idempotency Key Reused',
+      detail:
+        'This Idempotency-Key was used for a different request in the last 24 hours; use a new key for a new request.',
+    }),
+  /** The IETF draft's answer when a key comes back while its first request is still being processed. */
+  idempotencyKeyInFlight: () =>
+    new Problem({
+      status: 409,
+      slug: 'idempotency-key-in-flight',
+      title: 'Request In Progress',
+      detail:
+        'A request with this Idempotency-Key is still being processed; retry shortly to get its answer.',
+      headers: { 'Retry-After': '1' },
+    }),
 }
 
 /**

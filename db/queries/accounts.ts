@@ -14,6 +14,17 @@ import {
   type User,
   users,
 } from '../schema'
+import {
+  claimIdempotencyKey,
+  earlierAnswer,
+  heldClaim,
+  type IdempotentRequest,
+  type OutcomeColumns,
+  readOutcome,
+  selectOutcome,
+  storeAnswer,
+} from './idempotency'
+import { versionedUserFromJson } from './users'
 
 /** The refresh token to store with a new session step: only its hash ever reaches the database. */
 export interface NewRefreshToken {
@@ -36,6 +47,15 @@ export interface LoginCandidate {
 }
 
 export type SignupResult = { status: 'created'; user: User } | { status: 'email-taken' }
+export type IdempotentSignupResult =
+  | { status: 'created'; user: User }
+  /** The key's first request created this account: its user as first answered, and the role it has now. */
+  | { status: 'replayed'; user: User; role: Role }
+  /** The key's first request created an account that has since been deleted: there is nothing to sign in to. */
+  | { status: 'account-gone' }
+  | { status: 'email-taken' }
+  | { status: 'key-reused' }
+  | { status: 'in-flight' }
 export type RotateResult =
   | { status: 'rotated'; userId: number; role: Role; familyId: string }
   /** The token had been used before: its whole family is now revoked (a stolen token was replayed). */
@@ -100,6 +120,50 @@ export async function createAccountWithSession(
     const row = result.rows[0]
     if (!row) throw new Error('INSERT … RETURNING returned no row')
     return { status: 'created', user: toUser(row) }
+  } catch (error) {
+    if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
+    throw error
+  }
+}
+
+/**
+ * `createAccountWithSession` under an `Idempotency-Key`, in one round trip (a batch: the key's claim, then one
+ * statement). Under this request's claim it creates the account and its session and stores the answer (201 and the
+ * user row; never a token). When an earlier request with the same key and the same fingerprint (an HMAC over the
+ * body, password included) created the account, it starts a new session for that account instead, with the same
+ * `refresh` token: only one of the two branches can have a row, so the token is used once.
+ */
+export async function createAccountWithSessionIdempotently(
+  db: Database,
+  input: { name: string; email: string; passwordHash: string },
+  refresh: NewRefreshToken,
+  request: IdempotentRequest,
+): Promise<IdempotentSignupResult> {
+  try {
+    const [, result] = await db.batch([
+      claimIdempotencyKey(db, request),
+      db.execute<OutcomeColumns & { current_role: Role | null }>(sql`
+        with claimed as (${heldClaim(request)}),
+        new_user as (
+          insert into ${users} (name, email, password_hash)
+          select ${input.name}, ${input.email}, ${input.passwordHash} from claimed
+          returning id, name, email, role, created_at, updated_at, version
+        ), session as (${insertSessionOf(sql`new_user`, refresh)}),
+        replayed as (
+          select u.id, u.role from (${earlierAnswer(request)}) a join ${users} u on u.id = (a.resource ->> 'id')::int
+        ), replayed_session as (${insertSessionOf(sql`replayed`, refresh)}),
+        stored as (${storeAnswer(request, 201, sql`new_user`)})
+        ${selectOutcome(request, sql`new_user`, sql`, (select role from replayed) as current_role`)}`),
+    ])
+    const row = result.rows[0]
+    const outcome = readOutcome(row)
+    if (outcome.kind === 'created') return { status: 'created', user: versionedUserFromJson(outcome.row) }
+    if (outcome.kind === 'replayed') {
+      const role = row?.current_role
+      if (!role) return { status: 'account-gone' }
+      return { status: 'replayed', user: versionedUserFromJson(outcome.row), role }
+    }
+    return { status: outcome.kind }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error

@@ -1,8 +1,17 @@
 /** The SQL the Users API runs, as named functions: each one is exactly one database round trip, none reads a password hash. */
-import { and, asc, eq, gt, ilike, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
-import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users } from '../schema'
+import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users, type VersionedUser } from '../schema'
+import {
+  claimIdempotencyKey,
+  heldClaim,
+  type IdempotentRequest,
+  type OutcomeColumns,
+  readOutcome,
+  selectOutcome,
+  storeAnswer,
+} from './idempotency'
 
 /** Every column except the password hash: the only selection the Users API ever uses. */
 export const publicUserColumns = {
@@ -13,6 +22,9 @@ export const publicUserColumns = {
   createdAt: users.createdAt,
   updatedAt: users.updatedAt,
 }
+
+/** The public columns and the row's version (its ETag): what a read or write of one user answers with. */
+export const versionedUserColumns = { ...publicUserColumns, version: users.version }
 
 export interface ListUsersOptions {
   /** Page size; one extra row is fetched to learn whether another page exists without a COUNT. */
@@ -28,11 +40,20 @@ export interface UsersPage {
   hasMore: boolean
 }
 
-export type CreateUserResult = { status: 'created'; user: User } | { status: 'email-taken' }
+export type CreateUserResult = { status: 'created'; user: VersionedUser } | { status: 'email-taken' }
 export type UpdateUserResult =
-  | { status: 'updated'; user: User }
+  | { status: 'updated'; user: VersionedUser }
   | { status: 'not-found' }
   | { status: 'email-taken' }
+  /** The row exists but its version is none of the expected ones (someone else changed it first). */
+  | { status: 'precondition-failed' }
+export type DeleteUserResult = 'deleted' | 'not-found' | 'precondition-failed'
+
+/**
+ * A write's precondition (`If-Match`): the versions the client last saw. The write happens only if the row's current
+ * version is one of them, checked in the write's own statement. Undefined: write whatever the version.
+ */
+export type ExpectedVersions = readonly number[] | undefined
 
 /** Lists users in id order after a keyset position, optionally filtered by a search term. */
 export async function listUsers(
@@ -54,15 +75,15 @@ export async function listUsers(
   return { users: rows.slice(0, limit), hasMore: rows.length > limit }
 }
 
-export async function findUserById(db: Database, id: number): Promise<User | undefined> {
-  const [user] = await db.select(publicUserColumns).from(users).where(eq(users.id, id))
+export async function findUserById(db: Database, id: number): Promise<VersionedUser | undefined> {
+  const [user] = await db.select(versionedUserColumns).from(users).where(eq(users.id, id))
   return user
 }
 
 /** Inserts a user; a duplicate email (whatever its case, even from a concurrent request) is an outcome, not an error. */
 export async function createUser(db: Database, input: NewUser): Promise<CreateUserResult> {
   try {
-    const [user] = await db.insert(users).values(input).returning(publicUserColumns)
+    const [user] = await db.insert(users).values(input).returning(versionedUserColumns)
     if (!user) throw new Error('INSERT … RETURNING returned no row')
     return { status: 'created', user }
   } catch (error) {
@@ -71,33 +92,144 @@ export async function createUser(db: Database, input: NewUser): Promise<CreateUs
   }
 }
 
+export type IdempotentCreateUserResult =
+  | CreateUserResult
+  /** The key's first request created this user (its answer was a 201, the only kind stored); here it is again. */
+  | { status: 'replayed'; user: VersionedUser }
+  | { status: 'key-reused' }
+  | { status: 'in-flight' }
+
 /**
- * Applies a partial update in one `UPDATE … RETURNING`: no row means the user does not exist, a unique
- * violation means the new email belongs to someone else. (A missing user never reaches the index, so a request
- * that is both is a 404.)
+ * `createUser` under an `Idempotency-Key`, in one round trip: a transaction batch of the key's claim, then one
+ * statement that inserts the user only under this request's claim, stores the answer (201 and the row) beside the
+ * key, and reads the key's row. So a retry creates nothing and gets the first answer; a concurrent retry waits for
+ * the first one's batch and then does the same. A taken email rolls the claim back: nothing is stored, and a
+ * retry is judged afresh (it had no effect).
  */
-export async function updateUser(
+export async function createUserIdempotently(
   db: Database,
-  id: number,
-  changes: Partial<NewUser>,
-): Promise<UpdateUserResult> {
+  input: NewUser,
+  request: IdempotentRequest,
+): Promise<IdempotentCreateUserResult> {
+  // Without a role the column default applies, as in createUser.
+  const insert =
+    input.role === undefined
+      ? sql`(name, email) select ${input.name}, ${input.email}`
+      : sql`(name, email, role) select ${input.name}, ${input.email}, ${input.role}`
   try {
-    const [user] = await db
-      .update(users)
-      .set({ ...changes, updatedAt: sql`now()` })
-      .where(eq(users.id, id))
-      .returning(publicUserColumns)
-    return user ? { status: 'updated', user } : { status: 'not-found' }
+    const [, result] = await db.batch([
+      claimIdempotencyKey(db, request),
+      db.execute<OutcomeColumns>(sql`
+        with claimed as (${heldClaim(request)}),
+        created as (
+          insert into ${users} ${insert} from claimed
+          returning id, name, email, role, created_at, updated_at, version
+        ), stored as (${storeAnswer(request, 201, sql`created`)})
+        ${selectOutcome(request, sql`created`)}`),
+    ])
+    const outcome = readOutcome(result.rows[0])
+    if (outcome.kind === 'created') return { status: 'created', user: versionedUserFromJson(outcome.row) }
+    if (outcome.kind === 'replayed') return { status: 'replayed', user: versionedUserFromJson(outcome.row) }
+    return { status: outcome.kind }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error
   }
 }
 
-/** Deletes a user; false when there was none. */
-export async function deleteUser(db: Database, id: number): Promise<boolean> {
-  const deleted = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id })
-  return deleted.length > 0
+/** A users row as `to_jsonb` wrote it (snake_case, timestamps as ISO text), as the API's reads type it. */
+export function versionedUserFromJson(row: Record<string, unknown>): VersionedUser {
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    email: String(row.email),
+    role: row.role as VersionedUser['role'],
+    createdAt: new Date(String(row.created_at)),
+    updatedAt: new Date(String(row.updated_at)),
+    version: Number(row.version),
+  }
+}
+
+/**
+ * Applies a partial update in one statement: `UPDATE … WHERE id = $1 [AND version IN (…)] RETURNING …` as a CTE,
+ * read beside the row as it was when the statement began, so one round trip tells the outcomes apart: no row before
+ * means not found; a row before and none updated means the version was not an expected one (a concurrent writer
+ * holding the row lock wins, the other re-checks the condition against the winner's row and updates nothing);
+ * a unique violation means the new email belongs to someone else. (A missing user never reaches the index, so a
+ * request that is both is a 404.) The version itself is bumped by the table's trigger (migration 0003).
+ */
+export async function updateUser(
+  db: Database,
+  id: number,
+  changes: Partial<NewUser>,
+  expectedVersions?: ExpectedVersions,
+): Promise<UpdateUserResult> {
+  const updated = db.$with('updated').as(
+    db
+      .update(users)
+      .set({ ...changes, updatedAt: sql`now()` })
+      .where(and(eq(users.id, id), versionIsOneOf(expectedVersions)))
+      .returning(versionedUserColumns),
+  )
+  try {
+    const [row] = await db
+      .with(updated)
+      .select({
+        existed: users.id,
+        id: updated.id,
+        name: updated.name,
+        email: updated.email,
+        role: updated.role,
+        createdAt: updated.createdAt,
+        updatedAt: updated.updatedAt,
+        version: updated.version,
+      })
+      .from(users)
+      .leftJoin(updated, sql`true`)
+      .where(eq(users.id, id))
+    if (!row) return { status: 'not-found' }
+    const { existed: _existed, ...user } = row
+    if (isComplete(user)) return { status: 'updated', user }
+    // The row existed when the statement began and is gone now: deleted concurrently, hence not found, unless a
+    // precondition was given (the client's version is stale either way).
+    return { status: expectedVersions ? 'precondition-failed' : 'not-found' }
+  } catch (error) {
+    if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
+    throw error
+  }
+}
+
+/** Deletes a user in one statement, with the same precondition and outcomes as `updateUser`. */
+export async function deleteUser(
+  db: Database,
+  id: number,
+  expectedVersions?: ExpectedVersions,
+): Promise<DeleteUserResult> {
+  const deleted = db.$with('deleted').as(
+    db
+      .delete(users)
+      .where(and(eq(users.id, id), versionIsOneOf(expectedVersions)))
+      .returning({ id: users.id }),
+  )
+  const [row] = await db
+    .with(deleted)
+    .select({ existed: users.id, deleted: deleted.id })
+    .from(users)
+    .leftJoin(deleted, sql`true`)
+    .where(eq(users.id, id))
+  if (!row) return 'not-found'
+  if (row.deleted !== null) return 'deleted'
+  return expectedVersions ? 'precondition-failed' : 'not-found'
+}
+
+/** True when every column of the left-joined row is there, i.e. the CTE returned a row. */
+function isComplete<T extends Record<string, unknown>>(row: T): row is { [K in keyof T]: NonNullable<T[K]> } {
+  return Object.values(row).every((value) => value !== null && value !== undefined)
+}
+
+/** The precondition's SQL: none without expected versions; never true for an empty list (no tag can match). */
+function versionIsOneOf(expectedVersions: ExpectedVersions) {
+  return expectedVersions === undefined ? undefined : inArray(users.version, [...expectedVersions])
 }
 
 /** True when the table holds at least one user (the dev script seeds only an empty database). */

@@ -7,6 +7,7 @@ import {
   changePassword,
   countLoginAttempt,
   createAccountWithSession,
+  createAccountWithSessionIdempotently,
   type NewRefreshToken,
   revokeRefreshTokenFamily,
   revokeRefreshTokenFamilyById,
@@ -22,6 +23,13 @@ import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../
 import type { Identity, TokenService } from '../auth/tokens'
 import type { AppEnv } from '../context'
 import { type AuthConfig, LOOPBACK_HOSTS } from '../env'
+import {
+  idempotencyKeyOf,
+  idempotencyKeyParameter,
+  idempotentRequest,
+  REPLAYED_HEADER,
+  replayedResponseHeader,
+} from '../idempotency'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
@@ -62,10 +70,25 @@ const signupRoute = createRoute({
   method: 'post',
   path: '/signup',
   request: { body: { required: true, content: json(SignupSchema) } },
+  parameters: [idempotencyKeyParameter],
   responses: {
-    201: { description: 'The account and its session; cookies are set too', content: json(SessionSchema) },
-    409: problemResponse('The email is already in use'),
-    422: problemResponse('Invalid fields'),
+    201: {
+      description:
+        'The account and its session; cookies are set too. A replay (same Idempotency-Key and body) answers the ' +
+        'same user and Location with a new session of the same account: tokens are never stored',
+      headers: replayedResponseHeader,
+      content: json(SessionSchema),
+    },
+    400: problemResponse('The Idempotency-Key is malformed'),
+    404: problemResponse('A replay, and the account the first request created has since been deleted'),
+    409: problemResponse(
+      'The email is already in use (/problems/email-taken), or a request with this Idempotency-Key is still ' +
+        'in progress (/problems/idempotency-key-in-flight)',
+    ),
+    422: problemResponse(
+      'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
+        '(/problems/idempotency-key-reused)',
+    ),
     501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
   },
 })
@@ -334,13 +357,38 @@ export function authRoutes(db: Database, config: AuthConfig, tokens: TokenServic
     .openapi(signupRoute, async (c) => {
       if (!canSign) throw problems.accountsDisabled()
       const { name, email, password } = c.req.valid('json')
-      const [passwordHash, refresh] = await Promise.all([hashPassword(password), newRefresh()])
+      const key = idempotencyKeyOf(c)
+      const [passwordHash, refresh, claim] = await Promise.all([
+        hashPassword(password),
+        newRefresh(),
+        // Scoped to the email: only one account can have it, so no other client's keys can meet this one. The
+        // fingerprint is an HMAC under our secret, because the body holds the password.
+        key &&
+          idempotentRequest(
+            `signup:${email.toLowerCase()}`,
+            key,
+            { method: 'POST', path: '/api/auth/signup', body: { name, email, password } },
+            config.secrets[0],
+          ),
+      ])
       const result = await timeDatabase(c, () =>
-        createAccountWithSession(db, { name, email, passwordHash }, refresh.stored),
+        claim
+          ? createAccountWithSessionIdempotently(db, { name, email, passwordHash }, refresh.stored, claim)
+          : createAccountWithSession(db, { name, email, passwordHash }, refresh.stored),
       )
       if (result.status === 'email-taken') throw problems.emailTaken()
+      if (result.status === 'key-reused') throw problems.idempotencyKeyReused()
+      if (result.status === 'in-flight') throw problems.idempotencyKeyInFlight()
+      if (result.status === 'account-gone') {
+        throw problems.notFound('The account this sign-up created has since been deleted.')
+      }
       const { user } = result
-      const identity = { userId: String(user.id), role: user.role }
+      // A replay's session is new (stored answers hold no tokens), and carries the account's role as it is now.
+      if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
+      const identity = {
+        userId: String(user.id),
+        role: result.status === 'replayed' ? result.role : user.role,
+      }
       const session = await issueTokens(c, identity, refresh.token, refresh.stored.familyId)
       c.header('Location', `/api/users/${user.id}`)
       return c.json({ user: toUserResponse(user), ...session }, 201)

@@ -4,10 +4,33 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import type { Database } from '../../db/client'
-import { createUser, deleteUser, findUserById, listUsers, updateUser } from '../../db/queries/users'
-import type { User } from '../../db/schema'
+import {
+  createUser,
+  createUserIdempotently,
+  deleteUser,
+  findUserById,
+  listUsers,
+  updateUser,
+} from '../../db/queries/users'
+import type { User, VersionedUser } from '../../db/schema'
 import type { Identity } from '../auth/tokens'
+import {
+  entityTagOf,
+  etagResponseHeader,
+  ifMatchParameter,
+  ifNoneMatchHolds,
+  ifNoneMatchParameter,
+  REVALIDATE_PRIVATELY,
+  versionsAllowedByIfMatch,
+} from '../conditional'
 import { encodeCursor } from '../cursor'
+import {
+  idempotencyKeyOf,
+  idempotencyKeyParameter,
+  idempotentRequest,
+  REPLAYED_HEADER,
+  replayedResponseHeader,
+} from '../idempotency'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
@@ -58,14 +81,25 @@ const createUserRoute = createRoute({
   method: 'post',
   path: '/',
   request: { body: { required: true, content: json(CreateUserSchema) } },
+  parameters: [idempotencyKeyParameter],
   responses: {
-    201: { description: 'The created user; Location names it', content: json(UserSchema) },
-    400: problemResponse('The body is not valid JSON'),
+    201: {
+      description: 'The created user; Location names it',
+      headers: { ...etagResponseHeader, ...replayedResponseHeader },
+      content: json(UserSchema),
+    },
+    400: problemResponse('The body is not valid JSON, or the Idempotency-Key is malformed'),
     403: problemResponse('Only an admin may create users'),
-    409: problemResponse('The email is already in use'),
+    409: problemResponse(
+      'The email is already in use (/problems/email-taken), or a request with this Idempotency-Key is still ' +
+        'in progress (/problems/idempotency-key-in-flight)',
+    ),
     413: problemResponse('The body is larger than 1 MiB'),
     415: problemResponse('The body is not JSON'),
-    422: problemResponse('Invalid fields'),
+    422: problemResponse(
+      'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
+        '(/problems/idempotency-key-reused)',
+    ),
   },
 })
 
@@ -80,8 +114,13 @@ const getUserRoute = createRoute({
   method: 'get',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
+  parameters: [ifNoneMatchParameter],
   responses: {
-    200: { description: 'The user', content: json(UserSchema) },
+    200: { description: 'The user', headers: etagResponseHeader, content: json(UserSchema) },
+    304: {
+      description: 'If-None-Match names the current version: your copy is current',
+      headers: etagResponseHeader,
+    },
     400: problemResponse('The id is not a positive integer'),
     404: problemResponse('No such user'),
   },
@@ -100,12 +139,14 @@ const updateUserRoute = createRoute({
   method: 'patch',
   path: '/{id}',
   request: { params: UserIdParamsSchema, body: { required: true, content: json(UpdateUserSchema) } },
+  parameters: [ifMatchParameter],
   responses: {
-    200: { description: 'The updated user', content: json(UserSchema) },
+    200: { description: 'The updated user', headers: etagResponseHeader, content: json(UserSchema) },
     400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
     403: problemResponse("Another user's account, or a role change, and the caller is not an admin"),
     404: problemResponse('No such user'),
     409: problemResponse('The email is already in use'),
+    412: problemResponse('If-Match names a version that is no longer current; nothing was changed'),
     415: problemResponse('The body is not JSON'),
     422: problemResponse('Invalid fields'),
   },
@@ -124,11 +165,13 @@ const deleteUserRoute = createRoute({
   method: 'delete',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
+  parameters: [ifMatchParameter],
   responses: {
     204: { description: 'Deleted' },
     400: problemResponse('The id is not a positive integer'),
     403: problemResponse("Another user's account, and the caller is not an admin"),
     404: problemResponse('No such user'),
+    412: problemResponse('If-Match names a version that is no longer current; nothing was deleted'),
   },
 })
 
@@ -145,6 +188,16 @@ export function toUserResponse(user: User): UserResponse {
 }
 
 const userNotFound = (id: number) => problems.notFound(`There is no user with id ${id}.`)
+
+const staleVersion = (id: number) =>
+  problems.preconditionFailed(
+    `User ${id} has changed since the version If-Match names; read it again (its ETag) and retry.`,
+  )
+
+/** The headers every answer that carries a user carries: its version, and how caches may keep it. */
+function versionHeaders(user: VersionedUser): Record<string, string> {
+  return { ETag: entityTagOf(user.version), 'Cache-Control': REVALIDATE_PRIVATELY }
+}
 
 const isSelf = (identity: Identity, id: number) => identity.userId === String(id)
 
@@ -169,17 +222,33 @@ export function usersRoutes(db: Database) {
       return c.json({ data: page.users.map(toUserResponse), nextCursor }, 200)
     })
     .openapi(createUserRoute, async (c) => {
-      requireAdmin(currentIdentity(c), 'create users')
-      const result = await timeDatabase(c, () => createUser(db, c.req.valid('json')))
+      const identity = currentIdentity(c)
+      requireAdmin(identity, 'create users')
+      const input = c.req.valid('json')
+      const key = idempotencyKeyOf(c)
+      const path = c.req.path.replace(/\/$/, '')
+      const claim =
+        key &&
+        (await idempotentRequest(`users:${identity.userId}`, key, { method: 'POST', path, body: input }))
+      const result = await timeDatabase(c, () =>
+        claim ? createUserIdempotently(db, input, claim) : createUser(db, input),
+      )
       if (result.status === 'email-taken') throw problems.emailTaken()
-      c.header('Location', `${c.req.path.replace(/\/$/, '')}/${result.user.id}`)
-      return c.json(toUserResponse(result.user), 201)
+      if (result.status === 'key-reused') throw problems.idempotencyKeyReused()
+      if (result.status === 'in-flight') throw problems.idempotencyKeyInFlight()
+      // A replay is rendered from the stored row exactly as the first answer was: the same status, headers and body.
+      if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
+      c.header('Location', `${path}/${result.user.id}`)
+      return c.json(toUserResponse(result.user), 201, versionHeaders(result.user))
     })
     .openapi(getUserRoute, async (c) => {
       const { id } = c.req.valid('param')
       const user = await timeDatabase(c, () => findUserById(db, id))
       if (!user) throw userNotFound(id)
-      return c.json(toUserResponse(user), 200)
+      if (ifNoneMatchHolds(c.req.header('If-None-Match'), user.version)) {
+        return c.body(null, 304, versionHeaders(user))
+      }
+      return c.json(toUserResponse(user), 200, versionHeaders(user))
     })
     .openapi(updateUserRoute, async (c) => {
       const { id } = c.req.valid('param')
@@ -187,16 +256,20 @@ export function usersRoutes(db: Database) {
       const identity = currentIdentity(c)
       requireSelfOrAdmin(identity, id, 'change')
       if (changes.role !== undefined) requireAdmin(identity, 'change roles')
-      const result = await timeDatabase(c, () => updateUser(db, id, changes))
+      const expected = versionsAllowedByIfMatch(c.req.header('If-Match'))
+      const result = await timeDatabase(c, () => updateUser(db, id, changes, expected))
       if (result.status === 'not-found') throw userNotFound(id)
+      if (result.status === 'precondition-failed') throw staleVersion(id)
       if (result.status === 'email-taken') throw problems.emailTaken()
-      return c.json(toUserResponse(result.user), 200)
+      return c.json(toUserResponse(result.user), 200, versionHeaders(result.user))
     })
     .openapi(deleteUserRoute, async (c) => {
       const { id } = c.req.valid('param')
       requireSelfOrAdmin(currentIdentity(c), id, 'delete')
-      const deleted = await timeDatabase(c, () => deleteUser(db, id))
-      if (!deleted) throw userNotFound(id)
+      const expected = versionsAllowedByIfMatch(c.req.header('If-Match'))
+      const outcome = await timeDatabase(c, () => deleteUser(db, id, expected))
+      if (outcome === 'not-found') throw userNotFound(id)
+      if (outcome === 'precondition-failed') throw staleVersion(id)
       return c.body(null, 204)
     })
 }

@@ -94,6 +94,86 @@ describe('database round trips per request', () => {
   })
 })
 
+describe('database round trips of conditional requests', () => {
+  it('costs one round trip whether the condition holds or not', async () => {
+    const user = await createUserViaApi(app, { name: 'Conditional', email: uniqueEmail('cond') })
+    const first = await app.request(`/api/users/${user.id}`)
+    const etag = first.headers.get('etag') ?? ''
+    expect(etag).not.toBe('')
+    const ifMatch = (value: string) => ({ 'If-Match': value })
+    const cases: [string, () => Response | Promise<Response>, number][] = [
+      [
+        'get, not modified',
+        () => app.request(`/api/users/${user.id}`, { headers: { 'If-None-Match': etag } }),
+        304,
+      ],
+      [
+        'get, modified',
+        () => app.request(`/api/users/${user.id}`, { headers: { 'If-None-Match': '"0"' } }),
+        200,
+      ],
+      [
+        'patch, current',
+        () => app.request(`/api/users/${user.id}`, jsonInit('PATCH', { name: 'A' }, ifMatch(etag))),
+        200,
+      ],
+      [
+        'patch, stale',
+        () => app.request(`/api/users/${user.id}`, jsonInit('PATCH', { name: 'B' }, ifMatch(etag))),
+        412,
+      ],
+      [
+        'patch missing',
+        () => app.request('/api/users/2147483647', jsonInit('PATCH', { name: 'C' }, ifMatch(etag))),
+        404,
+      ],
+      [
+        'delete, stale',
+        () => app.request(`/api/users/${user.id}`, { method: 'DELETE', headers: ifMatch(etag) }),
+        412,
+      ],
+      [
+        'delete, any',
+        () => app.request(`/api/users/${user.id}`, { method: 'DELETE', headers: ifMatch('*') }),
+        204,
+      ],
+      [
+        'delete missing',
+        () => app.request(`/api/users/${user.id}`, { method: 'DELETE', headers: ifMatch(etag) }),
+        404,
+      ],
+    ]
+    for (const [name, request, expectedStatus] of cases) {
+      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 1 })
+    }
+  })
+})
+
+describe('database round trips of idempotent creates', () => {
+  it('costs one round trip to create with a key, to replay, and to refuse a reused key', async () => {
+    const key = crypto.randomUUID()
+    const body = { name: 'Keyed', email: uniqueEmail('keyed') }
+    const keyed = (json: unknown, idempotencyKey = key) =>
+      app.request('/api/users', jsonInit('POST', json, { 'Idempotency-Key': idempotencyKey }))
+    const signupKey = crypto.randomUUID()
+    const signup = { name: 'Keyed', email: uniqueEmail('keyedsignup'), password: 'a password for counting' }
+    const keyedSignup = (json: unknown) =>
+      server.request('/api/auth/signup', jsonInit('POST', json, { 'Idempotency-Key': signupKey }))
+    const cases: [string, () => Response | Promise<Response>, number, number][] = [
+      ['create', () => keyed(body), 201, 1],
+      ['replay', () => keyed(body), 201, 1],
+      ['reused key', () => keyed({ ...body, name: 'Other' }), 422, 1],
+      ['malformed key', () => keyed(body, 'not a key'), 400, 0],
+      ['sign-up', () => keyedSignup(signup), 201, 1],
+      ['sign-up replay', () => keyedSignup(signup), 201, 1],
+      ['sign-up, reused key', () => keyedSignup({ ...signup, password: 'another password' }), 422, 1],
+    ]
+    for (const [name, request, expectedStatus, roundTrips] of cases) {
+      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips })
+    }
+  })
+})
+
 describe('database round trips of authentication', () => {
   it('costs none to verify a token, refuse one, or refuse a forbidden action', async () => {
     const user = withToken(server, () => signTestToken({ userId: '1', role: 'user' }))
