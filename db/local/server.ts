@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { EMBEDDED_DATABASE_HOST } from '../local-url'
-import type { BatchOptions, IsolationLevel, SqlBackend } from './backends/backend'
+import type { BatchOptions, ConnectionTarget, IsolationLevel, SqlBackend } from './backends/backend'
 import { createPostgresBackend } from './backends/postgres'
 import { parseConnectionString } from './connection-string'
 import { cancelledError, EndpointError, errorBody, PostgresError } from './errors'
@@ -82,11 +82,23 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
     poolTimeoutMs: options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS,
   })
 
+  // Every request names its database again; an app names one or two. Parsing (URL, decoding) once each saves
+  // work on every request, and the bound keeps a client that varies it from growing this without end.
+  const targets = new Map<string, ConnectionTarget>()
+  function targetOf(connectionString: string | undefined): ConnectionTarget {
+    const known = connectionString === undefined ? undefined : targets.get(connectionString)
+    if (known) return known
+    const target = parseConnectionString(connectionString)
+    if (targets.size >= 64) targets.clear()
+    targets.set(connectionString as string, target)
+    return target
+  }
+
   async function answer(request: SqlRequest): Promise<SqlAnswer> {
     if (request.path !== '/sql' || request.method !== 'POST') return json(400, 'query is not supported')
     try {
       const body = await request.readBody()
-      const target = parseConnectionString(request.header('neon-connection-string'))
+      const target = targetOf(request.header('neon-connection-string'))
       const { statements, isBatch, arrayModes } = parseRequestBody(body)
       const batch = isBatch ? readBatchOptions(request.header) : null
       const backend: SqlBackend = target.host === EMBEDDED_DATABASE_HOST ? await embeddedBackend() : postgres
@@ -156,7 +168,8 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
     const headers = new Headers(init.headers)
     const body = typeof init.body === 'string' ? init.body : ''
     const reply = answer({
-      path: new URL(url).pathname,
+      // The path, without a URL parse per request: the driver sends the endpoint's URL as configured.
+      path: url.replace(/^[a-z]+:\/\/[^/]*/i, '').split('?')[0] ?? '',
       method: init.method ?? 'GET',
       header: (name) => headers.get(name) ?? undefined,
       readBody: async () => {
