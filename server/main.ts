@@ -63,6 +63,8 @@ async function main(argv: string[]): Promise<void> {
   if (!appConfig) return void (await gateway?.close())
 
   const accessLog = createAccessLogSink()
+  // Whatever ends the process short of SIGKILL (a clean stop, a crash on an uncaught error), buffered lines go out.
+  process.on('exit', () => accessLog.flush())
   const db = createDatabase({
     databaseUrl,
     localSqlEndpoint: sqlEndpoint,
