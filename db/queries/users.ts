@@ -75,8 +75,27 @@ export async function listUsers(
   return { users: rows.slice(0, limit), hasMore: rows.length > limit }
 }
 
+/**
+ * The most frequent query, built once per database and kept: drizzle otherwise rebuilds the same SQL text from
+ * the query builder on every read.
+ */
+const findUserByIdQueries = new WeakMap<Database, ReturnType<typeof prepareFindUserById>>()
+
+function prepareFindUserById(db: Database) {
+  return db
+    .select(versionedUserColumns)
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('find_user_by_id')
+}
+
 export async function findUserById(db: Database, id: number): Promise<VersionedUser | undefined> {
-  const [user] = await db.select(versionedUserColumns).from(users).where(eq(users.id, id))
+  let query = findUserByIdQueries.get(db)
+  if (!query) {
+    query = prepareFindUserById(db)
+    findUserByIdQueries.set(db, query)
+  }
+  const [user] = await query.execute({ id })
   return user
 }
 

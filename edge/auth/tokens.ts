@@ -48,6 +48,9 @@ export interface TokenService {
   verifyAccessToken(token: string): Promise<Identity>
 }
 
+/** Enough for the clients one isolate serves at once; each entry is a few hundred bytes. */
+const MAX_REMEMBERED_TOKENS = 1000
+
 export function createTokenService(config: TokenConfig): TokenService {
   const encoder = new TextEncoder()
   // Each secret's key id is derived from the secret itself, so rotating needs no extra naming. Imported once as
@@ -72,6 +75,22 @@ export function createTokenService(config: TokenConfig): TokenService {
         cooldownDuration: config.jwksCooldownMs,
       })
     : undefined
+  /**
+   * Our own tokens already verified here, until they expire (with the same tolerance), so a client's many requests
+   * with one token pay for the signature check once. Only ours (HS256): our secrets cannot change without a
+   * restart, while an identity provider may withdraw a key, after which its tokens must be refused at once.
+   * The key is the whole token, signature included: only the exact string that was verified is remembered.
+   */
+  const verifiedTokens = new Map<string, { identity: Identity; validUntilMs: number }>()
+  const rememberVerified = (token: string, identity: Identity, expiresAt: number) => {
+    // Oldest first out: a Map iterates in insertion order.
+    if (verifiedTokens.size >= MAX_REMEMBERED_TOKENS)
+      verifiedTokens.delete(verifiedTokens.keys().next().value as string)
+    verifiedTokens.set(token, {
+      identity: Object.freeze(identity),
+      validUntilMs: (expiresAt + config.clockToleranceSeconds) * 1000,
+    })
+  }
   const claimChecks = {
     issuer: config.issuer,
     audience: config.audience,
@@ -97,6 +116,11 @@ export function createTokenService(config: TokenConfig): TokenService {
     },
 
     async verifyAccessToken(token) {
+      const remembered = verifiedTokens.get(token)
+      if (remembered) {
+        if (Date.now() < remembered.validUntilMs) return remembered.identity
+        verifiedTokens.delete(token)
+      }
       let header: ReturnType<typeof decodeProtectedHeader>
       try {
         header = decodeProtectedHeader(token)
@@ -126,7 +150,9 @@ export function createTokenService(config: TokenConfig): TokenService {
         if (error instanceof InvalidTokenError) throw error
         throw new InvalidTokenError((error as Error).message)
       }
-      return identityOf(payload, ours)
+      const identity = identityOf(payload, ours)
+      if (ours && typeof payload.exp === 'number') rememberVerified(token, identity, payload.exp)
+      return identity
     },
   }
 }

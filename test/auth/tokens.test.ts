@@ -62,6 +62,15 @@ describe('tokens signed with our shared secret', () => {
     expect(await service.verifyAccessToken(token)).toEqual({ userId: '1', role: 'user' })
   })
 
+  it('refuses a token it accepted before, once it has expired (remembered tokens expire too)', async () => {
+    const shortLived = createTokenService({ ...base, clockToleranceSeconds: 0 })
+    const token = await signWithOurSecret({ sub: '9', role: 'user', exp: now() + 1 })
+    expect(await shortLived.verifyAccessToken(token)).toEqual({ userId: '9', role: 'user' })
+    expect(await shortLived.verifyAccessToken(token)).toEqual({ userId: '9', role: 'user' })
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    await expect(shortLived.verifyAccessToken(token)).rejects.toThrow(/exp/)
+  })
+
   it('refuses a token that is not valid yet', async () => {
     const token = await signWithOurSecret({ sub: '1', exp: now() + 600, nbf: now() + 300 })
     await expect(service.verifyAccessToken(token)).rejects.toThrow(/nbf/)
