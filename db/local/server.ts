@@ -163,32 +163,35 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
   }
 
   async function fetchInProcess(url: string, init: RequestInit): Promise<Response> {
-    const signal = init.signal ?? new AbortController().signal
-    signal.throwIfAborted()
-    const headers = new Headers(init.headers)
+    const signal = init.signal ?? undefined
+    signal?.throwIfAborted()
+    const header = headerReader(init.headers)
     const body = typeof init.body === 'string' ? init.body : ''
     const reply = answer({
       // The path, without a URL parse per request: the driver sends the endpoint's URL as configured.
       path: url.replace(/^[a-z]+:\/\/[^/]*/i, '').split('?')[0] ?? '',
       method: init.method ?? 'GET',
-      header: (name) => headers.get(name) ?? undefined,
+      header,
       readBody: async () => {
         if (Buffer.byteLength(body) > maxRequestBytes) {
           throw new EndpointError(413, `request is too large (max is ${maxRequestBytes} bytes)`)
         }
         return body
       },
-      signal,
+      signal: signal ?? new AbortController().signal,
     })
+    if (!signal) return answerAsResponse(await reply)
     // Like a real fetch, an abort settles the call at once; the backend cancels the statement meanwhile.
+    let onAbort: () => void = () => undefined
     const aborted = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+      onAbort = () => reject(signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
     })
-    const { status, body: replyBody, headers: replyHeaders } = await Promise.race([reply, aborted])
-    return new Response(replyBody, {
-      status,
-      headers: { ...replyHeaders, 'Content-Type': 'application/json' },
-    })
+    try {
+      return answerAsResponse(await Promise.race([reply, aborted]))
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -277,6 +280,34 @@ function hostName(host: string | undefined): string {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name]
   return Array.isArray(value) ? value[0] : value
+}
+
+/** Reads the driver's request headers (a plain object, as it sends them) case-insensitively, without a Headers. */
+function headerReader(headers: RequestInit['headers']): SqlRequest['header'] {
+  if (!headers || headers instanceof Headers || Array.isArray(headers)) {
+    const parsed = new Headers(headers)
+    return (name) => parsed.get(name) ?? undefined
+  }
+  const byName = new Map<string, string>()
+  for (const [name, value] of Object.entries(headers)) byName.set(name.toLowerCase(), value)
+  return (name) => byName.get(name)
+}
+
+/**
+ * An in-process answer in the shape the driver reads a fetch response (`ok`, `status`, `json()`, `text()`,
+ * `headers`): undici's Response would put each small body through a web stream, a large share of a read's cost.
+ */
+function answerAsResponse({ status, body, headers = {} }: SqlAnswer): Response {
+  const answer = {
+    ok: status >= 200 && status < 300,
+    status,
+    get headers() {
+      return new Headers({ ...headers, 'Content-Type': 'application/json' })
+    },
+    json: async () => JSON.parse(body) as unknown,
+    text: async () => body,
+  }
+  return answer as unknown as Response
 }
 
 function errorAnswer(error: unknown): SqlAnswer {
