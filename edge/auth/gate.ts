@@ -124,7 +124,7 @@ export function createEdgeGate(tokens: TokenService, options: GateOptions) {
 }
 
 /** The caller's request id when it is safe to echo (the rule of Hono's request-id middleware), else a new one. */
-function requestIdOf(headers: Headers): string {
+export function requestIdOf(headers: Headers): string {
   const incoming = headers.get('x-request-id')
   return incoming && incoming.length <= 255 && /^[\w\-=]+$/.test(incoming) ? incoming : crypto.randomUUID()
 }
