@@ -2,7 +2,7 @@
 import { problemResponse, problems } from '../problem'
 import { requestLineProblem } from '../request-line'
 import { readCredential, setIdentityHeaders, withoutIdentityHeaders } from './credentials'
-import { isApiPath, isPublicPath } from './public-paths'
+import { isApiPath, isPublicPath, isStaticFilePath } from './public-paths'
 import type { Identity, TokenService } from './tokens'
 
 export const LOGIN_PAGE = '/login'
@@ -98,9 +98,10 @@ export function createEdgeGate(tokens: TokenService, options: GateOptions) {
       return { action: 'respond', response: new Response(refusal, { status: 403 }) }
     }
     const { pathname, search } = new URL(request.url)
-    // Answered here, because behind us Next would: an empty 400 for a method its routes do not dispatch, and a
-    // 500 for a path its router cannot decode. Neither depends on who is asking.
-    const malformed = requestLineProblem(request.method, pathname)
+    // Answered here, because behind us Next would: an empty 400 for a method its routes do not dispatch, a 500
+    // for a path its router cannot decode, a 500 for a write to a static file. None depends on who is asking.
+    const malformed =
+      requestLineProblem(request.method, pathname) ?? staticFileProblem(request.method, pathname)
     if (malformed) {
       const where = { instance: pathname, requestId: requestIdOf(request.headers) }
       return { action: 'respond', response: problemResponse(malformed, where) }
@@ -121,6 +122,12 @@ export function createEdgeGate(tokens: TokenService, options: GateOptions) {
     const where = { instance: pathname, requestId: requestIdOf(request.headers) }
     return { action: 'respond', response: problemResponse(problems.unauthorized(refused), where) }
   }
+}
+
+/** A method that does not read a static file, on one: Next would fail to render its 405 page and answer 500. */
+function staticFileProblem(method: string, pathname: string) {
+  if (!isStaticFilePath(pathname) || method === 'GET' || method === 'HEAD') return undefined
+  return problems.methodNotAllowed(method, ['GET', 'HEAD'])
 }
 
 /** The caller's request id when it is safe to echo (the rule of Hono's request-id middleware), else a new one. */

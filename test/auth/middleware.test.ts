@@ -170,6 +170,17 @@ describe('middleware.ts on requests no route could answer', () => {
     },
   )
 
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])(
+    'answers %s on a static file with a 405 problem and Allow: GET, HEAD',
+    async (method) => {
+      for (const path of ['/vendor/scalar/api-reference.js', '/_next/static/chunks/app.js']) {
+        const response = await middleware(request(path, {}, method))
+        expect(response.headers.get('allow'), path).toBe('GET, HEAD')
+        await expectProblem(response, 405, '/problems/method-not-allowed')
+      }
+    },
+  )
+
   it('lets well-formed escapes through, and leaves the query string to the routes', async () => {
     const session = { authorization: `Bearer ${await userToken()}` }
     for (const path of ['/api/users/%31', '/api/users?q=%zz', '/users/caf%C3%A9']) {
