@@ -145,6 +145,15 @@ describe('routing and cross-cutting behaviour', () => {
     expect(logs.at(-1)?.durationMs).toEqual(expect.any(Number))
     expect(Date.parse(logs.at(-1)?.time ?? '')).not.toBeNaN()
   })
+
+  it('logs a method no route implements as a client mistake (warn), with no error attached', async () => {
+    const before = logs.length
+    const response = await app.request('/api/users', { method: 'PROPFIND' })
+    expect(response.status).toBe(501)
+    expect(logs.length - before).toBe(1)
+    expect(logs.at(-1)).toMatchObject({ level: 'warn', method: 'PROPFIND', status: 501 })
+    expect(logs.at(-1)).not.toHaveProperty('error')
+  })
 })
 
 describe('CORS', () => {
