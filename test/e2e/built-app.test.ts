@@ -336,9 +336,9 @@ describe('the built app on requests no route could answer', () => {
 /**
  * What Next and Node answer before any code of ours runs, as `next start` serves the build today (README, API):
  * these pin the evidence, so a Next or Node upgrade that changes it fails here and the README gets updated.
- * A custom Node server (server/) can answer them itself.
+ * The production server (server/) is ours from the first byte, and answers some of them itself.
  */
-describe('answers the built app gives before our code runs', () => {
+describe.runIf(inject('serverKind') === 'next')('answers next start gives before our code runs', () => {
   it("gives TRACE Next's text/plain 500: Next builds a Request for middleware.ts, and Request refuses TRACE", async () => {
     const answer = await rawRequest(['TRACE /api/hello HTTP/1.1', 'Host: localhost', 'Connection: close'])
     expect(answer).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/)
@@ -384,6 +384,15 @@ describe('answers the built app gives before our code runs', () => {
     ])
     expect(answer).toMatch(/^HTTP\/1\.1 417 Expectation Failed\r\n/)
     expect(answer).not.toMatch(/content-type/i)
+  })
+})
+
+describe.runIf(inject('serverKind') === 'node')('the production server on TRACE', () => {
+  it('answers TRACE on the API with a 501 problem: it hands /api to the Hono app, whose rule refuses it', async () => {
+    const answer = await rawRequest(['TRACE /api/hello HTTP/1.1', 'Host: localhost', 'Connection: close'])
+    expect(answer).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n/)
+    expect(answer).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i)
+    expect(answer).toContain('"type":"/problems/method-not-implemented"')
   })
 })
 
