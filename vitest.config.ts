@@ -1,10 +1,13 @@
 /** Test projects: the local endpoint (Node), the Hono app in the edge runtime, and the built app end to end. */
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // The driver turns a JS Date into local time with an offset; pin the zone so expectations do not depend on the machine.
 process.env.TZ = 'UTC'
 
 export default defineConfig({
+  // tsconfig's `@/*` paths, so tests can import the app's own route files (app/**/route.ts) as Next does.
+  resolve: { alias: [{ find: /^@\//, replacement: fileURLToPath(new URL('./', import.meta.url)) }] },
   test: {
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,

@@ -10,6 +10,7 @@ import type { AppEnv } from './context'
 import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
+import { requestLine } from './middleware/request-line'
 import { serverTiming } from './middleware/server-timing'
 import { registerApiDocs } from './openapi'
 import { problemFromError, problems, renderProblem } from './problem'
@@ -53,6 +54,8 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
       }),
     )
   }
+  // A method no route implements, or a path that cannot be decoded, is refused before anyone is asked who they are.
+  app.use(requestLine())
   // Verified here again, whatever middleware.ts did: no request reaches a route, or has its body read, without it.
   app.use(authenticate({ tokens, corsEnabled: config.corsOrigins.length > 0 }))
   // A 404 on a path that exists for other methods becomes a 405 with Allow (derived from the routes below).

@@ -141,6 +141,9 @@ const API_DESCRIPTION = [
     '(`#/components/responses/UnknownPath`); without a session, both are **401** first on every path that is not ' +
     'public (deny by default). When the deployment allows other origins (`CORS_ORIGINS`), a CORS preflight ' +
     '(`OPTIONS` with `Access-Control-Request-Method`) answers **204** (`#/components/responses/CorsPreflight`). ' +
+    'Before any of that, on every path: a method other than GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS ' +
+    'answers **501** (`#/components/responses/MethodNotImplemented`), and a path with a malformed percent-escape ' +
+    '**400** (`#/components/responses/MalformedPath`). ' +
     'Every answer carries `X-Request-Id`; every answer past the edge middleware also `Server-Timing`.',
 ].join('\n')
 
@@ -180,6 +183,12 @@ const UNMATCHED_RESPONSES = {
     Allow: header('The methods the path has, e.g. `GET, HEAD, POST`'),
   }),
   UnknownPath: problem('No such path (`/problems/not-found`); without a session, 401 comes first'),
+  MethodNotImplemented: problem(
+    'A method no path implements (`/problems/method-not-implemented`), answered before any session check',
+  ),
+  MalformedPath: problem(
+    'A path with a malformed percent-escape (`/problems/malformed-path`), answered before any session check',
+  ),
   Unauthorized: problem('No valid session (`/problems/unauthorized`): missing, expired or forged token', {
     'WWW-Authenticate': WWW_AUTHENTICATE,
   }),
@@ -197,7 +206,7 @@ const UNMATCHED_RESPONSES = {
  * list need no session (`security: []`), every other one may answer 401; a JSON body may be malformed (400), too
  * large (413) or not JSON (415); an operation that touches the database may find it down (503) or slow (504);
  * anything may fail (500). A route's own, more specific description wins. Then the headers every response of a
- * status carries, and the answers to requests no operation matches (405, 404).
+ * status carries, and the answers to requests no operation matches (405, 404) or no route could (501, 400).
  */
 function addAppWideProblems(document: OpenApiDocument): OpenApiDocument {
   for (const [path, item] of Object.entries(document.paths ?? {})) {
@@ -246,6 +255,8 @@ function addAppWideProblems(document: OpenApiDocument): OpenApiDocument {
       path: { $ref: '#/components/responses/UnknownPath' },
       session: { $ref: '#/components/responses/Unauthorized' },
       preflight: { $ref: '#/components/responses/CorsPreflight' },
+      unimplementedMethod: { $ref: '#/components/responses/MethodNotImplemented' },
+      malformedPath: { $ref: '#/components/responses/MalformedPath' },
     },
   })
 }

@@ -66,6 +66,23 @@ export const problems = {
       detail: `${method} is not supported here; use ${allowed.join(', ')}.`,
       headers: { Allow: allowed.join(', ') },
     }),
+  /** A method outside IMPLEMENTED_METHODS (edge/request-line.ts): no path here answers it (RFC 9110 §9.1). */
+  methodNotImplemented: (method: string) =>
+    new Problem({
+      status: 501,
+      slug: 'method-not-implemented',
+      title: 'Method Not Implemented',
+      detail: `${method} is not a method this server implements; it answers GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS (each path some of them).`,
+    }),
+  /** A percent sign in the path that does not start an escape of UTF-8: the path cannot be read at all. */
+  malformedPath: () =>
+    new Problem({
+      status: 400,
+      slug: 'malformed-path',
+      title: 'Malformed Path',
+      detail:
+        'The path has a malformed percent-escape (such as %zz, or bytes that are not UTF-8); send a literal % as %25.',
+    }),
   invalidParameters: (errors: FieldError[]) =>
     new Problem({
       status: 400,

@@ -171,9 +171,13 @@ export async function createAccountWithSessionIdempotently(
 }
 
 /**
- * Counts a log-in attempt in every bucket and reads the account behind the email, in one statement. The count is
- * an atomic upsert, so concurrent attempts are serialised on the bucket's row and cannot all slip under the limit;
- * a bucket past `maxAttempts` answers with the seconds left in its window (by the database's clock). A failed
+ * Counts a log-in attempt in every bucket, unless one of them is already full, and reads the account behind the
+ * email, in one statement. An attempt is admitted only when every bucket is under its limit, and then counts in
+ * every bucket; a refused attempt counts in none, so retrying behind a throttled address (or for a locked email)
+ * never fills the other bucket. The buckets' existing rows are locked first (`FOR UPDATE`, in one order), so
+ * concurrent attempts are serialised and judged on the latest counts: parallel guesses cannot slip past a limit.
+ * Two attempts that both create a bucket's row race only on the insert, and the upsert re-checks the limit on the
+ * row it locks. A refusal answers with the seconds left in the fullest window (by the database's clock). A failed
  * attempt needs nothing more: it is already counted. A few long-expired buckets are pruned on the way.
  */
 export async function countLoginAttempt(
@@ -183,44 +187,52 @@ export async function countLoginAttempt(
   windowSeconds: number,
 ): Promise<LoginCandidate> {
   const window = sql`make_interval(secs => ${windowSeconds}::int)`
-  const rows = sql.join(
-    buckets.map(({ bucket }) => sql`(${bucket}::text, 1, now() + ${window})`),
-    sql`, `,
-  )
   const limits = sql.join(
     buckets.map(({ bucket, maxAttempts }) => sql`(${bucket}::text, ${maxAttempts}::int)`),
     sql`, `,
   )
-  const names = sql.join(
-    buckets.map(({ bucket }) => sql`${bucket}::text`),
-    sql`, `,
-  )
-  const result = await db.execute<UserRow & { password_hash: string | null; retry_after: number | null }>(sql`
-    with counted as (
-      insert into ${loginAttempts} as a (bucket, attempts, window_ends_at) values ${rows}
+  const result = await db.execute<
+    UserRow & { password_hash: string | null; admitted: boolean; retry_after: number | null }
+  >(sql`
+    with limits (bucket, max_attempts) as (values ${limits}),
+    locked as (
+      select a.bucket, a.attempts, a.window_ends_at from ${loginAttempts} a
+      where a.bucket in (select bucket from limits)
+      order by a.bucket
+      for update
+    ), full_buckets as (
+      select l.window_ends_at from locked l join limits using (bucket)
+      where l.window_ends_at > now() and l.attempts >= limits.max_attempts
+    ), counted as (
+      insert into ${loginAttempts} as a (bucket, attempts, window_ends_at)
+      select bucket, 1, now() + ${window} from limits
+      where not exists (select 1 from full_buckets)
       on conflict (bucket) do update set
         attempts = case when a.window_ends_at <= now() then 1 else a.attempts + 1 end,
         window_ends_at = case when a.window_ends_at <= now() then excluded.window_ends_at else a.window_ends_at end
-      returning bucket, attempts, window_ends_at
+      where a.window_ends_at <= now()
+         or a.attempts < (select max_attempts from limits where limits.bucket = a.bucket)
+      returning bucket
     ), pruned as (
       delete from ${loginAttempts} where bucket in (
         select bucket from ${loginAttempts}
-        where window_ends_at < now() - interval '1 hour' and bucket not in (${names})
+        where window_ends_at < now() - interval '1 hour' and bucket not in (select bucket from limits)
         limit 20 for update skip locked)
     )
     select
-      (select ceil(extract(epoch from max(c.window_ends_at) - now()))::int
-         from counted c join (values ${limits}) as l(bucket, max_attempts) on l.bucket = c.bucket
-         where c.attempts > l.max_attempts) as retry_after,
+      (select count(*) from counted) = (select count(*) from limits) as admitted,
+      (select ceil(extract(epoch from max(window_ends_at) - now()))::int from full_buckets) as retry_after,
       u.id, u.name, u.email, u.role, u.password_hash,
       ${isoTimestamp(sql`u.created_at`)} as created_at, ${isoTimestamp(sql`u.updated_at`)} as updated_at
     from (select 1) as one
     left join ${users} u on lower(u.email) = lower(${email})`)
   const row = result.rows[0]
+  const admitted = row?.admitted === true
   return {
     account: row?.id == null ? undefined : { ...toUser(row), passwordHash: row.password_hash },
-    // At least 1: Retry-After: 0 would invite an immediate retry that is still refused.
-    retryAfterSeconds: row?.retry_after == null ? undefined : Math.max(1, row.retry_after),
+    // At least 1: Retry-After: 0 would invite an immediate retry that is still refused. A refusal without a full
+    // bucket among the locked rows lost the race to create one: its window has only just begun.
+    retryAfterSeconds: admitted ? undefined : Math.max(1, row?.retry_after ?? windowSeconds),
   }
 }
 

@@ -1,7 +1,8 @@
 /** The perimeter rule, shared by `middleware.ts` and the Hono app: who is calling, and may they pass without a session. */
 import { problemResponse, problems } from '../problem'
+import { requestLineProblem } from '../request-line'
 import { readCredential, setIdentityHeaders, withoutIdentityHeaders } from './credentials'
-import { isApiPath, isPublicPath } from './public-paths'
+import { isApiPath, isPublicPath, isStaticFilePath } from './public-paths'
 import type { Identity, TokenService } from './tokens'
 
 export const LOGIN_PAGE = '/login'
@@ -83,7 +84,10 @@ export type GateDecision =
   | { action: 'continue'; requestHeaders: Headers; identity: Identity | undefined }
   /** A page without a session: send the browser to the log-in page (a path relative to the site). */
   | { action: 'redirect'; location: string }
-  /** An API request without a valid token: answer it here, the function behind never runs. */
+  /**
+   * Answer it here, the function behind never runs: an API request without a valid token, or a request no route
+   * could answer (a method we do not implement, a path that does not decode).
+   */
   | { action: 'respond'; response: Response }
 
 /** Builds the check `middleware.ts` runs, once per isolate, so the token service (and its cached JWKS) is reused. */
@@ -93,9 +97,17 @@ export function createEdgeGate(tokens: TokenService, options: GateOptions) {
       const refusal = `This development server answers only ${options.allowedHosts?.join(', ')} (a guard against DNS rebinding); add a host name to DEV_ALLOWED_HOSTS to allow it.`
       return { action: 'respond', response: new Response(refusal, { status: 403 }) }
     }
-    // First, always: whatever happens next, no client-sent identity header travels further.
-    const requestHeaders = withoutIdentityHeaders(request.headers)
     const { pathname, search } = new URL(request.url)
+    // Answered here, because behind us Next would: an empty 400 for a method its routes do not dispatch, a 500
+    // for a path its router cannot decode, a 500 for a write to a static file. None depends on who is asking.
+    const malformed =
+      requestLineProblem(request.method, pathname) ?? staticFileProblem(request.method, pathname)
+    if (malformed) {
+      const where = { instance: pathname, requestId: requestIdOf(request.headers) }
+      return { action: 'respond', response: problemResponse(malformed, where) }
+    }
+    // First of what passes: whatever happens next, no client-sent identity header travels further.
+    const requestHeaders = withoutIdentityHeaders(request.headers)
     const { identity, refused } = await identifyCaller(request.headers, tokens)
     if (identity) setIdentityHeaders(requestHeaders, identity)
     if (identity || mayPassWithoutSession(pathname, request.method, request.headers, options)) {
@@ -112,8 +124,14 @@ export function createEdgeGate(tokens: TokenService, options: GateOptions) {
   }
 }
 
+/** A method that does not read a static file, on one: Next would fail to render its 405 page and answer 500. */
+function staticFileProblem(method: string, pathname: string) {
+  if (!isStaticFilePath(pathname) || method === 'GET' || method === 'HEAD') return undefined
+  return problems.methodNotAllowed(method, ['GET', 'HEAD'])
+}
+
 /** The caller's request id when it is safe to echo (the rule of Hono's request-id middleware), else a new one. */
-function requestIdOf(headers: Headers): string {
+export function requestIdOf(headers: Headers): string {
   const incoming = headers.get('x-request-id')
   return incoming && incoming.length <= 255 && /^[\w\-=]+$/.test(incoming) ? incoming : crypto.randomUUID()
 }

@@ -49,6 +49,14 @@ export function isPublicPath(pathname: string): boolean {
   return PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix))
 }
 
+/**
+ * True for the static files among the public paths (Next's build output, `public/vendor/`): only GET and HEAD read
+ * them. Next answers any other method on one with a 500 (it fails to render its own 405 page), so we answer first.
+ */
+export function isStaticFilePath(pathname: string): boolean {
+  return !AMBIGUOUS.test(pathname) && PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix))
+}
+
 /** True for the API (problem+json and 401), false for pages (redirect to the log-in page). */
 export function isApiPath(pathname: string): boolean {
   return pathname === '/api' || pathname.startsWith('/api/')

@@ -28,9 +28,11 @@ export function accessLog(write: LogWriter = writeJsonLine): MiddlewareHandler<A
     await next()
     const timing = c.get('timing')
     const status = c.res.status
-    const unexpected = status >= 500 && c.error ? c.error : undefined
+    // 501 says this server has no such method or feature: a definite answer to the client, not a failure of ours.
+    const failed = status >= 500 && status !== 501
+    const unexpected = failed && c.error ? c.error : undefined
     write({
-      level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
+      level: failed ? 'error' : status >= 400 ? 'warn' : 'info',
       time: new Date().toISOString(),
       msg: 'request',
       requestId: c.get('requestId'),

@@ -6,6 +6,8 @@
  */
 
 import { readIdentityHeaders } from '../auth/credentials'
+import { requestIdOf } from '../auth/gate'
+import { problemResponse, problems } from '../problem'
 import { isSameOrigin, sameSitePath } from '../same-origin'
 import { ANONYMOUS_VIEWER, type OutcomeSeal } from './outcome-seal'
 
@@ -14,6 +16,16 @@ export { isSameOrigin, sameSitePath }
 /** Anything that answers requests as the Hono app does (`app.request`). */
 export interface InProcessApi {
   request(input: string | Request, init?: RequestInit): Response | Promise<Response>
+}
+
+/**
+ * A form handler's answer to any method but POST: a 405 problem with `Allow: POST`. Each handler exports it for
+ * every other method Next dispatches, since Next's own answer to a method a route file does not export is an
+ * empty 405 (and its OPTIONS a 204).
+ */
+export function refuseAllButPost(request: Request): Response {
+  const where = { instance: new URL(request.url).pathname, requestId: requestIdOf(request.headers) }
+  return problemResponse(problems.methodNotAllowed(request.method, ['POST']), where)
 }
 
 /** Far more than any of our forms sends; a bigger body is not a person filling in a form. */

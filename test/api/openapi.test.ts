@@ -202,7 +202,7 @@ describe('GET /api/openapi.json', () => {
     })
   })
 
-  it('describes the answers to requests no operation matches: 405 with Allow, 404, 401, a CORS preflight', async () => {
+  it('describes the answers to requests no operation matches: 405 with Allow, 404, 401, a CORS preflight, 501, 400', async () => {
     const document = await fetchDocument()
     const unmatched = document['x-edgeline-unmatched'] as Record<string, { $ref: string }>
     expect(unmatched).toEqual({
@@ -210,6 +210,8 @@ describe('GET /api/openapi.json', () => {
       path: { $ref: '#/components/responses/UnknownPath' },
       session: { $ref: '#/components/responses/Unauthorized' },
       preflight: { $ref: '#/components/responses/CorsPreflight' },
+      unimplementedMethod: { $ref: '#/components/responses/MethodNotImplemented' },
+      malformedPath: { $ref: '#/components/responses/MalformedPath' },
     })
     expect(document.components.responses.MethodNotAllowed?.headers?.Allow?.required).toBe(true)
     expect(document.components.responses.Unauthorized?.headers?.['WWW-Authenticate']?.required).toBe(true)

@@ -48,6 +48,37 @@ describe('routing and cross-cutting behaviour', () => {
     expect(await response.json()).toMatchObject({ type: '/problems/method-not-allowed', status: 405 })
   })
 
+  it.each(['PROPFIND', 'MKCOL', 'SEARCH', 'QUERY', 'patch'])(
+    'answers %s, a method no route implements, with a 501 problem, signed in or not',
+    async (method) => {
+      for (const client of [app, server]) {
+        for (const path of ['/api/hello', '/api/users', '/api/nothing/here']) {
+          const response = await client.request(path, { method })
+          expect(response.status, `${method} ${path}`).toBe(501)
+          expect(response.headers.get('content-type')).toBe('application/problem+json')
+          expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+          expect(await response.json()).toMatchObject({
+            type: '/problems/method-not-implemented',
+            status: 501,
+            instance: path,
+          })
+        }
+      }
+    },
+  )
+
+  it.each(['/api/users/%zz', '/api/users/%', '/api/users/%E2%82', '/api/hello/%C0%AF', '/api/%zz'])(
+    'answers the malformed percent-escape in %s with a 400 problem, signed in or not',
+    async (path) => {
+      for (const client of [app, server]) {
+        const response = await client.request(path)
+        expect(response.status).toBe(400)
+        expect(response.headers.get('content-type')).toBe('application/problem+json')
+        expect(await response.json()).toMatchObject({ type: '/problems/malformed-path', status: 400 })
+      }
+    },
+  )
+
   it('answers OPTIONS with 405 and Allow when CORS is not configured', async () => {
     const response = await app.request('/api/users', { method: 'OPTIONS' })
     expect(response.status).toBe(405)
@@ -113,6 +144,15 @@ describe('routing and cross-cutting behaviour', () => {
     })
     expect(logs.at(-1)?.durationMs).toEqual(expect.any(Number))
     expect(Date.parse(logs.at(-1)?.time ?? '')).not.toBeNaN()
+  })
+
+  it('logs a method no route implements as a client mistake (warn), with no error attached', async () => {
+    const before = logs.length
+    const response = await app.request('/api/users', { method: 'PROPFIND' })
+    expect(response.status).toBe(501)
+    expect(logs.length - before).toBe(1)
+    expect(logs.at(-1)).toMatchObject({ level: 'warn', method: 'PROPFIND', status: 501 })
+    expect(logs.at(-1)).not.toHaveProperty('error')
   })
 })
 

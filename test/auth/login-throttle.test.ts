@@ -71,6 +71,19 @@ describe('log-in throttling per email', () => {
     const statuses = responses.map((response) => response.status).sort()
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429])
   })
+
+  it('does not count attempts it refused, so the right password behind a throttled address cannot lock the account', async () => {
+    const throttledClient = uniqueClient()
+    for (let attempt = 0; attempt < 6; attempt++) {
+      expect((await logIn(uniqueEmail('spray'), 'guess', throttledClient)).status).toBe(401)
+    }
+    const email = await signUp()
+    // More tries than the email's limit of 3, every one refused at the address before the password is checked.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await expectThrottled(await logIn(email, PASSWORD, throttledClient), WINDOW_SECONDS)
+    }
+    expect((await logIn(email, PASSWORD, uniqueClient())).status).toBe(200)
+  })
 })
 
 describe('log-in throttling per client', () => {
@@ -91,6 +104,29 @@ describe('log-in throttling per client', () => {
     const email = await signUp()
     for (let attempt = 0; attempt < 8; attempt++)
       expect((await logIn(email, PASSWORD, client)).status).toBe(200)
+  })
+
+  it('does not count attempts refused for a locked email against the address they came from', async () => {
+    const lockedEmail = await signUp()
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await logIn(lockedEmail, 'wrong', uniqueClient())).status).toBe(401)
+    }
+    const client = uniqueClient()
+    // More tries than the address's limit of 6, every one refused because of the email.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      await expectThrottled(await logIn(lockedEmail, PASSWORD, client), WINDOW_SECONDS)
+    }
+    const email = await signUp()
+    expect((await logIn(email, PASSWORD, client)).status).toBe(200)
+  })
+
+  it('does not let parallel guesses from one address across many emails slip past its limit', async () => {
+    const client = uniqueClient()
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => logIn(uniqueEmail('parallel'), 'guess', client)),
+    )
+    const statuses = responses.map((response) => response.status).sort()
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429, 429, 429])
   })
 
   it('reads the client from X-Real-IP when X-Forwarded-For is absent', async () => {

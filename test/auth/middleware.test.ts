@@ -133,6 +133,62 @@ describe('middleware.ts on the API', () => {
   })
 })
 
+describe('middleware.ts on requests no route could answer', () => {
+  /** Next would answer these with an empty 400 (methods) or a text/plain 500 (paths) if they got past us. */
+  async function expectProblem(response: Response, status: number, type: string) {
+    expect(response.status).toBe(status)
+    expect(response.headers.get('content-type')).toBe('application/problem+json')
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await response.json()).toMatchObject({ type, status })
+  }
+
+  it.each(['PROPFIND', 'MKCOL', 'SEARCH', 'QUERY', 'PURGE', 'patch'])(
+    'answers %s, a method Next routes to no handler, with a 501 problem on pages, form handlers and the API alike',
+    async (method) => {
+      const session = { authorization: `Bearer ${await userToken()}` }
+      for (const [path, headers] of [
+        ['/login', {}],
+        ['/login/submit', {}],
+        ['/api/hello', {}],
+        ['/api/users', {}],
+        ['/api/users', session],
+        ['/nowhere', session],
+      ] as const) {
+        const response = await middleware(request(path, headers, method))
+        await expectProblem(response, 501, '/problems/method-not-implemented')
+      }
+    },
+  )
+
+  it.each(['/api/users/%zz', '/api/users/%', '/api/users/%E2%82', '/api/hello/%C0%AF', '/users/%zz'])(
+    'answers the malformed percent-escape in %s with a 400 problem, with a session or without',
+    async (path) => {
+      const headerSets: Record<string, string>[] = [{}, { authorization: `Bearer ${await userToken()}` }]
+      for (const headers of headerSets) {
+        await expectProblem(await middleware(request(path, headers)), 400, '/problems/malformed-path')
+      }
+    },
+  )
+
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])(
+    'answers %s on a static file with a 405 problem and Allow: GET, HEAD',
+    async (method) => {
+      for (const path of ['/vendor/scalar/api-reference.js', '/_next/static/chunks/app.js']) {
+        const response = await middleware(request(path, {}, method))
+        expect(response.headers.get('allow'), path).toBe('GET, HEAD')
+        await expectProblem(response, 405, '/problems/method-not-allowed')
+      }
+    },
+  )
+
+  it('lets well-formed escapes through, and leaves the query string to the routes', async () => {
+    const session = { authorization: `Bearer ${await userToken()}` }
+    for (const path of ['/api/users/%31', '/api/users?q=%zz', '/users/caf%C3%A9']) {
+      expect((await middleware(request(path, session))).headers.get('x-middleware-next'), path).toBe('1')
+    }
+  })
+})
+
 describe('middleware.ts and identity headers', () => {
   const spoofed = { 'x-edgeline-user-id': '1', 'x-edgeline-user-role': 'admin', 'X-Edgeline-Anything': 'x' }
 

@@ -4,6 +4,7 @@
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
+import { requestLineProblem } from '../../edge/request-line'
 
 // Enough of an OpenAPI 3.1 document for this check; the rest is read by ajv through JSON Pointers.
 interface Header {
@@ -22,7 +23,12 @@ interface Operation {
 export interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>
   components?: { responses?: Record<string, ResponseObject>; headers?: Record<string, Header> }
-  'x-edgeline-unmatched'?: Partial<Record<'method' | 'path' | 'session' | 'preflight', { $ref: string }>>
+  'x-edgeline-unmatched'?: Partial<
+    Record<
+      'method' | 'path' | 'session' | 'preflight' | 'unimplementedMethod' | 'malformedPath',
+      { $ref: string }
+    >
+  >
 }
 
 /** One answer as the client saw it. `path` is the URL's pathname, as sent. */
@@ -178,6 +184,14 @@ export function createResponseChecker(document: OpenApiDocument): ResponseChecke
           return [`${name}: no operation matches, and only ${expected} or 401 are documented for that`]
         return checkAgainst('', ref, observed).map((problem) => `${name} ${problem}`)
       }
+      // A method no route implements, or a path that does not decode: refused first, whatever else is true.
+      const refused = requestLineProblem(observed.method, observed.path)
+      if (refused) {
+        const ref = unmatched?.[refused.status === 501 ? 'unimplementedMethod' : 'malformedPath']
+        if (!ref || observed.status !== refused.status)
+          return [`${name}: only ${refused.status} is documented for that method or path`]
+        return checkAgainst('', ref, observed).map((problem) => `${name} ${problem}`)
+      }
       if (!matched) return fallback('path', 404)
       const item = document.paths[matched.template] ?? {}
       // HEAD is answered for every GET (by Hono), as HTTP has it: the GET's answers, without a body.
@@ -208,7 +222,7 @@ export class ResponseLedger {
       return
     }
     const observed: ObservedResponse = {
-      method: method.toUpperCase(),
+      method: normalizeMethod(method),
       path: url.pathname,
       status: response.status,
       headers: response.headers,
@@ -217,4 +231,10 @@ export class ResponseLedger {
     this.checked += 1
     this.violations.push(...(await this.checker()).check(observed))
   }
+}
+
+/** A method as `Request` normalises it (Fetch): only these six are case-insensitive; `patch` stays `patch`. */
+function normalizeMethod(method: string): string {
+  const upper = method.toUpperCase()
+  return ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'].includes(upper) ? upper : method
 }

@@ -1,8 +1,19 @@
 /** `POST /account/submit`: the `/account` page's forms (edge/pages/account-form-posts.ts). */
 import { site } from '@/edge'
 import { submitAccountForm } from '@/edge/pages/account-form-posts'
+import { refuseAllButPost } from '@/edge/pages/form-kit'
 
 export const runtime = 'edge'
+
+// Every other method Next dispatches gets a 405 problem with Allow: POST, not Next's empty 405.
+export {
+  refuseAllButPost as DELETE,
+  refuseAllButPost as GET,
+  refuseAllButPost as HEAD,
+  refuseAllButPost as OPTIONS,
+  refuseAllButPost as PATCH,
+  refuseAllButPost as PUT,
+}
 
 export function POST(request: Request): Promise<Response> {
   return submitAccountForm(site, request)

@@ -1,8 +1,19 @@
 /** `POST /users/submit`: the `/users` page's forms, handed to the Users API in-process (edge/pages/users-form-posts.ts). */
 import { site } from '@/edge'
+import { refuseAllButPost } from '@/edge/pages/form-kit'
 import { submitUsersForm } from '@/edge/pages/users-form-posts'
 
 export const runtime = 'edge'
+
+// Every other method Next dispatches gets a 405 problem with Allow: POST, not Next's empty 405.
+export {
+  refuseAllButPost as DELETE,
+  refuseAllButPost as GET,
+  refuseAllButPost as HEAD,
+  refuseAllButPost as OPTIONS,
+  refuseAllButPost as PATCH,
+  refuseAllButPost as PUT,
+}
 
 export function POST(request: Request): Promise<Response> {
   return submitUsersForm(site, request)
