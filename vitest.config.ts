@@ -43,8 +43,11 @@ export default defineConfig({
               name,
               environment: 'node' as const,
               include: ['test/e2e/**/*.test.ts'],
-              // The production server's own behaviour (signals, proxies, the artefact) is tested once, on its own.
-              exclude: name === 'e2e' ? ['test/e2e/production-server.test.ts'] : [],
+              // Each server's own behaviour is tested against it alone: the production server's (signals, proxies,
+              // the artefact, its problems for what Node refuses), and what next start leaves to Next and Node.
+              exclude: [
+                name === 'e2e' ? 'test/e2e/production-server.test.ts' : 'test/e2e/next-start-answers.test.ts',
+              ],
               // After the root setup (the run's SQL endpoint): builds once, then serves the build for this project.
               globalSetup: ['test/e2e/built-server.ts'],
               testTimeout: 60_000,

@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { MAX_BODY_BYTES } from '../edge/app'
-import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from '../edge/problem'
+import { PROBLEM_CONTENT_TYPE, Problem, problemBody, problems } from '../edge/problem'
+import { requestLineProblem } from '../edge/request-line'
 
 export interface ProductionHandlers {
   /** The Hono app's `fetch`. */
@@ -27,6 +28,8 @@ export function createProductionServer(handlers: ProductionHandlers): Server {
       if (Number(request.headers['content-length']) > MAX_BODY_BYTES) response.shouldKeepAlive = false
       return void serveApi(request, response)
     }
+    const refusal = refusedBeforeNext(request)
+    if (refusal) return writeProblemResponse(response, refusal)
     handlers.next(request, response).catch((error: unknown) => {
       console.error('Next.js failed to answer', request.method, request.url, error)
       if (!response.headersSent) writeProblemResponse(response, internalError())
@@ -48,7 +51,26 @@ export function createProductionServer(handlers: ProductionHandlers): Server {
       }),
     )
   })
+  // CONNECT (a proxy tunnel) is never ours to serve; without a listener Node just drops the connection.
+  server.on('connect', (request: IncomingMessage, socket: Socket) => {
+    writeRawProblem(socket, problems.methodNotImplemented(request.method ?? 'CONNECT'))
+  })
   return server
+}
+
+/**
+ * Requests Next would answer with a 500 or an empty 400 before any code of ours runs (README, API; decision
+ * 0014): a method outside the seven Next dispatches (TRACE among them), a path that does not decode, a write to
+ * Next's hashed build output. The API's own path applies the same rules inside the Hono app.
+ */
+function refusedBeforeNext(request: IncomingMessage): Problem | undefined {
+  const url = request.url ?? '/'
+  const method = request.method ?? 'GET'
+  const pathname = url.split('?')[0] ?? '/'
+  if (pathname.startsWith('/_next/static/') && method !== 'GET' && method !== 'HEAD') {
+    return problems.methodNotAllowed(method, ['GET', 'HEAD'])
+  }
+  return requestLineProblem(method, pathname)
 }
 
 /** What the Hono app serves: its base path is `/api`. */
@@ -80,9 +102,15 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
             title: 'Malformed Request',
             detail: 'The request is not valid HTTP/1.1.',
           })
+  writeRawProblem(socket, problem)
+}
+
+/** A problem straight onto a socket that no HTTP response object owns (parser errors, CONNECT); then close it. */
+function writeRawProblem(socket: Socket, problem: Problem): void {
   const body = JSON.stringify(problemBody(problem, { instance: '', requestId: '' }))
+  const headers = Object.entries(problem.headers).map(([name, value]) => `${name}: ${value}\r\n`)
   socket.end(
-    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n${headers.join('')}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   )
 }

@@ -1,6 +1,5 @@
-/** The production build, served by `next start` (test/e2e/built-server.ts), called over real HTTP. */
-import { readdirSync, readFileSync } from 'node:fs'
-import { connect } from 'node:net'
+/** The production build, served by `next start` and by the production server (test/e2e/built-server.ts), over real HTTP. */
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createE2eAccount } from './accounts'
 import { checkedFetch, expectEveryApiAnswerDocumented } from './checked-fetch'
@@ -332,87 +331,6 @@ describe('the built app on requests no route could answer', () => {
     }
   })
 })
-
-/**
- * What Next and Node answer before any code of ours runs, as `next start` serves the build today (README, API):
- * these pin the evidence, so a Next or Node upgrade that changes it fails here and the README gets updated.
- * The production server (server/) is ours from the first byte, and answers some of them itself.
- */
-describe.runIf(inject('serverKind') === 'next')('answers next start gives before our code runs', () => {
-  it("gives TRACE Next's text/plain 500: Next builds a Request for middleware.ts, and Request refuses TRACE", async () => {
-    const answer = await rawRequest(['TRACE /api/hello HTTP/1.1', 'Host: localhost', 'Connection: close'])
-    expect(answer).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/)
-    expect(answer).toMatch(/\r\nContent-Type: text\/plain\r\n/i)
-    await expect.poll(serverOutput).toContain("TypeError: 'TRACE' HTTP method is unsupported.")
-  })
-
-  it("gives a write to Next's build output a text/plain 500: Next fails to render its own 405 page", async () => {
-    // Outside the middleware's matcher (hashed build files, fetched on every page view), so nothing of ours runs.
-    const chunk = readdirSync('.next/static/chunks').find((name) => name.endsWith('.js'))
-    const response = await fetch(`${baseUrl}/_next/static/chunks/${chunk}`, { method: 'POST' })
-    expect(response.status).toBe(500)
-    expect(response.headers.get('content-type')).toBe('text/plain')
-    expect(response.headers.get('allow')).toBe('GET, HEAD')
-  })
-
-  it('closes a CONNECT without an answer: Node has no CONNECT handler', async () => {
-    expect(await rawRequest(['CONNECT localhost:80 HTTP/1.1', 'Host: localhost'])).toBe('')
-  })
-
-  it("gives a method Node's parser does not know (TRACK, FOO) Node's bare 400", async () => {
-    for (const method of ['TRACK', 'FOO']) {
-      const answer = await rawRequest([`${method} /api/hello HTTP/1.1`, 'Host: localhost'])
-      expect(answer).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
-    }
-  })
-
-  it("gives headers over 16 KiB Node's bare 431", async () => {
-    const answer = await rawRequest([
-      'GET /api/hello HTTP/1.1',
-      'Host: localhost',
-      `X-Big: ${'a'.repeat(17_000)}`,
-    ])
-    expect(answer).toBe('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n')
-  })
-
-  it("gives an Expect other than 100-continue Node's empty 417", async () => {
-    const answer = await rawRequest([
-      'GET /api/hello HTTP/1.1',
-      'Host: localhost',
-      'Expect: 100-foo',
-      'Connection: close',
-    ])
-    expect(answer).toMatch(/^HTTP\/1\.1 417 Expectation Failed\r\n/)
-    expect(answer).not.toMatch(/content-type/i)
-  })
-})
-
-describe.runIf(inject('serverKind') === 'node')('the production server on TRACE', () => {
-  it('answers TRACE on the API with a 501 problem: it hands /api to the Hono app, whose rule refuses it', async () => {
-    const answer = await rawRequest(['TRACE /api/hello HTTP/1.1', 'Host: localhost', 'Connection: close'])
-    expect(answer).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n/)
-    expect(answer).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i)
-    expect(answer).toContain('"type":"/problems/method-not-implemented"')
-  })
-})
-
-/** Sends a request as raw lines (fetch refuses TRACE and CONNECT) and returns what came back before the server closed. */
-function rawRequest(lines: string[]): Promise<string> {
-  const { hostname, port } = new URL(baseUrl)
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname)
-    let answer = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => {
-      answer += chunk
-    })
-    socket.on('error', reject)
-    socket.on('close', () => resolve(answer))
-    // Keep-alive answers leave the socket open: stop once nothing more comes.
-    socket.setTimeout(3_000, () => socket.destroy())
-    socket.write(`${lines.join('\r\n')}\r\n\r\n`)
-  })
-}
 
 function json(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
   return {

@@ -11,9 +11,10 @@ import { connect as connectTcp } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { announcedUrl, E2E_JWT_SECRET } from './built-server'
 import { nonLocalAlias } from './non-local-host'
+import { rawRequest } from './raw-request'
 
 const STANDALONE = '.next/standalone'
 const started: ChildProcess[] = []
@@ -172,6 +173,53 @@ describe('the client address (TRUST_PROXY)', () => {
       )
     }
     expect(repeated.at(-1)).toBe(429)
+  })
+})
+
+describe('what Next or Node would answer before any code of ours, on the shared production server', () => {
+  const appUrl = inject('appUrl')
+
+  it('answers TRACE with a 501 problem, on the API and on pages alike', async () => {
+    for (const path of ['/api/hello', '/login']) {
+      const answer = await rawRequest(appUrl, [
+        `TRACE ${path} HTTP/1.1`,
+        'Host: localhost',
+        'Connection: close',
+      ])
+      expect(answer, path).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n/)
+      expect(answer, path).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i)
+      expect(answer, path).toContain('"type":"/problems/method-not-implemented"')
+    }
+  })
+
+  it('answers CONNECT with a 501 problem instead of dropping the connection', async () => {
+    const answer = await rawRequest(appUrl, ['CONNECT localhost:80 HTTP/1.1', 'Host: localhost'])
+    expect(answer).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n/)
+    expect(answer).toContain('"type":"/problems/method-not-implemented"')
+  })
+
+  it("answers a method Node's parser refuses, and an Expect it cannot meet, with problems", async () => {
+    const unknown = await rawRequest(appUrl, ['FOO /api/hello HTTP/1.1', 'Host: localhost'])
+    expect(unknown).toMatch(/^HTTP\/1\.1 400 Malformed Request\r\nContent-Type: application\/problem\+json/)
+    const expectation = await rawRequest(appUrl, [
+      'GET /api/hello HTTP/1.1',
+      'Host: localhost',
+      'Expect: 100-foo',
+      'Connection: close',
+    ])
+    expect(expectation).toMatch(/^HTTP\/1\.1 417 /)
+    expect(expectation).toContain('"type":"/problems/expectation-failed"')
+  })
+
+  it("answers a write to Next's build output with a 405 problem and a path that does not decode with a 400", async () => {
+    const chunk = readdirSync('.next/static/chunks').find((name) => name.endsWith('.js'))
+    const write = await fetch(`${appUrl}/_next/static/chunks/${chunk}`, { method: 'POST' })
+    expect(write.status).toBe(405)
+    expect(write.headers.get('allow')).toBe('GET, HEAD')
+    expect(await write.json()).toMatchObject({ type: '/problems/method-not-allowed' })
+    const malformed = await fetch(`${appUrl}/users/%zz`)
+    expect(malformed.status).toBe(400)
+    expect(await malformed.json()).toMatchObject({ type: '/problems/malformed-path' })
   })
 })
 
