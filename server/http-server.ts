@@ -2,7 +2,7 @@
  * The production server's HTTP layer: `/api` straight to the Hono app on Node, everything else (pages, the
  * middleware, static files) to Next's own handler; problems for what Node's parser refuses; a graceful drain.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { MAX_BODY_BYTES } from '../edge/app'
@@ -110,7 +110,7 @@ function writeRawProblem(socket: Socket, problem: Problem): void {
   const body = JSON.stringify(problemBody(problem, { instance: '', requestId: '' }))
   const headers = Object.entries(problem.headers).map(([name, value]) => `${name}: ${value}\r\n`)
   socket.end(
-    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n${headers.join('')}` +
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n${headers.join('')}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   )
 }

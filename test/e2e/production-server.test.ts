@@ -200,7 +200,7 @@ describe('what Next or Node would answer before any code of ours, on the shared 
 
   it("answers a method Node's parser refuses, and an Expect it cannot meet, with problems", async () => {
     const unknown = await rawRequest(appUrl, ['FOO /api/hello HTTP/1.1', 'Host: localhost'])
-    expect(unknown).toMatch(/^HTTP\/1\.1 400 Malformed Request\r\nContent-Type: application\/problem\+json/)
+    expect(unknown).toMatch(/^HTTP\/1\.1 400 Bad Request\r\nContent-Type: application\/problem\+json/)
     const expectation = await rawRequest(appUrl, [
       'GET /api/hello HTTP/1.1',
       'Host: localhost',
