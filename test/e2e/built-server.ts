@@ -5,8 +5,7 @@
  * files run against both. Output goes to test-results/e2e/.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs'
 import type { TestProject } from 'vitest/node'
 import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
 import { migrateDatabase } from '../../db/migrate'
@@ -54,10 +53,8 @@ export default async function setup(project: TestProject) {
   const serverLog = createWriteStream(serverLogFile)
   const { server, appUrl } =
     kind === 'node'
-      ? await startProductionServer(databaseUrl, sqlEndpoint, serverLogFile)
-      : await startNextServer(databaseUrl, sqlEndpoint)
-  server.stdout?.pipe(serverLog)
-  server.stderr?.pipe(serverLog)
+      ? await startProductionServer(databaseUrl, sqlEndpoint, serverLog)
+      : await startNextServer(databaseUrl, sqlEndpoint, serverLog)
   try {
     await waitUntilServing(server, `${appUrl}/api/hello`, 60_000, serverLogFile)
   } catch (error) {
@@ -75,10 +72,10 @@ export default async function setup(project: TestProject) {
   }
 }
 
-async function startNextServer(databaseUrl: string, sqlEndpoint: string) {
-  const port = await findFreePort()
+async function startNextServer(databaseUrl: string, sqlEndpoint: string, log: WriteStream) {
+  // Port 0: next start picks a free port itself and prints it, so no probe can race another process for one.
   // Spawned directly (not through npx/npm) so the PID we hold is the server's, and we stop exactly it.
-  const server = spawn(NEXT, ['start', '--port', String(port), '--hostname', '127.0.0.1'], {
+  const server = spawn(NEXT, ['start', '--port', '0', '--hostname', '127.0.0.1'], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -88,7 +85,9 @@ async function startNextServer(databaseUrl: string, sqlEndpoint: string) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  return { server, appUrl: `http://127.0.0.1:${port}` }
+  logTo(server, log)
+  const appUrl = await announcedUrl(server, String(log.path), 60_000, /Local:\s+(http:\/\/\S+)/)
+  return { server, appUrl }
 }
 
 /**
@@ -96,7 +95,7 @@ async function startNextServer(databaseUrl: string, sqlEndpoint: string) {
  * in-process gateway and reaches the database by a host name that is not "localhost" (as RDS or any remote host
  * would be); on the embedded database it uses the run's endpoint, which holds that in-memory database.
  */
-async function startProductionServer(databaseUrl: string, sqlEndpoint: string, logFile: string) {
+async function startProductionServer(databaseUrl: string, sqlEndpoint: string, log: WriteStream) {
   const embedded = databaseUrl === EMBEDDED_DATABASE_URL
   const server = spawn('node', [PRODUCTION_SERVER, '--port', '0', '--hostname', '127.0.0.1'], {
     env: {
@@ -107,12 +106,24 @@ async function startProductionServer(databaseUrl: string, sqlEndpoint: string, l
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const appUrl = await announcedUrl(server, logFile)
+  logTo(server, log)
+  const appUrl = await announcedUrl(server, String(log.path))
   return { server, appUrl }
 }
 
-/** The URL the production server prints once it listens (`Edgeline    http://127.0.0.1:PORT`). */
-export function announcedUrl(server: ChildProcess, logFile: string, timeoutMs = 60_000): Promise<string> {
+/** Everything the server prints, from its first line, goes to the log file the tests read. */
+function logTo(server: ChildProcess, log: WriteStream): void {
+  server.stdout?.pipe(log)
+  server.stderr?.pipe(log)
+}
+
+/** The URL a server prints once it listens (ours: `Edgeline    http://127.0.0.1:PORT`). */
+export function announcedUrl(
+  server: ChildProcess,
+  logFile: string,
+  timeoutMs = 60_000,
+  pattern = /Edgeline\s+(http:\/\/\S+)/,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = ''
     const timer = setTimeout(
@@ -124,7 +135,7 @@ export function announcedUrl(server: ChildProcess, logFile: string, timeoutMs = 
     )
     server.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString()
-      const url = /Edgeline\s+(http:\/\/\S+)/.exec(output)?.[1]
+      const url = pattern.exec(output)?.[1]
       if (url) {
         clearTimeout(timer)
         resolve(url)
@@ -135,7 +146,7 @@ export function announcedUrl(server: ChildProcess, logFile: string, timeoutMs = 
     })
     server.once('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`the production server exited (${code}) before listening:\n${output}`))
+      reject(new Error(`the server exited (${code}) before listening:\n${output}`))
     })
   })
 }
@@ -166,18 +177,6 @@ export function runToCompletion(command: string, args: string[]): Promise<string
         ? resolve(output)
         : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
     )
-  })
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
   })
 }
 
