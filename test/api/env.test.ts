@@ -32,6 +32,18 @@ describe('configuration from the environment', () => {
     })
   })
 
+  it('defaults to the values the README states, written out here so that changing a constant fails', () => {
+    const { auth, databaseTimeoutMs } = parseConfig({})
+    expect(databaseTimeoutMs).toBe(10_000)
+    expect(auth).toMatchObject({
+      accessTokenSeconds: 900,
+      refreshTokenSeconds: 2_592_000,
+      refreshReuseGraceSeconds: 30,
+      clockToleranceSeconds: 5,
+      loginThrottle: { maxFailuresPerEmail: 5, maxFailuresPerClient: 20, windowSeconds: 900 },
+    })
+  })
+
   it('reads the database deadline from DATABASE_TIMEOUT_MS, in whole milliseconds from 100 to 120000', () => {
     expect(parseConfig({ DATABASE_TIMEOUT_MS: '2500' }).databaseTimeoutMs).toBe(2500)
     expect(() => parseConfig({ DATABASE_TIMEOUT_MS: '50' })).toThrow(
