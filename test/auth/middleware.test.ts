@@ -192,23 +192,34 @@ describe('middleware.ts on requests no route could answer', () => {
 describe('middleware.ts and identity headers', () => {
   const spoofed = { 'x-edgeline-user-id': '1', 'x-edgeline-user-role': 'admin', 'X-Edgeline-Anything': 'x' }
 
-  it('strips identity headers a client sends on a public path, and forwards the rest', async () => {
-    const forwarded = forwardedHeaders(
-      await middleware(request('/api/hello', { ...spoofed, 'x-custom': 'kept' })),
-    )
+  // Pages and form handlers are what read x-edgeline-* (the API never does): they matter most here.
+  it.each([
+    '/api/hello',
+    '/',
+    '/login',
+    '/signup',
+    '/login/submit',
+    '/signup/submit',
+    '/users/submit',
+    '/account/submit',
+  ])('strips identity headers a client sends on the public path %s, and forwards the rest', async (path) => {
+    const forwarded = forwardedHeaders(await middleware(request(path, { ...spoofed, 'x-custom': 'kept' })))
     expect(forwarded['x-custom']).toBe('kept')
     expect(Object.keys(forwarded).filter((name) => name.startsWith('x-edgeline-'))).toEqual([])
   })
 
-  it('replaces spoofed identity headers with the verified identity', async () => {
-    const response = await middleware(
-      request('/api/users', { ...spoofed, authorization: `Bearer ${await userToken()}` }),
-    )
-    const forwarded = forwardedHeaders(response)
-    expect(forwarded['x-edgeline-user-id']).toBe('42')
-    expect(forwarded['x-edgeline-user-role']).toBe('user')
-    expect(forwarded['x-edgeline-anything']).toBeUndefined()
-  })
+  it.each(['/api/users', '/users', '/account', '/'])(
+    'replaces spoofed identity headers with the verified identity on %s',
+    async (path) => {
+      const response = await middleware(
+        request(path, { ...spoofed, authorization: `Bearer ${await userToken()}` }),
+      )
+      const forwarded = forwardedHeaders(response)
+      expect(forwarded['x-edgeline-user-id']).toBe('42')
+      expect(forwarded['x-edgeline-user-role']).toBe('user')
+      expect(forwarded['x-edgeline-anything']).toBeUndefined()
+    },
+  )
 
   it('refuses spoofed identity headers without a token', async () => {
     expect((await middleware(request('/api/users', spoofed))).status).toBe(401)
