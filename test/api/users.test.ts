@@ -94,6 +94,11 @@ describe('POST /api/users', () => {
     for (const name of ['Zoë Ó Briain', 'محمد', '李小龍', 'नमस्ते', '👩‍💻 Dev']) {
       const response = await app.request('/api/users', jsonInit('POST', { name, email: uniqueEmail('intl') }))
       expect(response.status, name).toBe(201)
+      const created = (await response.json()) as { id: number; name: string }
+      expect(created.name, name).toBe(name)
+      // Stored as sent, not only echoed: read back from the database.
+      const read = await app.request(`/api/users/${created.id}`)
+      expect(((await read.json()) as { name: string }).name, name).toBe(name)
     }
   })
 
