@@ -159,10 +159,13 @@ describe('routing and cross-cutting behaviour', () => {
 describe('CORS', () => {
   const { app } = createTestApp({ config: { corsOrigins: ['https://app.example.test'] } })
 
-  it('allows a configured origin and exposes the request id, timing and location headers', async () => {
+  it('allows a configured origin and exposes the request id, timing, location, ETag and replay headers', async () => {
     const response = await app.request('/api/hello', { headers: { Origin: 'https://app.example.test' } })
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.test')
-    expect(response.headers.get('access-control-expose-headers')).toMatch(/X-Request-Id/)
+    const exposed = (response.headers.get('access-control-expose-headers') ?? '').split(/,\s*/)
+    for (const name of ['X-Request-Id', 'Server-Timing', 'Location', 'ETag', 'Idempotent-Replayed']) {
+      expect(exposed, name).toContain(name)
+    }
   })
 
   it('answers a preflight from a configured origin with 204', async () => {

@@ -34,9 +34,17 @@ describe('middleware.ts on pages', () => {
   })
 
   it('redirects a page request whose session cookie is forged or expired', async () => {
+    const expired = await createTokenService({
+      ...readConfig().auth,
+      accessTokenSeconds: -60,
+    }).signAccessToken({
+      userId: '42',
+      role: 'user',
+    })
     for (const cookie of [
       'edgeline_session=not-a-jwt',
       `edgeline_session=${(await userToken()).slice(0, -3)}abc`,
+      `edgeline_session=${expired}`,
     ]) {
       const response = await middleware(request('/settings', { cookie }))
       expect(response.status, cookie).toBe(303)
