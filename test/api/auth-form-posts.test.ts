@@ -76,6 +76,7 @@ describe('the sign-up and log-in form posts', () => {
     expect(onThisMachine.status).toBe(303)
     expect(overHttps.headers.getSetCookie()).toHaveLength(2)
     for (const cookie of overHttps.headers.getSetCookie()) expect(cookie).toMatch(/; Secure/)
+    expect(onThisMachine.headers.getSetCookie()).toHaveLength(2)
     for (const cookie of onThisMachine.headers.getSetCookie()) expect(cookie).not.toMatch(/Secure/)
   })
 

@@ -85,7 +85,13 @@ describe('POST /api/auth/signup', () => {
       'https://edgeline.example.test/api/auth/signup',
       jsonInit('POST', { name: 'Secure', email: uniqueEmail('https'), password: PASSWORD }),
     )
-    for (const cookie of secure.headers.getSetCookie()) expect(cookie).toMatch(/; Secure/)
+    const secureCookies = secure.headers.getSetCookie()
+    // Both cookies, so that the loop below cannot pass by running zero times.
+    expect(secureCookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual([
+      'edgeline_refresh',
+      'edgeline_session',
+    ])
+    for (const cookie of secureCookies) expect(cookie).toMatch(/; Secure/)
   })
 
   it('answers 409 for a taken email, whatever its case', async () => {
