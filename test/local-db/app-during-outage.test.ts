@@ -18,7 +18,8 @@ import { DATABASE_RETRY_AFTER_SECONDS } from '../../edge/problem'
 import { backends, uniqueName } from './backends'
 
 const SECRET = 'outage-test-secret-of-at-least-32-bytes'
-const realPostgres = backends.find((backend) => backend.name === 'real Postgres')?.url
+// Only the real-Postgres backend (when TEST_DATABASE_URL is set, as in CI), as the conformance suite does it.
+const realPostgresBackends = backends.filter((backend) => backend.name === 'real Postgres')
 const scratch = mkdtempSync(join(tmpdir(), 'edgeline-outage-'))
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -54,7 +55,10 @@ async function expectUnavailable(response: Response) {
 }
 
 describe.each(backends)('the API while the gateway to $name stops and starts again', ({ name, url }) => {
-  it('answers 503 with Retry-After while it is down, and serves the first request after it is back', async () => {
+  // Starting the embedded database twice (a data folder, then reopening it) takes seconds on a busy machine.
+  it('answers 503 with Retry-After while it is down, and serves the first request after it is back', {
+    timeout: 90_000,
+  }, async () => {
     const options = { port: 0, embedded: { dataDir: join(scratch, name.replaceAll(' ', '-')) } }
     let gateway: LocalNeonServer = await startLocalNeonServer(options)
     try {
@@ -83,12 +87,12 @@ describe.each(backends)('the API while the gateway to $name stops and starts aga
 })
 
 // Refusing connections and running out of them are a real server's behaviours: CI always sets TEST_DATABASE_URL.
-describe.runIf(realPostgres)('the API while real Postgres refuses connections', () => {
+describe.each(realPostgresBackends)('the API while $name refuses connections', ({ url: realPostgres }) => {
   it('answers 503 with Retry-After while the database refuses them, and heals when it accepts them again', async () => {
     const admin = new pg.Client({ connectionString: realPostgres })
     await admin.connect()
     const database = uniqueName('outage')
-    const target = new URL(realPostgres as string)
+    const target = new URL(realPostgres)
     target.pathname = `/${database}`
     const gateway = await startLocalNeonServer({ port: 0 })
     try {
@@ -118,10 +122,10 @@ describe.runIf(realPostgres)('the API while real Postgres refuses connections', 
   it('answers 503 at once when every pooled connection is busy longer than the pool wait, then serves again', async () => {
     const gateway = await startLocalNeonServer({ port: 0, poolSize: 1, poolTimeoutMs: 300 })
     try {
-      const app = appOn(realPostgres as string, gateway.url)
+      const app = appOn(realPostgres, gateway.url)
       const { headers, id } = await signUp(app)
       // The pool's only connection, busy for 1.5 s (then(): a drizzle query starts only when asked for its result).
-      const busy = createDatabase({ databaseUrl: realPostgres as string, localSqlEndpoint: gateway.url })
+      const busy = createDatabase({ databaseUrl: realPostgres, localSqlEndpoint: gateway.url })
       const holding = busy.execute(sql`select pg_sleep(1.5)`).then(() => 'done')
       await new Promise((resolve) => setTimeout(resolve, 200))
       await expectUnavailable(await app.request(`/api/users/${id}`, { headers }))
