@@ -10,6 +10,7 @@ import { migrateDatabase } from '../../db/migrate'
 import { seedDemoUsersIfEmpty, seedLocalAdmin } from '../../db/seed'
 import { type EnvSource, parseConfig } from '../../edge/env'
 import { readOrCreateLocalSecret } from '../../server/local-secret'
+import { chooseDevPort } from './dev-port'
 
 export interface RunOptions {
   command: 'dev' | 'start'
@@ -25,6 +26,8 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   // Read .env, .env.local, .env.development… exactly as Next will (same loader, shipped with `next`; CommonJS, hence the default import), so a DATABASE_URL
   // there decides whether we start the local endpoint, and is not overridden by the default we pass down.
   nextEnv.loadEnvConfig(process.cwd(), options.command === 'dev')
+  // Chosen before anything starts, so a bad port stops the script before the database is touched.
+  const { port, nextArgs } = chooseDevPort(process.argv.slice(2), process.env)
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const local = isLocalDatabaseUrl(databaseUrl)
   // The published development secret would let anyone who can reach this server forge an admin token (and
@@ -64,10 +67,9 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
     throw error
   }
 
-  const port = process.env.PORT || '3000'
   const next = spawn(
     './node_modules/.bin/next',
-    [options.command, '--port', port, ...listenAddress(options.command), ...process.argv.slice(2)],
+    [options.command, '--port', String(port), ...listenAddress(options.command, nextArgs), ...nextArgs],
     {
       stdio: 'inherit',
       env: {
@@ -86,8 +88,8 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
  * `next dev` serves this machine only (a development server runs unoptimised code with verbose errors): pass
  * `-- --hostname 0.0.0.0` to open it to the network. `next start` listens wherever Next's default says.
  */
-function listenAddress(command: RunOptions['command']): string[] {
-  const chosen = process.argv.some((arg) => arg === '-H' || arg.startsWith('--hostname'))
+function listenAddress(command: RunOptions['command'], nextArgs: string[]): string[] {
+  const chosen = nextArgs.some((arg) => arg === '-H' || arg.startsWith('--hostname'))
   return command === 'dev' && !chosen ? ['--hostname', '127.0.0.1'] : []
 }
 
@@ -107,7 +109,7 @@ async function startEndpoint(config: ReturnType<typeof readLocalEndpointConfig>)
 }
 
 function printUrls(
-  port: string,
+  port: number,
   databaseUrl: string,
   sqlEndpoint: string | undefined,
   dataDir: string | undefined,
@@ -129,7 +131,7 @@ function printUrls(
 }
 
 function printAuth(
-  port: string,
+  port: number,
   admin: { email: string; password: string } | undefined,
   usesDevelopmentSecret: boolean,
 ): void {
