@@ -2,24 +2,16 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import nextEnv from '@next/env'
-import { createDatabase } from '../../db/client'
 import { readLocalEndpointConfig } from '../../db/local/config'
 import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
 import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../../db/local-url'
-import { migrateDatabase } from '../../db/migrate'
-import { seedDemoUsersIfEmpty, seedLocalAdmin } from '../../db/seed'
 import { type EnvSource, parseConfig } from '../../edge/env'
 import { readOrCreateLocalSecret } from '../../server/local-secret'
 import { chooseDevPort } from './dev-port'
+import { type PrepareOptions, prepareDatabase } from './prepare-database'
 
-export interface RunOptions {
+export interface RunOptions extends PrepareOptions {
   command: 'dev' | 'start'
-  /** Apply migrations to a non-local DATABASE_URL too (dev: yes; production start: never behind your back). */
-  migrateRemote: boolean
-  /** Add the demo users when the database has no users at all (local databases only). */
-  seedWhenEmpty: boolean
-  /** Create (or reset) the local admin account and print its credentials (local databases only). */
-  seedAdmin: boolean
 }
 
 export async function runNextWithDatabase(options: RunOptions): Promise<void> {
@@ -45,23 +37,10 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   const endpointConfig = readLocalEndpointConfig(process.env)
   const endpoint = local ? await startEndpoint(endpointConfig) : undefined
   const sqlEndpoint = endpoint?.url
-  let admin: { email: string; password: string } | undefined
 
+  let admin: { email: string; password: string } | undefined
   try {
-    if (local || options.migrateRemote) {
-      await migrateDatabase(databaseUrl, sqlEndpoint)
-      console.log('✓ migrations applied')
-    }
-    if (local && options.seedWhenEmpty) {
-      const added = await seedDemoUsersIfEmpty(createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint }))
-      console.log(added > 0 ? `✓ seeded ${added} demo users` : '✓ database already has users; not seeding')
-    }
-    if (local && options.seedAdmin) {
-      admin = await seedLocalAdmin(
-        createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint }),
-        databaseUrl,
-      )
-    }
+    admin = await prepareDatabase(databaseUrl, sqlEndpoint, options)
   } catch (error) {
     await endpoint?.close()
     throw error
