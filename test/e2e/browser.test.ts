@@ -101,6 +101,29 @@ describe('the pages in Chromium', () => {
     })
   })
 
+  it('loads the home page with its icon and without a console error, signed out', async () => {
+    await inBrowser('first-load', async (page) => {
+      const errors: string[] = []
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text())
+      })
+      page.on('pageerror', (error) => errors.push(error.message))
+      const failed: string[] = []
+      page.on('response', (response) => {
+        if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`)
+      })
+      await page.goto('/', { waitUntil: 'networkidle' })
+      const icon = await page.locator('link[rel="icon"]').getAttribute('href')
+      expect(icon).toBe('/favicon.ico')
+      const iconAnswer = await page.request.get(icon as string)
+      expect(iconAnswer.status()).toBe(200)
+      const robots = await page.request.get('/robots.txt')
+      expect(await robots.text()).toContain('Disallow: /api/')
+      expect(failed).toEqual([])
+      expect(errors).toEqual([])
+    })
+  })
+
   it('shows the API field errors on the sign-up form and keeps what was typed', async () => {
     await inBrowser('sign-up-errors', async (page) => {
       await page.goto('/signup')
