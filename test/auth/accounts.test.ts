@@ -416,8 +416,23 @@ describe('POST /api/auth/logout', () => {
     expect((await refresh(session.refreshToken)).status).toBe(200)
   })
 
-  it('answers 204 even without a refresh token, so a client can always clear its cookies', async () => {
-    expect((await app.request('/api/auth/logout', { method: 'POST' })).status).toBe(204)
+  it('answers 204 and clears the cookies even with no token or cookie at all (decision 0019)', async () => {
+    const response = await app.request('/api/auth/logout', { method: 'POST' })
+    expect(response.status).toBe(204)
+    expect(cookiesOf(response).get('edgeline_session')).toMatch(/Max-Age=0/)
+    expect(cookiesOf(response).get('edgeline_refresh')).toMatch(/Max-Age=0/)
+  })
+
+  it('answers a second log-out of the same session as the first: a lost answer can be retried', async () => {
+    const { session } = await signUp()
+    for (const attempt of ['first', 'retry']) {
+      const response = await app.request(
+        '/api/auth/logout',
+        jsonInit('POST', { refreshToken: session.refreshToken }),
+      )
+      expect(response.status, attempt).toBe(204)
+    }
+    expect((await refresh(session.refreshToken)).status).toBe(401)
   })
 })
 
