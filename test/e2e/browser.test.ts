@@ -172,7 +172,22 @@ describe('the pages in Chromium', () => {
       await page.context().clearCookies({ name: 'edgeline_session' })
       await page.goto('/users?q=renew')
       expect(pathOf(page)).toBe('/users?q=renew')
-      expect(await page.locator('header').textContent()).toMatch(/Signed in as a user/)
+      expect(await page.locator('#signed-in-as').textContent()).toBe(`Signed in as ${user.name} (user)`)
+    })
+  })
+
+  it('names who is signed in, with the role, and offers no log-in on the home page once signed in', async () => {
+    const admin = await createE2eAccount('admin', 'header')
+    await inBrowser('signed-in-header', async (page) => {
+      await page.goto('/')
+      expect(await page.getByRole('link', { name: 'Log in' }).count()).toBe(2)
+      await logIn(page, admin, '/')
+      await page.waitForURL((url) => url.pathname === '/')
+      const signedInAs = page.locator('#signed-in-as')
+      expect(await signedInAs.textContent()).toBe(`Signed in as ${admin.name} (admin)`)
+      expect(await signedInAs.locator('strong').getAttribute('title')).toBe(admin.email)
+      expect(await page.getByRole('link', { name: /log in|sign up/i }).count()).toBe(0)
+      expect(await page.getByRole('link', { name: 'your account' }).count()).toBe(1)
     })
   })
 
