@@ -59,12 +59,15 @@ export const UsersPageSchema = z
   .openapi('UsersPage')
 
 // Only admins create users, and only admins may set a role (a user changing their own role is a 403).
+// Strict, as every request body: an unknown field is a 422 naming it, so a typo is caught, not ignored (decision 0020).
 export const CreateUserSchema = z
   .object({ name: userName, email: userEmail, role: RoleSchema.optional() })
+  .strict()
   .openapi('CreateUser')
 
 export const UpdateUserSchema = z
   .object({ name: userName.optional(), email: userEmail.optional(), role: RoleSchema.optional() })
+  .strict()
   .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
     message: 'provide at least one of name, email, role',
   })
