@@ -52,6 +52,11 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       {page ? <UsersTable users={page.data} identity={identity} back={here} /> : null}
       <p className="pages">
         {cursor ? <a href={usersPath({ q })}>First page</a> : null}{' '}
+        {page?.prevCursor ? (
+          <a href={usersPath({ q, cursor: page.prevCursor })} rel="prev">
+            Previous page
+          </a>
+        ) : null}{' '}
         {page?.nextCursor ? (
           <a href={usersPath({ q, cursor: page.nextCursor })} rel="next">
             Next page

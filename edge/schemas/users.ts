@@ -55,6 +55,10 @@ export const UsersPageSchema = z
       .string()
       .nullable()
       .openapi({ description: 'Pass as ?cursor= for the next page; null on the last page' }),
+    prevCursor: z.string().nullable().openapi({
+      description:
+        'Pass as ?cursor= for the previous page (the users just before this one); null on the first page',
+    }),
   })
   .openapi('UsersPage')
 
@@ -106,15 +110,15 @@ export const ListUsersQuerySchema = z.object({
     .optional()
     .transform((cursor, context) => {
       if (cursor === undefined) return undefined
-      const afterId = decodeCursor(cursor)
-      if (afterId === undefined)
+      const position = decodeCursor(cursor)
+      if (position === undefined)
         context.addIssue({ code: 'custom', message: 'is not a cursor this API issued' })
-      return afterId
+      return position
     })
     .openapi({
       param: { name: 'cursor', in: 'query' },
       type: 'string',
-      description: 'nextCursor of the previous page',
+      description: 'nextCursor or prevCursor of the page you are on',
     }),
   q: z
     .string()

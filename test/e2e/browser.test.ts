@@ -220,7 +220,7 @@ describe('the pages in Chromium', () => {
     })
   })
 
-  it('pages through a search 20 users at a time, keeping the search', async () => {
+  it('pages through a search 20 users at a time, forward and back, keeping the search, without JavaScript', async () => {
     const tag = `pg${crypto.randomUUID().slice(0, 8)}`
     const names = Array.from({ length: 23 }, (_, index) => `Paged ${tag} ${String(index).padStart(2, '0')}`)
     await insertUsersSkippingExisting(
@@ -228,20 +228,33 @@ describe('the pages in Chromium', () => {
       names.map((name, index) => ({ name, email: `${tag}-${index}@example.test` })),
     )
     const user = await createE2eAccount('user', 'pager')
-    await inBrowser('users-pages', async (page) => {
-      await logIn(page, user, `/users?q=${tag}`)
-      await page.waitForURL(/\/users\?q=/)
-      const firstColumn = () => page.locator('tbody tr td:first-child').allTextContents()
-      expect(await firstColumn()).toEqual(names.slice(0, 20))
-      await page.getByRole('link', { name: 'Next page' }).click()
-      await page.waitForURL(/cursor=/)
-      expect(new URL(page.url()).searchParams.get('q')).toBe(tag)
-      expect(await firstColumn()).toEqual(names.slice(20))
-      expect(await page.getByRole('link', { name: 'Next page' }).count()).toBe(0)
-      await page.getByRole('link', { name: 'First page' }).click()
-      await page.waitForURL((url) => !url.searchParams.has('cursor'))
-      expect(await firstColumn()).toHaveLength(20)
-    })
+    await inBrowser(
+      'users-pages',
+      async (page) => {
+        await logIn(page, user, `/users?q=${tag}`)
+        await page.waitForURL(/\/users\?q=/)
+        const firstColumn = () => page.locator('tbody tr td:first-child').allTextContents()
+        expect(await firstColumn()).toEqual(names.slice(0, 20))
+        await page.getByRole('link', { name: 'Next page' }).click()
+        await page.waitForURL(/cursor=/)
+        expect(new URL(page.url()).searchParams.get('q')).toBe(tag)
+        expect(await firstColumn()).toEqual(names.slice(20))
+        expect(await page.getByRole('link', { name: 'Next page' }).count()).toBe(0)
+        const lastPage = page.url()
+        await page.getByRole('link', { name: 'Previous page' }).click()
+        await page.waitForURL((url) => url.href !== lastPage && url.searchParams.has('cursor'))
+        expect(new URL(page.url()).searchParams.get('q')).toBe(tag)
+        expect(await firstColumn()).toEqual(names.slice(0, 20))
+        expect(await page.getByRole('link', { name: 'Previous page' }).count()).toBe(0)
+        await page.getByRole('link', { name: 'Next page' }).click()
+        await page.waitForURL(lastPage)
+        expect(await firstColumn()).toEqual(names.slice(20))
+        await page.getByRole('link', { name: 'First page' }).click()
+        await page.waitForURL((url) => !url.searchParams.has('cursor'))
+        expect(await firstColumn()).toHaveLength(20)
+      },
+      { javaScriptEnabled: false },
+    )
   })
 
   it('shows a user only the rename form of their own row, and no create or delete', async () => {
