@@ -214,8 +214,20 @@ describe('the pages in Chromium', () => {
       // Back on the same search after each action.
       expect(new URL(page.url()).searchParams.get('q')).toBe(email)
 
-      await page.getByRole('button', { name: 'Delete Renamed In Browser' }).click()
+      // Delete asks first, on the page itself; Cancel goes back to the same list with nothing deleted.
+      await page.getByRole('link', { name: 'Delete Renamed In Browser' }).click()
+      await page.waitForURL(/delete=/)
+      expect(await page.getByRole('heading', { name: 'Delete Renamed In Browser?' }).count()).toBe(1)
+      await page.getByRole('link', { name: 'Cancel' }).click()
+      await page.waitForURL((url) => !url.searchParams.has('delete'))
+      expect(new URL(page.url()).searchParams.get('q')).toBe(email)
+      expect(await page.locator('tbody tr').count()).toBe(1)
+      expect(await page.getByRole('heading', { name: /^Delete/ }).count()).toBe(0)
+
+      await page.getByRole('link', { name: 'Delete Renamed In Browser' }).click()
+      await page.getByRole('button', { name: 'Yes, delete Renamed In Browser' }).click()
       await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/^Deleted user #\d+\.$/)
+      expect(new URL(page.url()).searchParams.has('delete')).toBe(false)
       expect(await page.getByText('No users found.').count()).toBe(1)
     })
   })
@@ -265,7 +277,11 @@ describe('the pages in Chromium', () => {
       await page.waitForURL(/\/users\?q=/)
       expect(await page.getByRole('button', { name: 'Create user' }).count()).toBe(0)
       await page.goto('/users')
-      expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0)
+      expect(await page.getByRole('link', { name: /^Delete/ }).count()).toBe(0)
+      // Nor does the confirmation step show to someone who may not delete, whatever the address says.
+      const neighbourId = (await page.locator('tbody tr').last().getAttribute('id'))?.replace('user-', '')
+      await page.goto(`/users?delete=${neighbourId}`)
+      expect(await page.getByRole('button', { name: /delete/i }).count()).toBe(0)
       // At least the neighbour's row is there too, and nobody's has a delete button.
       expect(await page.locator('tbody tr').count()).toBeGreaterThan(1)
       await page.goto(`/users?q=${encodeURIComponent(user.email)}`)
