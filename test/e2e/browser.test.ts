@@ -124,7 +124,7 @@ describe('the pages in Chromium', () => {
     })
   })
 
-  it('shows the API field errors on the sign-up form and keeps what was typed', async () => {
+  it('shows the API field errors on the sign-up form, the problem in plain words, and keeps what was typed', async () => {
     await inBrowser('sign-up-errors', async (page) => {
       await page.goto('/signup')
       await page.getByLabel('Name').fill('Typed Name')
@@ -132,6 +132,10 @@ describe('the pages in Chromium', () => {
       await page.getByLabel('Password').fill('short')
       await page.getByRole('button', { name: 'Sign up' }).click()
       await page.waitForURL(/\/signup\?/)
+      // At the top, in a person's words; beside each field, what is wrong with it.
+      expect(await page.locator('#form-error').textContent()).toBe(
+        'Some of what you entered needs fixing: see the note beside each field.',
+      )
       expect(await page.locator('#email-error').textContent()).toMatch(/valid email/)
       expect(await page.locator('#password-error').textContent()).toMatch(/at least/)
       expect(await page.getByLabel('Name').inputValue()).toBe('Typed Name')
