@@ -10,6 +10,8 @@ export const runtime = 'edge'
 export const metadata: Metadata = {
   title: { default: 'Edgeline', template: '%s · Edgeline' },
   description: 'An edge-native backend on Next.js: Hono, Neon over HTTP, drizzle, jose.',
+  // public/favicon.ico, named so browsers need not guess (and a missing one would fail a browser test).
+  icons: { icon: '/favicon.ico' },
 }
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -1,5 +1,7 @@
 /** `/`: what Edgeline is, and the live state of its database, from the same health check the API serves. */
+import { headers } from 'next/headers'
 import { app } from '@/edge'
+import { readIdentityHeaders } from '@/edge/auth/credentials'
 
 export const runtime = 'edge'
 // The database status is live: render on every request, never at build time.
@@ -18,6 +20,7 @@ async function readDatabaseStatus(): Promise<{ up: boolean; roundTripMs?: number
 
 export default async function HomePage() {
   const database = await readDatabaseStatus()
+  const signedIn = readIdentityHeaders(await headers()) !== undefined
   return (
     <main>
       <h1>Edgeline</h1>
@@ -33,9 +36,15 @@ export default async function HomePage() {
       </p>
       <h2>Explore</h2>
       <ul>
-        <li>
-          <a href="/login">Log in</a> or <a href="/signup">sign up</a>
-        </li>
+        {signedIn ? (
+          <li>
+            <a href="/users">The users</a> and <a href="/account">your account</a>
+          </li>
+        ) : (
+          <li>
+            <a href="/login">Log in</a> or <a href="/signup">sign up</a>
+          </li>
+        )}
         <li>
           <a href="/api/docs">API reference</a> (<a href="/api/openapi.json">OpenAPI document</a>)
         </li>

@@ -1,9 +1,13 @@
 /** The navigation on every page: where to go, and who is signed in (with a log-out button that needs no script). */
 import { headers } from 'next/headers'
+import { app } from '@/edge'
 import { readIdentityHeaders } from '@/edge/auth/credentials'
+import { pageApi } from '@/edge/pages/page-api'
 
 export async function SiteHeader() {
-  const identity = readIdentityHeaders(await headers())
+  const requestHeaders = await headers()
+  const identity = readIdentityHeaders(requestHeaders)
+  const account = identity ? await readSignedInAccount(requestHeaders) : undefined
   return (
     <header className="site-header">
       <nav aria-label="Main">
@@ -14,7 +18,15 @@ export async function SiteHeader() {
       </nav>
       {identity ? (
         <form method="post" action="/api/auth/logout" className="session">
-          <span>Signed in as {identity.role === 'admin' ? 'an admin' : 'a user'}</span>{' '}
+          <span id="signed-in-as">
+            Signed in as{' '}
+            {account ? (
+              <strong title={account.email}>{account.name}</strong>
+            ) : (
+              <strong>user {identity.userId}</strong>
+            )}{' '}
+            ({identity.role})
+          </span>{' '}
           <button type="submit">Log out</button>
         </form>
       ) : (
@@ -24,4 +36,16 @@ export async function SiteHeader() {
       )}
     </header>
   )
+}
+
+/**
+ * The signed-in account's name and email, from `GET /api/auth/me` in-process (one round trip: the token carries
+ * only the id and role). Undefined for a subject of the identity provider with no account here, or when the
+ * database cannot answer: the header then names the id, and the page itself says what went wrong.
+ */
+async function readSignedInAccount(requestHeaders: Headers) {
+  const answer = await pageApi(app, requestHeaders).api.auth.me.$get()
+  if (answer.status !== 200) return undefined
+  const { user } = await answer.json()
+  return user ? { name: user.name, email: user.email } : undefined
 }

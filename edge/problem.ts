@@ -180,7 +180,10 @@ export const problems = {
       status: 429,
       slug: 'too-many-login-attempts',
       title: 'Too Many Login Attempts',
-      detail: `Too many failed log-ins for this account or from this client; try again in ${retryAfterSeconds} s.`,
+      // The end as a time of day too: a person reading the log-in page cannot see Retry-After.
+      detail:
+        'Too many failed log-ins for this account or from this client; ' +
+        `try again in ${retryAfterSeconds} s, at ${utcTimeOfDay(Date.now() + retryAfterSeconds * 1000)} UTC.`,
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
   accountsDisabled: () =>
@@ -332,4 +335,9 @@ export function renderProblem(c: Context<AppEnv>, problem: Problem): Response {
     ...problem.headers,
     'Content-Type': PROBLEM_CONTENT_TYPE,
   })
+}
+
+/** `HH:MM:SS` of a moment, in UTC (the server's zone is nobody's in particular). */
+function utcTimeOfDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(11, 19)
 }

@@ -11,16 +11,30 @@ const LOCATIONS: Record<string, FieldError['in']> = {
   param: 'path',
 }
 
+/** What an unknown field of a strict body is told: most are typos of a field that exists. */
+export const UNKNOWN_FIELD_DETAIL = 'is not a field of this request; check its spelling'
+
 function fieldErrors(issues: ZodError['issues'], location: FieldError['in']): FieldError[] {
-  return issues.map((issue) => {
-    const path = issue.path.map(String)
-    return {
-      field: path.length > 0 ? path.join('.') : '(root)',
-      in: location,
-      detail: issue.message,
-      ...(location === 'body' ? { pointer: `#/${path.join('/')}` } : {}),
-    }
-  })
+  return issues.flatMap((issue) =>
+    // A strict object reports all its unknown keys in one issue at the object: one error per key, each at its own
+    // path, so a client can show each beside the field it sent (PostgREST names an unknown column the same way).
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => fieldError([...issue.path, key], UNKNOWN_FIELD_DETAIL, location))
+      : [fieldError(issue.path, issue.message, location)],
+  )
+}
+
+function fieldError(at: PropertyKey[], detail: string, location: FieldError['in']): FieldError {
+  const path = at.map(String)
+  return {
+    field: path.length > 0 ? path.join('.') : '(root)',
+    in: location,
+    detail,
+    // A JSON Pointer (RFC 6901) escapes `~` and `/` in a key: an unknown key is whatever the client sent.
+    ...(location === 'body'
+      ? { pointer: `#/${path.map((key) => key.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}` }
+      : {}),
+  }
 }
 
 /**

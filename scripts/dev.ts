@@ -1,9 +1,10 @@
-/** `npm run dev`: local database endpoint (persistent PGlite), migrations, demo seed when empty, then `next dev`. */
+/** `npm run dev`: local database endpoint (persistent PGlite), migrations, a cleared log-in throttle, demo seed when empty, then `next dev`. */
 import { runNextWithDatabase } from './lib/run-next-with-database'
 
 runNextWithDatabase({
   command: 'dev',
   migrateRemote: true,
+  clearLoginThrottle: true,
   seedWhenEmpty: true,
   seedAdmin: true,
 }).catch((error: unknown) => {

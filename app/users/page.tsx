@@ -36,6 +36,13 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   if ((answer.status as number) === 401) redirect(logInThenReturnTo(here))
   const page = answer.status === 200 ? await answer.json() : undefined
   const listError = page ? undefined : problemText((await answer.json()) as ProblemLike)
+  // `?delete=<id>`: the confirmation step of a row's Delete (a link, so it needs no script). Only a row of this
+  // very list, and never your own (the API would refuse it anyway); anything else shows the plain list.
+  const deleteId = queryValue(query, 'delete')
+  const toDelete =
+    identity?.role === 'admin'
+      ? page?.data.find((user) => String(user.id) === deleteId && String(user.id) !== identity.userId)
+      : undefined
 
   return (
     <main>
@@ -49,9 +56,22 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         </form>
       </search>
       {listError ? <p role="alert">{listError}</p> : null}
-      {page ? <UsersTable users={page.data} identity={identity} back={here} /> : null}
+      {toDelete ? <ConfirmDelete user={toDelete} back={here} /> : null}
+      {page ? (
+        <UsersTable
+          users={page.data}
+          identity={identity}
+          back={here}
+          confirmPath={(user) => usersPath({ q, cursor, confirmDelete: user.id })}
+        />
+      ) : null}
       <p className="pages">
         {cursor ? <a href={usersPath({ q })}>First page</a> : null}{' '}
+        {page?.prevCursor ? (
+          <a href={usersPath({ q, cursor: page.prevCursor })} rel="prev">
+            Previous page
+          </a>
+        ) : null}{' '}
         {page?.nextCursor ? (
           <a href={usersPath({ q, cursor: page.nextCursor })} rel="next">
             Next page
@@ -67,15 +87,34 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   )
 }
 
-function usersPath({ q, cursor }: { q?: string; cursor?: string | undefined }): string {
+function usersPath({
+  q,
+  cursor,
+  confirmDelete,
+}: {
+  q?: string
+  cursor?: string | undefined
+  confirmDelete?: number
+}): string {
   const params = new URLSearchParams()
   if (q) params.set('q', q)
   if (cursor) params.set('cursor', cursor)
+  if (confirmDelete !== undefined) params.set('delete', String(confirmDelete))
   const search = params.toString()
   return search ? `/users?${search}` : '/users'
 }
 
-function UsersTable({ users, identity, back }: { users: UserResponse[]; identity?: Identity; back: string }) {
+function UsersTable({
+  users,
+  identity,
+  back,
+  confirmPath,
+}: {
+  users: UserResponse[]
+  identity?: Identity
+  back: string
+  confirmPath: (user: UserResponse) => string
+}) {
   if (users.length === 0) return <p>No users found.</p>
   return (
     <table>
@@ -101,7 +140,11 @@ function UsersTable({ users, identity, back }: { users: UserResponse[]; identity
               <td>{user.role}</td>
               <td>
                 {isAdmin || isSelf ? <RenameForm user={user} back={back} /> : null}
-                {isAdmin && !isSelf ? <DeleteForm user={user} back={back} /> : null}
+                {isAdmin && !isSelf ? (
+                  <a href={confirmPath(user)} className="delete" aria-label={`Delete ${user.name}`}>
+                    Delete
+                  </a>
+                ) : null}
               </td>
             </tr>
           )
@@ -139,13 +182,21 @@ function RenameForm({ user, back }: { user: UserResponse; back: string }) {
   )
 }
 
-function DeleteForm({ user, back }: { user: UserResponse; back: string }) {
+/** The second step of a delete: who exactly, what it means, and a Cancel that goes back to the same list. */
+function ConfirmDelete({ user, back }: { user: UserResponse; back: string }) {
   return (
-    <RowForm user={user} back={back}>
-      <button type="submit" name="intent" value="delete" aria-label={`Delete ${user.name}`}>
-        Delete
-      </button>
-    </RowForm>
+    <section className="confirm" aria-labelledby="confirm-delete">
+      <h2 id="confirm-delete">Delete {user.name}?</h2>
+      <p>
+        The account of {user.name} ({user.email}) and all its sessions will be deleted. This cannot be undone.
+      </p>
+      <RowForm user={user} back={back}>
+        <button type="submit" name="intent" value="delete">
+          Yes, delete {user.name}
+        </button>{' '}
+        <a href={back}>Cancel</a>
+      </RowForm>
+    </section>
   )
 }
 

@@ -237,6 +237,17 @@ export async function countLoginAttempt(
 }
 
 /**
+ * Forgets every failed log-in, for every email and client: the way out of a throttle filled on one's own machine
+ * (a typo loop, a test script). `npm run dev` calls it on local databases only; answers how many buckets it emptied.
+ */
+export async function clearLoginThrottle(db: Database): Promise<number> {
+  const result = await db.execute<{ cleared: number }>(sql`
+    with cleared as (delete from ${loginAttempts} returning 1)
+    select count(*)::int as cleared from cleared`)
+  return result.rows[0]?.cleared ?? 0
+}
+
+/**
  * After a correct password: starts a session (first refresh token of a new family), forgets the email's attempts,
  * refunds this attempt to the client's bucket (many people behind one address log in all day), stores an upgraded
  * hash when the old one used weaker parameters, and drops the user's expired tokens. False when the account

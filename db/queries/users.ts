@@ -1,5 +1,5 @@
 /** The SQL the Users API runs, as named functions: each one is exactly one database round trip, none reads a password hash. */
-import { and, asc, eq, gt, ilike, inArray, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, ilike, inArray, lt, or, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
 import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users, type VersionedUser } from '../schema'
@@ -29,14 +29,16 @@ export const versionedUserColumns = { ...publicUserColumns, version: users.versi
 export interface ListUsersOptions {
   /** Page size; one extra row is fetched to learn whether another page exists without a COUNT. */
   limit: number
-  /** Keyset position: return users with an id greater than this one. */
-  afterId?: number
+  /** Keyset position: the users with an id greater (`after`) or smaller (`before`) than this one; none: the first. */
+  position?: { direction: 'after' | 'before'; id: number }
   /** Case-insensitive substring of the name or the email. */
   search?: string
 }
 
 export interface UsersPage {
+  /** In id order, whichever way the page was read. */
   users: User[]
+  /** More users lie beyond this page in the direction it was read (after its last, or before its first). */
   hasMore: boolean
 }
 
@@ -58,21 +60,26 @@ export type ExpectedVersions = readonly number[] | undefined
 /** Lists users in id order after a keyset position, optionally filtered by a search term. */
 export async function listUsers(
   db: Database,
-  { limit, afterId, search }: ListUsersOptions,
+  { limit, position, search }: ListUsersOptions,
 ): Promise<UsersPage> {
   const pattern = search ? `%${escapeLikePattern(search)}%` : undefined
+  // A previous page is the keyset in reverse: the `limit` ids just below the position, read downwards on the
+  // primary key's index, then put back in id order.
+  const backward = position?.direction === 'before'
   const rows = await db
     .select(publicUserColumns)
     .from(users)
     .where(
       and(
-        afterId === undefined ? undefined : gt(users.id, afterId),
+        position === undefined ? undefined : backward ? lt(users.id, position.id) : gt(users.id, position.id),
         pattern === undefined ? undefined : or(ilike(users.name, pattern), ilike(users.email, pattern)),
       ),
     )
-    .orderBy(asc(users.id))
+    .orderBy(backward ? desc(users.id) : asc(users.id))
     .limit(limit + 1)
-  return { users: rows.slice(0, limit), hasMore: rows.length > limit }
+  const page = rows.slice(0, limit)
+  if (backward) page.reverse()
+  return { users: page, hasMore: rows.length > limit }
 }
 
 /**

@@ -14,6 +14,7 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   // signed-out post gets a 303 to the log-in page instead of a redirect that would re-post to it.
   '/users/submit',
   '/account/submit',
+  // Static files from public/, asked for by browsers and crawlers without a session.
   '/favicon.ico',
   '/robots.txt',
   '/api/hello',
@@ -49,11 +50,15 @@ export function isPublicPath(pathname: string): boolean {
   return PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix))
 }
 
+/** The files at the root of `public/`, each also in PUBLIC_PATHS. */
+const ROOT_STATIC_FILES: ReadonlySet<string> = new Set(['/favicon.ico', '/robots.txt'])
+
 /**
- * True for the static files among the public paths (Next's build output, `public/vendor/`): only GET and HEAD read
- * them. Next answers any other method on one with a 500 (it fails to render its own 405 page), so we answer first.
+ * True for the static files among the public paths (Next's build output, `public/`): only GET and HEAD read them.
+ * Next answers any other method on one with a 500 (it fails to render its own 405 page), so we answer first.
  */
 export function isStaticFilePath(pathname: string): boolean {
+  if (ROOT_STATIC_FILES.has(pathname)) return true
   return !AMBIGUOUS.test(pathname) && PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix))
 }
 

@@ -102,11 +102,31 @@ export function plainProblem(detail: string): FormProblem {
   return { detail, errors: [] }
 }
 
-/** The problem+json of a failed API answer, with a fallback detail when the body is not one. */
+/**
+ * What a page says at its top for the API's problems that are worded for programs ("see errors", status words,
+ * request ids): a person filling in a form. The others' details already read well (a wrong password, a throttle's
+ * end, a refusal's reason) and are shown as the API words them; field errors stay the API's, beside each field.
+ */
+export const PAGE_WORDS: Readonly<Record<string, string>> = {
+  '/problems/validation-failed': 'Some of what you entered needs fixing: see the note beside each field.',
+  '/problems/invalid-text':
+    'What you entered contains characters that cannot be stored (such as invisible control characters); ' +
+    'remove them and try again.',
+  '/problems/payload-too-large': 'What you entered is too long to send.',
+  '/problems/email-taken': 'Another account already uses this email address.',
+  '/problems/database-unavailable': 'The database is not answering right now; try again in a moment.',
+  '/problems/database-timeout':
+    'The database took too long to answer. Try again in a moment, after checking whether the change was made.',
+  '/problems/internal-error':
+    'Something went wrong on our side; try again, and tell us if it keeps happening.',
+}
+
+/** The problem+json of a failed API answer, in a person's words where the API's are a program's. */
 export async function readProblem(answer: Response): Promise<FormProblem> {
-  const body = (await answer.json().catch(() => ({}))) as Partial<FormProblem>
+  const body = (await answer.json().catch(() => ({}))) as Partial<FormProblem> & { type?: unknown }
+  const ours = typeof body.type === 'string' ? PAGE_WORDS[body.type] : undefined
   return {
-    detail: body.detail ?? 'Something went wrong; try again.',
+    detail: ours ?? body.detail ?? 'Something went wrong; try again.',
     errors: Array.isArray(body.errors) ? body.errors : [],
   }
 }

@@ -75,6 +75,7 @@ async function noticeFor(intent: Intent, answer: Response, fields: Record<string
 }
 
 function flattened(problem: FormProblem): FormProblem {
-  const details = problem.errors.map((error) => `${error.field} ${error.detail}`)
-  return plainProblem([problem.detail, ...details].join(' '))
+  if (problem.errors.length === 0) return problem
+  const details = problem.errors.map((error) => `the ${error.field} ${error.detail}`)
+  return plainProblem(`That did not work: ${details.join('; ')}.`)
 }

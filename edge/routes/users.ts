@@ -55,7 +55,8 @@ const listUsersRoute = createRoute({
     tag: 'Users',
     summary: 'List users',
     description:
-      'A page of users in id order (keyset pagination): pass `nextCursor` back as `cursor` for the next page. ' +
+      'A page of users in id order (keyset pagination): pass `nextCursor` back as `cursor` for the next page, ' +
+      '`prevCursor` for the previous one. ' +
       '`q` keeps the users whose name or email contains it, whatever the case. Any signed-in caller.',
     touchesDatabase: true,
   }),
@@ -216,10 +217,18 @@ export function usersRoutes(db: Database) {
   return createRouter()
     .openapi(listUsersRoute, async (c) => {
       const { limit, cursor, q } = c.req.valid('query')
-      const page = await timeDatabase(c, () => listUsers(db, { limit, afterId: cursor, search: q }))
-      const last = page.users.at(-1)
-      const nextCursor = page.hasMore && last ? encodeCursor(last.id) : null
-      return c.json({ data: page.users.map(toUserResponse), nextCursor }, 200)
+      const page = await timeDatabase(c, () => listUsers(db, { limit, position: cursor, search: q }))
+      const [first, last] = [page.users[0], page.users.at(-1)]
+      const backward = cursor?.direction === 'before'
+      // Read forward, there is more before this page whenever it did not start at the beginning; read backward,
+      // there is more after it (the page it was reached from).
+      const nextCursor =
+        last && (backward || page.hasMore) ? encodeCursor({ direction: 'after', id: last.id }) : null
+      const prevCursor =
+        first && (backward ? page.hasMore : cursor !== undefined)
+          ? encodeCursor({ direction: 'before', id: first.id })
+          : null
+      return c.json({ data: page.users.map(toUserResponse), nextCursor, prevCursor }, 200)
     })
     .openapi(createUserRoute, async (c) => {
       const identity = currentIdentity(c)

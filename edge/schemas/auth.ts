@@ -1,4 +1,5 @@
 /** zod schemas of the auth endpoints: sign-up, log-in, password change, refresh, log-out and "who am I". */
+// Every JSON request body is strict: an unknown field is a 422 naming it (decision 0020).
 import { z } from '@hono/zod-openapi'
 import { RoleSchema, UserSchema, userEmail, userName } from './users'
 
@@ -14,6 +15,7 @@ const newPassword = z
 
 export const SignupSchema = z
   .object({ name: userName, email: userEmail, password: newPassword })
+  .strict()
   .openapi('Signup')
 
 // No policy on a password being checked: an account made under older rules must still be able to log in.
@@ -23,16 +25,21 @@ const existingPassword = z
   .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`)
   .openapi({ format: 'password' })
 
-export const LoginSchema = z.object({ email: userEmail, password: existingPassword }).openapi('Login')
+export const LoginSchema = z
+  .object({ email: userEmail, password: existingPassword })
+  .strict()
+  .openapi('Login')
 
 /** The new password follows sign-up's rules; the current one is only checked against the stored hash. */
 export const ChangePasswordSchema = z
   .object({ currentPassword: existingPassword, newPassword })
+  .strict()
   .openapi('ChangePassword')
 
 /** API clients send the refresh token in the body; browsers send nothing and the cookie is used. */
 export const RefreshTokenBodySchema = z
   .object({ refreshToken: z.string().max(200).optional() })
+  .strict()
   .openapi('RefreshTokenBody')
 
 export const SessionSchema = z

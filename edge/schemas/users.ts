@@ -55,16 +55,23 @@ export const UsersPageSchema = z
       .string()
       .nullable()
       .openapi({ description: 'Pass as ?cursor= for the next page; null on the last page' }),
+    prevCursor: z.string().nullable().openapi({
+      description:
+        'Pass as ?cursor= for the previous page (the users just before this one); null on the first page',
+    }),
   })
   .openapi('UsersPage')
 
 // Only admins create users, and only admins may set a role (a user changing their own role is a 403).
+// Strict, as every request body: an unknown field is a 422 naming it, so a typo is caught, not ignored (decision 0020).
 export const CreateUserSchema = z
   .object({ name: userName, email: userEmail, role: RoleSchema.optional() })
+  .strict()
   .openapi('CreateUser')
 
 export const UpdateUserSchema = z
   .object({ name: userName.optional(), email: userEmail.optional(), role: RoleSchema.optional() })
+  .strict()
   .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
     message: 'provide at least one of name, email, role',
   })
@@ -103,15 +110,15 @@ export const ListUsersQuerySchema = z.object({
     .optional()
     .transform((cursor, context) => {
       if (cursor === undefined) return undefined
-      const afterId = decodeCursor(cursor)
-      if (afterId === undefined)
+      const position = decodeCursor(cursor)
+      if (position === undefined)
         context.addIssue({ code: 'custom', message: 'is not a cursor this API issued' })
-      return afterId
+      return position
     })
     .openapi({
       param: { name: 'cursor', in: 'query' },
       type: 'string',
-      description: 'nextCursor of the previous page',
+      description: 'nextCursor or prevCursor of the page you are on',
     }),
   q: z
     .string()

@@ -2,29 +2,24 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import nextEnv from '@next/env'
-import { createDatabase } from '../../db/client'
 import { readLocalEndpointConfig } from '../../db/local/config'
 import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
 import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../../db/local-url'
-import { migrateDatabase } from '../../db/migrate'
-import { seedDemoUsersIfEmpty, seedLocalAdmin } from '../../db/seed'
 import { type EnvSource, parseConfig } from '../../edge/env'
 import { readOrCreateLocalSecret } from '../../server/local-secret'
+import { chooseDevPort } from './dev-port'
+import { type PrepareOptions, prepareDatabase } from './prepare-database'
 
-export interface RunOptions {
+export interface RunOptions extends PrepareOptions {
   command: 'dev' | 'start'
-  /** Apply migrations to a non-local DATABASE_URL too (dev: yes; production start: never behind your back). */
-  migrateRemote: boolean
-  /** Add the demo users when the database has no users at all (local databases only). */
-  seedWhenEmpty: boolean
-  /** Create (or reset) the local admin account and print its credentials (local databases only). */
-  seedAdmin: boolean
 }
 
 export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   // Read .env, .env.local, .env.development… exactly as Next will (same loader, shipped with `next`; CommonJS, hence the default import), so a DATABASE_URL
   // there decides whether we start the local endpoint, and is not overridden by the default we pass down.
   nextEnv.loadEnvConfig(process.cwd(), options.command === 'dev')
+  // Chosen before anything starts, so a bad port stops the script before the database is touched.
+  const { port, nextArgs } = chooseDevPort(process.argv.slice(2), process.env)
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const local = isLocalDatabaseUrl(databaseUrl)
   // The published development secret would let anyone who can reach this server forge an admin token (and
@@ -42,32 +37,18 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
   const endpointConfig = readLocalEndpointConfig(process.env)
   const endpoint = local ? await startEndpoint(endpointConfig) : undefined
   const sqlEndpoint = endpoint?.url
-  let admin: { email: string; password: string } | undefined
 
+  let admin: { email: string; password: string } | undefined
   try {
-    if (local || options.migrateRemote) {
-      await migrateDatabase(databaseUrl, sqlEndpoint)
-      console.log('✓ migrations applied')
-    }
-    if (local && options.seedWhenEmpty) {
-      const added = await seedDemoUsersIfEmpty(createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint }))
-      console.log(added > 0 ? `✓ seeded ${added} demo users` : '✓ database already has users; not seeding')
-    }
-    if (local && options.seedAdmin) {
-      admin = await seedLocalAdmin(
-        createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint }),
-        databaseUrl,
-      )
-    }
+    admin = await prepareDatabase(databaseUrl, sqlEndpoint, options)
   } catch (error) {
     await endpoint?.close()
     throw error
   }
 
-  const port = process.env.PORT || '3000'
   const next = spawn(
     './node_modules/.bin/next',
-    [options.command, '--port', port, ...listenAddress(options.command), ...process.argv.slice(2)],
+    [options.command, '--port', String(port), ...listenAddress(options.command, nextArgs), ...nextArgs],
     {
       stdio: 'inherit',
       env: {
@@ -86,8 +67,8 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
  * `next dev` serves this machine only (a development server runs unoptimised code with verbose errors): pass
  * `-- --hostname 0.0.0.0` to open it to the network. `next start` listens wherever Next's default says.
  */
-function listenAddress(command: RunOptions['command']): string[] {
-  const chosen = process.argv.some((arg) => arg === '-H' || arg.startsWith('--hostname'))
+function listenAddress(command: RunOptions['command'], nextArgs: string[]): string[] {
+  const chosen = nextArgs.some((arg) => arg === '-H' || arg.startsWith('--hostname'))
   return command === 'dev' && !chosen ? ['--hostname', '127.0.0.1'] : []
 }
 
@@ -107,7 +88,7 @@ async function startEndpoint(config: ReturnType<typeof readLocalEndpointConfig>)
 }
 
 function printUrls(
-  port: string,
+  port: number,
   databaseUrl: string,
   sqlEndpoint: string | undefined,
   dataDir: string | undefined,
@@ -129,7 +110,7 @@ function printUrls(
 }
 
 function printAuth(
-  port: string,
+  port: number,
   admin: { email: string; password: string } | undefined,
   usesDevelopmentSecret: boolean,
 ): void {

@@ -186,5 +186,18 @@ export async function expectThrottled(response: Response, windowSeconds: number)
   expect(retryAfter).toBeGreaterThanOrEqual(1)
   expect(retryAfter).toBeLessThanOrEqual(windowSeconds)
   expect(response.headers.get('content-type')).toBe('application/problem+json')
-  expect(((await response.json()) as ProblemBody).type).toBe('/problems/too-many-login-attempts')
+  const problem = (await response.json()) as ProblemBody
+  expect(problem.type).toBe('/problems/too-many-login-attempts')
+  // The detail says when the throttle ends, in seconds and as a time of day, agreeing with Retry-After.
+  const ends = problem.detail.match(/try again in (\d+) s, at (\d\d):(\d\d):(\d\d) UTC\.$/)
+  expect(ends, problem.detail).not.toBeNull()
+  const [, seconds, hours, minutes, secondsOfMinute] = (ends as RegExpMatchArray).map(Number)
+  expect(seconds).toBe(retryAfter)
+  const expected = Date.now() + retryAfter * 1000
+  const at = new Date(expected)
+  at.setUTCHours(hours as number, minutes as number, secondsOfMinute as number, 0)
+  // Within a few seconds of now + Retry-After, modulo a day (the end may fall after midnight UTC).
+  const day = 86_400_000
+  const drift = Math.abs(((((at.getTime() - expected) % day) + day + day / 2) % day) - day / 2)
+  expect(drift).toBeLessThan(5_000)
 }

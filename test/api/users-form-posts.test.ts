@@ -38,7 +38,10 @@ describe('the /users form posts', () => {
     const back = landing(
       await usersForm({ intent: 'create', name: 'Kept Name', email: 'not-an-email' }, admin),
     )
-    expect(back.searchParams.get('error')).toMatch(/invalid fields/)
+    // In a person's words at the top; the API's own words ("see errors") are for programs.
+    expect(back.searchParams.get('error')).toBe(
+      'Some of what you entered needs fixing: see the note beside each field.',
+    )
     expect(back.searchParams.get('field.email')).toBe('must be a valid email address')
     expect(back.searchParams.get('name')).toBe('Kept Name')
     expect(back.searchParams.get('email')).toBe('not-an-email')
@@ -86,7 +89,7 @@ describe('the /users form posts', () => {
   it('joins the field errors of a refused rename into the message at the top', async () => {
     const user = await createAccount(app)
     const back = landing(await usersForm({ intent: 'rename', id: String(user.user.id), name: '   ' }, user))
-    expect(back.searchParams.get('error')).toMatch(/name must not be empty$/)
+    expect(back.searchParams.get('error')).toBe('That did not work: the name must not be empty.')
   })
 
   it.each(['../auth/logout', '1/../../hello', '0', '', '99999999999'])(
@@ -153,5 +156,15 @@ describe('the /users form posts', () => {
       expect(response.status).toBe(403)
     }
     expect(await findUser(admin, target.user.email)).toBeDefined()
+  })
+})
+
+describe('the words of the /users form posts', () => {
+  it('says what a person can do about a problem the API words for programs', async () => {
+    const admin = await createAccount(app, 'admin')
+    const email = uniqueEmail('taken')
+    await usersForm({ intent: 'create', name: 'First', email }, admin)
+    const back = landing(await usersForm({ intent: 'create', name: 'Second', email }, admin))
+    expect(back.searchParams.get('error')).toBe('Another account already uses this email address.')
   })
 })

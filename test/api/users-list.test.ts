@@ -14,6 +14,7 @@ import {
 interface PageBody {
   data: UserBody[]
   nextCursor: string | null
+  prevCursor: string | null
 }
 
 // Every Users route needs a session now; these tests are about the resource, so they act as an admin.
@@ -67,6 +68,33 @@ describe('GET /api/users pagination', () => {
     expect(last.nextCursor).toBeNull()
   })
 
+  it('steps back one page at a time with prevCursor, the keyset in reverse, to a first page with none', async () => {
+    const first = await getPage(`q=${tag}&limit=2`)
+    expect(first.prevCursor).toBeNull()
+    const second = await getPage(`q=${tag}&limit=2&cursor=${first.nextCursor}`)
+    const last = await getPage(`q=${tag}&limit=2&cursor=${second.nextCursor}`)
+    expect(last.prevCursor).toEqual(expect.any(String))
+
+    const backToSecond = await getPage(`q=${tag}&limit=2&cursor=${last.prevCursor}`)
+    expect(backToSecond.data.map((user) => user.id)).toEqual(ids.slice(2, 4))
+    expect(backToSecond.nextCursor).toEqual(expect.any(String))
+    const backToFirst = await getPage(`q=${tag}&limit=2&cursor=${backToSecond.prevCursor}`)
+    expect(backToFirst.data.map((user) => user.id)).toEqual(ids.slice(0, 2))
+    expect(backToFirst.prevCursor).toBeNull()
+    // And forward again from a page reached backwards.
+    const forwardAgain = await getPage(`q=${tag}&limit=2&cursor=${backToFirst.nextCursor}`)
+    expect(forwardAgain.data.map((user) => user.id)).toEqual(ids.slice(2, 4))
+  })
+
+  it('steps back a full page, even from a short last page', async () => {
+    const first = await getPage(`q=${tag}&limit=3`)
+    const last = await getPage(`q=${tag}&limit=3&cursor=${first.nextCursor}`)
+    expect(last.data.map((user) => user.id)).toEqual(ids.slice(3))
+    const back = await getPage(`q=${tag}&limit=3&cursor=${last.prevCursor}`)
+    expect(back.data.map((user) => user.id)).toEqual(ids.slice(0, 3))
+    expect(back.prevCursor).toBeNull()
+  })
+
   it('gives a null cursor when the last page is exactly full', async () => {
     const first = await getPage(`q=${tag}&limit=4`)
     const second = await getPage(`q=${tag}&limit=1&cursor=${first.nextCursor}`)
@@ -88,7 +116,7 @@ describe('GET /api/users pagination', () => {
   })
 
   it('answers an empty page with a null cursor when nothing matches', async () => {
-    expect(await getPage(`q=${uniqueTag('none')}`)).toEqual({ data: [], nextCursor: null })
+    expect(await getPage(`q=${uniqueTag('none')}`)).toEqual({ data: [], nextCursor: null, prevCursor: null })
   })
 
   it('returns 20 users by default and at most 100', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../edge/app'
+import { UNKNOWN_FIELD_DETAIL } from '../../edge/validation'
 import {
   asNewAdmin,
   createTestApp,
@@ -60,6 +61,23 @@ describe('POST /api/users', () => {
         expect.objectContaining({ field: 'email', in: 'body', pointer: '#/email' }),
       ]),
     )
+  })
+
+  it('answers 422 naming each unknown field, so a typo is caught, and creates nothing (decision 0020)', async () => {
+    const email = uniqueEmail('typo')
+    const response = await app.request(
+      '/api/users',
+      jsonInit('POST', { name: 'Typo', email, rol: 'admin', 'a/b~c': 1 }),
+    )
+    expect(response.status).toBe(422)
+    const problem = (await response.json()) as ProblemBody
+    expect(problem.type).toBe('/problems/validation-failed')
+    expect(problem.errors).toEqual([
+      { field: 'rol', in: 'body', detail: UNKNOWN_FIELD_DETAIL, pointer: '#/rol' },
+      { field: 'a/b~c', in: 'body', detail: UNKNOWN_FIELD_DETAIL, pointer: '#/a~1b~0c' },
+    ])
+    const found = await app.request(`/api/users?q=${encodeURIComponent(email)}`)
+    expect(((await found.json()) as { data: unknown[] }).data).toEqual([])
   })
 
   it('answers 422 naming the missing fields when the body is an empty object', async () => {
@@ -252,6 +270,24 @@ describe('PATCH /api/users/:id', () => {
     expect(((await invalid.json()) as ProblemBody).errors).toEqual([
       expect.objectContaining({ field: 'email' }),
     ])
+  })
+
+  it('answers 422 naming an unknown field, beside the errors of the known ones, and changes nothing', async () => {
+    const created = await createUserViaApi(app, { name: 'Kept', email: uniqueEmail('kept') })
+    const response = await app.request(
+      `/api/users/${created.id}`,
+      jsonInit('PATCH', { nmae: 'Misspelt', email: 'nope' }),
+    )
+    expect(response.status).toBe(422)
+    const errors = ((await response.json()) as ProblemBody).errors
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { field: 'nmae', in: 'body', detail: UNKNOWN_FIELD_DETAIL, pointer: '#/nmae' },
+        expect.objectContaining({ field: 'email' }),
+      ]),
+    )
+    const read = (await (await app.request(`/api/users/${created.id}`)).json()) as UserBody
+    expect(read).toEqual(created)
   })
 
   it('answers 400 for a malformed id and for malformed JSON, and 415 for a non-JSON body', async () => {

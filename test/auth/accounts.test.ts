@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { upsertAccount } from '../../db/queries/accounts'
 import { users } from '../../db/schema'
 import { hashPassword, PBKDF2_ITERATIONS } from '../../edge/auth/password'
+import { UNKNOWN_FIELD_DETAIL } from '../../edge/validation'
 import {
   createAccount,
   createTestApp,
@@ -116,13 +117,35 @@ describe('POST /api/auth/signup', () => {
     expect(fields).toEqual(expect.arrayContaining(['name', 'email', 'password']))
   })
 
-  it('never lets a client choose its role', async () => {
+  it('never lets a client choose its role: a role is an unknown field there, a 422, and no account', async () => {
+    const email = uniqueEmail('climb')
     const response = await app.request(
       '/api/auth/signup',
-      jsonInit('POST', { name: 'Climber', email: uniqueEmail('climb'), password: PASSWORD, role: 'admin' }),
+      jsonInit('POST', { name: 'Climber', email, password: PASSWORD, role: 'admin' }),
     )
-    expect(response.status).toBe(201)
-    expect(((await response.json()) as SessionBody).user.role).toBe('user')
+    expect(response.status).toBe(422)
+    expect(((await response.json()) as ProblemBody).errors).toEqual([
+      { field: 'role', in: 'body', detail: UNKNOWN_FIELD_DETAIL, pointer: '#/role' },
+    ])
+    expect(
+      (await app.request('/api/auth/login', jsonInit('POST', { email, password: PASSWORD }))).status,
+    ).toBe(401)
+    const { session } = await signUp(email)
+    expect(session.user.role).toBe('user')
+  })
+
+  it('answers 422 naming a misspelt field (decision 0020), and never echoes the password', async () => {
+    const response = await app.request(
+      '/api/auth/signup',
+      jsonInit('POST', { name: 'Typo', email: uniqueEmail('typo'), passwrd: PASSWORD }),
+    )
+    expect(response.status).toBe(422)
+    const text = await response.text()
+    expect(text).not.toContain(PASSWORD)
+    const fields = (JSON.parse(text) as ProblemBody).errors?.map((error) => `${error.field}: ${error.detail}`)
+    expect(fields).toEqual(
+      expect.arrayContaining([`passwrd: ${UNKNOWN_FIELD_DETAIL}`, expect.stringMatching(/^password: /)]),
+    )
   })
 })
 
@@ -138,6 +161,18 @@ describe('POST /api/auth/login', () => {
     expect(session.user.email).toBe(email)
     expect(cookiesOf(response).has('edgeline_session')).toBe(true)
     expect((await me(session.accessToken)).status).toBe(200)
+  })
+
+  it('answers 422 to an unknown field rather than logging in without it', async () => {
+    const { email } = await signUp()
+    const response = await app.request(
+      '/api/auth/login',
+      jsonInit('POST', { email, password: PASSWORD, rememberMe: true }),
+    )
+    expect(response.status).toBe(422)
+    expect(((await response.json()) as ProblemBody).errors).toEqual([
+      { field: 'rememberMe', in: 'body', detail: UNKNOWN_FIELD_DETAIL, pointer: '#/rememberMe' },
+    ])
   })
 
   it('answers the same 401 for a wrong password, an unknown email and an account without a password', async () => {
@@ -422,8 +457,23 @@ describe('POST /api/auth/logout', () => {
     expect((await refresh(session.refreshToken)).status).toBe(200)
   })
 
-  it('answers 204 even without a refresh token, so a client can always clear its cookies', async () => {
-    expect((await app.request('/api/auth/logout', { method: 'POST' })).status).toBe(204)
+  it('answers 204 and clears the cookies even with no token or cookie at all (decision 0019)', async () => {
+    const response = await app.request('/api/auth/logout', { method: 'POST' })
+    expect(response.status).toBe(204)
+    expect(cookiesOf(response).get('edgeline_session')).toMatch(/Max-Age=0/)
+    expect(cookiesOf(response).get('edgeline_refresh')).toMatch(/Max-Age=0/)
+  })
+
+  it('answers a second log-out of the same session as the first: a lost answer can be retried', async () => {
+    const { session } = await signUp()
+    for (const attempt of ['first', 'retry']) {
+      const response = await app.request(
+        '/api/auth/logout',
+        jsonInit('POST', { refreshToken: session.refreshToken }),
+      )
+      expect(response.status, attempt).toBe(204)
+    }
+    expect((await refresh(session.refreshToken)).status).toBe(401)
   })
 })
 

@@ -181,7 +181,12 @@ describe('middleware.ts on requests no route could answer', () => {
   it.each(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])(
     'answers %s on a static file with a 405 problem and Allow: GET, HEAD',
     async (method) => {
-      for (const path of ['/vendor/scalar/api-reference.js', '/_next/static/chunks/app.js']) {
+      for (const path of [
+        '/vendor/scalar/api-reference.js',
+        '/_next/static/chunks/app.js',
+        '/favicon.ico',
+        '/robots.txt',
+      ]) {
         const response = await middleware(request(path, {}, method))
         expect(response.headers.get('allow'), path).toBe('GET, HEAD')
         await expectProblem(response, 405, '/problems/method-not-allowed')

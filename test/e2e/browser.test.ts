@@ -101,7 +101,30 @@ describe('the pages in Chromium', () => {
     })
   })
 
-  it('shows the API field errors on the sign-up form and keeps what was typed', async () => {
+  it('loads the home page with its icon and without a console error, signed out', async () => {
+    await inBrowser('first-load', async (page) => {
+      const errors: string[] = []
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text())
+      })
+      page.on('pageerror', (error) => errors.push(error.message))
+      const failed: string[] = []
+      page.on('response', (response) => {
+        if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`)
+      })
+      await page.goto('/', { waitUntil: 'networkidle' })
+      const icon = await page.locator('link[rel="icon"]').getAttribute('href')
+      expect(icon).toBe('/favicon.ico')
+      const iconAnswer = await page.request.get(icon as string)
+      expect(iconAnswer.status()).toBe(200)
+      const robots = await page.request.get('/robots.txt')
+      expect(await robots.text()).toContain('Disallow: /api/')
+      expect(failed).toEqual([])
+      expect(errors).toEqual([])
+    })
+  })
+
+  it('shows the API field errors on the sign-up form, the problem in plain words, and keeps what was typed', async () => {
     await inBrowser('sign-up-errors', async (page) => {
       await page.goto('/signup')
       await page.getByLabel('Name').fill('Typed Name')
@@ -109,6 +132,10 @@ describe('the pages in Chromium', () => {
       await page.getByLabel('Password').fill('short')
       await page.getByRole('button', { name: 'Sign up' }).click()
       await page.waitForURL(/\/signup\?/)
+      // At the top, in a person's words; beside each field, what is wrong with it.
+      expect(await page.locator('#form-error').textContent()).toBe(
+        'Some of what you entered needs fixing: see the note beside each field.',
+      )
       expect(await page.locator('#email-error').textContent()).toMatch(/valid email/)
       expect(await page.locator('#password-error').textContent()).toMatch(/at least/)
       expect(await page.getByLabel('Name').inputValue()).toBe('Typed Name')
@@ -149,7 +176,22 @@ describe('the pages in Chromium', () => {
       await page.context().clearCookies({ name: 'edgeline_session' })
       await page.goto('/users?q=renew')
       expect(pathOf(page)).toBe('/users?q=renew')
-      expect(await page.locator('header').textContent()).toMatch(/Signed in as a user/)
+      expect(await page.locator('#signed-in-as').textContent()).toBe(`Signed in as ${user.name} (user)`)
+    })
+  })
+
+  it('names who is signed in, with the role, and offers no log-in on the home page once signed in', async () => {
+    const admin = await createE2eAccount('admin', 'header')
+    await inBrowser('signed-in-header', async (page) => {
+      await page.goto('/')
+      expect(await page.getByRole('link', { name: 'Log in' }).count()).toBe(2)
+      await logIn(page, admin, '/')
+      await page.waitForURL((url) => url.pathname === '/')
+      const signedInAs = page.locator('#signed-in-as')
+      expect(await signedInAs.textContent()).toBe(`Signed in as ${admin.name} (admin)`)
+      expect(await signedInAs.locator('strong').getAttribute('title')).toBe(admin.email)
+      expect(await page.getByRole('link', { name: /log in|sign up/i }).count()).toBe(0)
+      expect(await page.getByRole('link', { name: 'your account' }).count()).toBe(1)
     })
   })
 
@@ -176,13 +218,25 @@ describe('the pages in Chromium', () => {
       // Back on the same search after each action.
       expect(new URL(page.url()).searchParams.get('q')).toBe(email)
 
-      await page.getByRole('button', { name: 'Delete Renamed In Browser' }).click()
+      // Delete asks first, on the page itself; Cancel goes back to the same list with nothing deleted.
+      await page.getByRole('link', { name: 'Delete Renamed In Browser' }).click()
+      await page.waitForURL(/delete=/)
+      expect(await page.getByRole('heading', { name: 'Delete Renamed In Browser?' }).count()).toBe(1)
+      await page.getByRole('link', { name: 'Cancel' }).click()
+      await page.waitForURL((url) => !url.searchParams.has('delete'))
+      expect(new URL(page.url()).searchParams.get('q')).toBe(email)
+      expect(await page.locator('tbody tr').count()).toBe(1)
+      expect(await page.getByRole('heading', { name: /^Delete/ }).count()).toBe(0)
+
+      await page.getByRole('link', { name: 'Delete Renamed In Browser' }).click()
+      await page.getByRole('button', { name: 'Yes, delete Renamed In Browser' }).click()
       await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/^Deleted user #\d+\.$/)
+      expect(new URL(page.url()).searchParams.has('delete')).toBe(false)
       expect(await page.getByText('No users found.').count()).toBe(1)
     })
   })
 
-  it('pages through a search 20 users at a time, keeping the search', async () => {
+  it('pages through a search 20 users at a time, forward and back, keeping the search, without JavaScript', async () => {
     const tag = `pg${crypto.randomUUID().slice(0, 8)}`
     const names = Array.from({ length: 23 }, (_, index) => `Paged ${tag} ${String(index).padStart(2, '0')}`)
     await insertUsersSkippingExisting(
@@ -190,20 +244,33 @@ describe('the pages in Chromium', () => {
       names.map((name, index) => ({ name, email: `${tag}-${index}@example.test` })),
     )
     const user = await createE2eAccount('user', 'pager')
-    await inBrowser('users-pages', async (page) => {
-      await logIn(page, user, `/users?q=${tag}`)
-      await page.waitForURL(/\/users\?q=/)
-      const firstColumn = () => page.locator('tbody tr td:first-child').allTextContents()
-      expect(await firstColumn()).toEqual(names.slice(0, 20))
-      await page.getByRole('link', { name: 'Next page' }).click()
-      await page.waitForURL(/cursor=/)
-      expect(new URL(page.url()).searchParams.get('q')).toBe(tag)
-      expect(await firstColumn()).toEqual(names.slice(20))
-      expect(await page.getByRole('link', { name: 'Next page' }).count()).toBe(0)
-      await page.getByRole('link', { name: 'First page' }).click()
-      await page.waitForURL((url) => !url.searchParams.has('cursor'))
-      expect(await firstColumn()).toHaveLength(20)
-    })
+    await inBrowser(
+      'users-pages',
+      async (page) => {
+        await logIn(page, user, `/users?q=${tag}`)
+        await page.waitForURL(/\/users\?q=/)
+        const firstColumn = () => page.locator('tbody tr td:first-child').allTextContents()
+        expect(await firstColumn()).toEqual(names.slice(0, 20))
+        await page.getByRole('link', { name: 'Next page' }).click()
+        await page.waitForURL(/cursor=/)
+        expect(new URL(page.url()).searchParams.get('q')).toBe(tag)
+        expect(await firstColumn()).toEqual(names.slice(20))
+        expect(await page.getByRole('link', { name: 'Next page' }).count()).toBe(0)
+        const lastPage = page.url()
+        await page.getByRole('link', { name: 'Previous page' }).click()
+        await page.waitForURL((url) => url.href !== lastPage && url.searchParams.has('cursor'))
+        expect(new URL(page.url()).searchParams.get('q')).toBe(tag)
+        expect(await firstColumn()).toEqual(names.slice(0, 20))
+        expect(await page.getByRole('link', { name: 'Previous page' }).count()).toBe(0)
+        await page.getByRole('link', { name: 'Next page' }).click()
+        await page.waitForURL(lastPage)
+        expect(await firstColumn()).toEqual(names.slice(20))
+        await page.getByRole('link', { name: 'First page' }).click()
+        await page.waitForURL((url) => !url.searchParams.has('cursor'))
+        expect(await firstColumn()).toHaveLength(20)
+      },
+      { javaScriptEnabled: false },
+    )
   })
 
   it('shows a user only the rename form of their own row, and no create or delete', async () => {
@@ -214,7 +281,11 @@ describe('the pages in Chromium', () => {
       await page.waitForURL(/\/users\?q=/)
       expect(await page.getByRole('button', { name: 'Create user' }).count()).toBe(0)
       await page.goto('/users')
-      expect(await page.getByRole('button', { name: /^Delete/ }).count()).toBe(0)
+      expect(await page.getByRole('link', { name: /^Delete/ }).count()).toBe(0)
+      // Nor does the confirmation step show to someone who may not delete, whatever the address says.
+      const neighbourId = (await page.locator('tbody tr').last().getAttribute('id'))?.replace('user-', '')
+      await page.goto(`/users?delete=${neighbourId}`)
+      expect(await page.getByRole('button', { name: /delete/i }).count()).toBe(0)
       // At least the neighbour's row is there too, and nobody's has a delete button.
       expect(await page.locator('tbody tr').count()).toBeGreaterThan(1)
       await page.goto(`/users?q=${encodeURIComponent(user.email)}`)

@@ -136,6 +136,18 @@ describe('the built app over HTTP', () => {
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000)
   })
 
+  it('serves a favicon and a robots.txt that keeps crawlers out of the API, to a signed-out visitor', async () => {
+    const icon = await checkedFetch(`${baseUrl}/favicon.ico`, { redirect: 'manual' })
+    expect(icon.status).toBe(200)
+    expect(icon.headers.get('content-type')).toMatch(/^image\/(x-icon|vnd\.microsoft\.icon)/)
+    // An ICO file: reserved 0, type 1 (icon), at least one image.
+    expect([...new Uint8Array(await icon.arrayBuffer()).slice(0, 4)]).toEqual([0, 0, 1, 0])
+    const robots = await checkedFetch(`${baseUrl}/robots.txt`, { redirect: 'manual' })
+    expect(robots.status).toBe(200)
+    expect(robots.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(await robots.text()).toMatch(/^User-agent: \*\nDisallow: \/api\/$/m)
+  })
+
   it('refuses a signed-out API call with 401 and redirects a signed-out page to the log-in page', async () => {
     const api = await checkedFetch(`${baseUrl}/api/users`, { headers: { 'X-Edgeline-User-Role': 'admin' } })
     expect(api.status).toBe(401)
@@ -312,9 +324,11 @@ describe('the built app on requests no route could answer', () => {
 
   it('answers a write to one of our static files with a 405 problem and Allow: GET, HEAD', async () => {
     for (const method of ['POST', 'PUT', 'DELETE']) {
-      const response = await fetch(`${baseUrl}/vendor/scalar/api-reference.js`, { method })
-      expect(response.headers.get('allow'), method).toBe('GET, HEAD')
-      await expectProblem(response, 405, '/problems/method-not-allowed', method)
+      for (const path of ['/vendor/scalar/api-reference.js', '/favicon.ico', '/robots.txt']) {
+        const response = await fetch(`${baseUrl}${path}`, { method })
+        expect(response.headers.get('allow'), `${method} ${path}`).toBe('GET, HEAD')
+        await expectProblem(response, 405, '/problems/method-not-allowed', `${method} ${path}`)
+      }
     }
   })
 

@@ -1,0 +1,75 @@
+/** What `npm run dev` does to a local database before Next starts, on an embedded database of its own. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
+import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
+import { createApp } from '../../edge/app'
+import { parseConfig } from '../../edge/env'
+import { type PrepareOptions, prepareDatabase } from '../../scripts/lib/prepare-database'
+import { checkAnswersAgainstDocument } from '../support/checked-app'
+
+const DEV: PrepareOptions = {
+  migrateRemote: true,
+  clearLoginThrottle: true,
+  seedWhenEmpty: true,
+  seedAdmin: true,
+}
+
+// Its own in-memory database: clearing the throttle forgets every test's failed log-ins, so never on the shared one.
+let endpoint: LocalNeonServer
+beforeAll(async () => {
+  endpoint = await startLocalNeonServer({ port: 0 })
+})
+afterAll(() => endpoint?.close())
+
+async function startDev(options: PrepareOptions = DEV) {
+  const lines: string[] = []
+  const admin = await prepareDatabase(EMBEDDED_DATABASE_URL, endpoint.url, options, (line) =>
+    lines.push(line),
+  )
+  if (!admin) throw new Error('npm run dev made no admin')
+  return { admin, lines }
+}
+
+function appOnTheDevDatabase() {
+  const config = parseConfig({
+    JWT_SECRET: 'a-local-secret-of-this-machine-at-least-32-bytes',
+    DATABASE_URL: EMBEDDED_DATABASE_URL,
+    LOCAL_SQL_ENDPOINT: endpoint.url,
+  })
+  const app = createApp(config, { log: () => {} })
+  checkAnswersAgainstDocument(app)
+  return app
+}
+
+const logIn = (app: ReturnType<typeof appOnTheDevDatabase>, email: string, password: string) =>
+  app.request('/api/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': '127.0.0.1' },
+    body: JSON.stringify({ email, password }),
+  })
+
+describe('npm run dev on a local database', () => {
+  it('clears the log-in throttle at start, and says so, so the printed admin can log in again', async () => {
+    const app = appOnTheDevDatabase()
+    const { admin } = await startDev()
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect((await logIn(app, admin.email, 'a typo')).status).toBe(401)
+    }
+    expect((await logIn(app, admin.email, admin.password)).status).toBe(429)
+
+    const restarted = await startDev()
+    expect(restarted.lines).toContainEqual(expect.stringMatching(/^✓ log-in throttle cleared/))
+    expect((await logIn(app, restarted.admin.email, restarted.admin.password)).status).toBe(200)
+  })
+
+  it('leaves the throttle alone when not asked to', async () => {
+    const app = appOnTheDevDatabase()
+    const { admin } = await startDev()
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect((await logIn(app, admin.email, 'a typo')).status).toBe(401)
+    }
+    const restarted = await startDev({ ...DEV, clearLoginThrottle: false })
+    expect(restarted.lines.join('\n')).not.toMatch(/throttle/)
+    expect((await logIn(app, restarted.admin.email, restarted.admin.password)).status).toBe(429)
+  })
+})
