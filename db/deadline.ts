@@ -1,5 +1,6 @@
 /** Deadlines and the one safe retry for the driver's requests: edge-safe, plain Web APIs only. */
 import type { SqlFetch } from './client'
+import { isPlainRead } from './plain-read'
 
 /**
  * `fetchOptions` whose `signal` is a fresh deadline each time the driver reads it. The driver spreads its
@@ -44,11 +45,7 @@ function isSingleSelect(body: RequestInit['body']): boolean {
   if (typeof body !== 'string') return false
   try {
     const { query } = JSON.parse(body) as { query?: unknown }
-    return (
-      typeof query === 'string' &&
-      /^\s*select\b/i.test(query) &&
-      !/\bfor\s+(no\s+key\s+)?(update|share)\b/i.test(query)
-    )
+    return typeof query === 'string' && isPlainRead(query)
   } catch {
     return false
   }

@@ -1,6 +1,7 @@
 /** The real-Postgres backend: a pg pool per target database, queries run with the extended protocol as Neon runs them. */
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
+import { isPlainRead } from '../../plain-read'
 import { cancelledError, EndpointError, isPostgresErrorLike, toPostgresError } from '../errors'
 import {
   type ConnectionTarget,
@@ -114,8 +115,7 @@ class ConnectionLost extends Error {
 }
 
 function isSingleSelect({ statements, batch }: RunRequest): boolean {
-  const text = statements[0]?.text ?? ''
-  return batch === null && /^\s*select\b/i.test(text) && !/\bfor\s+(no\s+key\s+)?(update|share)\b/i.test(text)
+  return batch === null && statements.length === 1 && isPlainRead(statements[0]?.text ?? '')
 }
 
 function clientConfig(target: ConnectionTarget, options: PostgresBackendOptions): pg.ClientConfig {
@@ -252,11 +252,8 @@ const SESSION_STATE_WORDS =
  * A single SELECT that mentions none of those needs no reset: the reset (DISCARD ALL) is a second statement for
  * Postgres on every request, and most requests are such reads. Anything else is reset, as Neon's proxy does.
  */
-function leavesNoSessionState({ statements, batch }: RunRequest): boolean {
-  const text = statements[0]?.text ?? ''
-  return (
-    batch === null && statements.length === 1 && /^\s*select\b/i.test(text) && !SESSION_STATE_WORDS.test(text)
-  )
+function leavesNoSessionState(request: RunRequest): boolean {
+  return isSingleSelect(request) && !SESSION_STATE_WORDS.test(request.statements[0]?.text ?? '')
 }
 
 /** Asks Postgres to cancel the statement running on `processId`, from a short-lived connection of its own. */
