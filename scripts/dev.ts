@@ -2,7 +2,6 @@
 import { runNextWithDatabase } from './lib/run-next-with-database'
 
 runNextWithDatabase({
-  command: 'dev',
   migrateRemote: true,
   clearLoginThrottle: true,
   seedWhenEmpty: true,

@@ -6,7 +6,7 @@ import { clearLoginThrottle } from '../../db/queries/accounts'
 import { seedDemoUsersIfEmpty, seedLocalAdmin } from '../../db/seed'
 
 export interface PrepareOptions {
-  /** Apply migrations to a non-local DATABASE_URL too (dev: yes; production start: never behind your back). */
+  /** Apply migrations to a non-local DATABASE_URL too (`npm start`, in server/main.ts, never does it behind your back). */
   migrateRemote: boolean
   /**
    * Forget every failed log-in (local databases only): 20 typos from this machine would otherwise lock every

@@ -1,42 +1,37 @@
-/** Runs `next dev` or `next start` beside the database it needs: the local endpoint when DATABASE_URL is local. */
+/** Runs `next dev` beside the database it needs: the SQL-over-HTTP endpoint for any DATABASE_URL that is not Neon's. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import nextEnv from '@next/env'
 import { readLocalEndpointConfig } from '../../db/local/config'
 import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
-import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from '../../db/local-url'
+import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl, isNeonDatabaseUrl } from '../../db/local-url'
 import { type EnvSource, parseConfig } from '../../edge/env'
 import { readOrCreateLocalSecret } from '../../server/local-secret'
 import { chooseDevPort } from './dev-port'
 import { type PrepareOptions, prepareDatabase } from './prepare-database'
 
-export interface RunOptions extends PrepareOptions {
-  command: 'dev' | 'start'
-}
-
-export async function runNextWithDatabase(options: RunOptions): Promise<void> {
+export async function runNextWithDatabase(options: PrepareOptions): Promise<void> {
   // Read .env, .env.local, .env.development… exactly as Next will (same loader, shipped with `next`; CommonJS, hence the default import), so a DATABASE_URL
   // there decides whether we start the local endpoint, and is not overridden by the default we pass down.
-  nextEnv.loadEnvConfig(process.cwd(), options.command === 'dev')
+  nextEnv.loadEnvConfig(process.cwd(), true)
   // Chosen before anything starts, so a bad port stops the script before the database is touched.
   const { port, nextArgs } = chooseDevPort(process.argv.slice(2), process.env)
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const local = isLocalDatabaseUrl(databaseUrl)
-  // The published development secret would let anyone who can reach this server forge an admin token (and
-  // `next start`, being production, refuses it). On a local database, both commands sign with a random secret
-  // of this machine's instead, kept beside the embedded data so sessions survive restarts.
+  // The published development secret would let anyone who can reach this server forge an admin token. On a
+  // local database, `npm run dev` signs with a random secret of this machine's instead (as `npm start` does),
+  // kept beside the embedded data so sessions survive restarts.
   if (local && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
     process.env.JWT_SECRET = readOrCreateLocalSecret()
   }
   // The app validates the same variables when it starts; failing here names them before anything is started.
-  const { auth } = parseConfig({
-    ...process.env,
-    NODE_ENV: options.command === 'start' ? 'production' : 'development',
-  } as EnvSource)
+  const { auth } = parseConfig({ ...process.env, NODE_ENV: 'development' } as EnvSource)
   // The endpoint's own settings (LOCAL_SQL_PORT, LOCAL_SQL_DATA_DIR, …), exactly as `npm run db:local` reads them.
   const endpointConfig = readLocalEndpointConfig(process.env)
-  const endpoint = local ? await startEndpoint(endpointConfig) : undefined
-  const sqlEndpoint = endpoint?.url
+  // The driver sends every non-Neon host to the endpoint (db/client.ts): local, or RDS and the like alike.
+  const needsEndpoint = !isNeonDatabaseUrl(databaseUrl) && !process.env.LOCAL_SQL_ENDPOINT
+  const endpoint = needsEndpoint ? await startEndpoint(endpointConfig) : undefined
+  const sqlEndpoint = endpoint?.url ?? process.env.LOCAL_SQL_ENDPOINT
 
   let admin: { email: string; password: string } | undefined
   try {
@@ -48,7 +43,7 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
 
   const next = spawn(
     './node_modules/.bin/next',
-    [options.command, '--port', String(port), ...listenAddress(options.command, nextArgs), ...nextArgs],
+    ['dev', '--port', String(port), ...listenAddress(nextArgs), ...nextArgs],
     {
       stdio: 'inherit',
       env: {
@@ -65,11 +60,11 @@ export async function runNextWithDatabase(options: RunOptions): Promise<void> {
 
 /**
  * `next dev` serves this machine only (a development server runs unoptimised code with verbose errors): pass
- * `-- --hostname 0.0.0.0` to open it to the network. `next start` listens wherever Next's default says.
+ * `-- --hostname 0.0.0.0` to open it to the network.
  */
-function listenAddress(command: RunOptions['command'], nextArgs: string[]): string[] {
+function listenAddress(nextArgs: string[]): string[] {
   const chosen = nextArgs.some((arg) => arg === '-H' || arg.startsWith('--hostname'))
-  return command === 'dev' && !chosen ? ['--hostname', '127.0.0.1'] : []
+  return chosen ? [] : ['--hostname', '127.0.0.1']
 }
 
 async function startEndpoint(config: ReturnType<typeof readLocalEndpointConfig>): Promise<LocalNeonServer> {
