@@ -23,10 +23,17 @@ export function createProductionServer(handlers: ProductionHandlers): Server {
   const server = createServer((request, response) => {
     handlers.rewriteClientAddress(request)
     if (isApiPath(request.url ?? '/')) {
-      // The API refuses such a body (413) without reading it, and what is left unread then closes the
-      // connection: say so in the answer, or a keep-alive client would send its next request into a closing socket.
-      if (Number(request.headers['content-length']) > MAX_BODY_BYTES) response.shouldKeepAlive = false
-      return void serveApi(request, response)
+      const declaredBytes = Number(request.headers['content-length'] ?? 0)
+      if (!(declaredBytes > MAX_BODY_BYTES)) return void serveApi(request, response)
+      // A body the API will refuse (413) by its declared length: read it to the end first, so that the client
+      // finishes sending before it reads the answer, and the connection stays usable for its next request.
+      // Closing early instead cut the client off mid-upload (EPIPE); leaving it unread made the next request on
+      // that keep-alive connection fail. Past the bound, the connection is dropped.
+      discardBody(request, OVERSIZED_BODY_DRAIN_BYTES, OVERSIZED_BODY_DRAIN_MS).then(
+        () => serveApi(request, response),
+        () => request.socket.destroy(),
+      )
+      return
     }
     const refusal = refusedBeforeNext(request)
     if (refusal) return writeProblemResponse(response, refusal)
@@ -71,6 +78,32 @@ function refusedBeforeNext(request: IncomingMessage): Problem | undefined {
     return problems.methodNotAllowed(method, ['GET', 'HEAD'])
   }
   return requestLineProblem(method, pathname)
+}
+
+/** How much of a body declared too large is read and thrown away before the 413, and for how long at most. */
+const OVERSIZED_BODY_DRAIN_BYTES = 16 * MAX_BODY_BYTES
+const OVERSIZED_BODY_DRAIN_MS = 10_000
+
+function discardBody(request: IncomingMessage, maxBytes: number, maxMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0
+    const timer = setTimeout(() => reject(new Error('body too slow')), maxMs)
+    request.on('data', (chunk: Buffer) => {
+      bytes += chunk.length
+      if (bytes > maxBytes) {
+        clearTimeout(timer)
+        reject(new Error('body too large'))
+      }
+    })
+    request.once('end', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    request.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+  })
 }
 
 /** What the Hono app serves: its base path is `/api`. */
