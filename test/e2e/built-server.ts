@@ -6,9 +6,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs'
+import { inArray } from 'drizzle-orm'
 import type { TestProject } from 'vitest/node'
+import { createDatabase } from '../../db/client'
 import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
 import { migrateDatabase } from '../../db/migrate'
+import { loginAttempts } from '../../db/schema'
+import { loginBuckets } from '../../edge/auth/login-throttle'
 import { nonLocalAlias } from './non-local-host'
 
 declare module 'vitest' {
@@ -46,6 +50,7 @@ export default async function setup(project: TestProject) {
   built ??= runToCompletion('npm', ['run', 'build']).then(async (output) => {
     writeFileSync(buildLogFile, output)
     await migrateDatabase(databaseUrl, sqlEndpoint)
+    await forgetLoopbackFailures(databaseUrl, sqlEndpoint)
     return output
   })
   await built
@@ -70,6 +75,23 @@ export default async function setup(project: TestProject) {
     await stop(server)
     serverLog.end()
   }
+}
+
+/**
+ * Both servers see every e2e test as one client (loopback), and a real Postgres keeps that client's failed log-ins
+ * from earlier runs for 15 minutes: a few runs in a row would otherwise throttle the tests that log in. Only the
+ * loopback buckets are emptied; the throttle's own tests use addresses and databases of their own.
+ */
+async function forgetLoopbackFailures(databaseUrl: string, sqlEndpoint: string): Promise<void> {
+  const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1']
+  const buckets = await Promise.all(
+    loopback.map(async (address) => {
+      const { client } = await loginBuckets('', new Headers({ 'x-forwarded-for': address }))
+      return client as string
+    }),
+  )
+  const db = createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint })
+  await db.delete(loginAttempts).where(inArray(loginAttempts.bucket, buckets))
 }
 
 async function startNextServer(databaseUrl: string, sqlEndpoint: string, log: WriteStream) {
