@@ -2,6 +2,8 @@
 import { headers } from 'next/headers'
 import { app } from '@/edge'
 import { readIdentityHeaders } from '@/edge/auth/credentials'
+import { OutcomeMessage, readOutcome } from './outcome'
+import type { PageQuery } from './page-query'
 
 export const runtime = 'edge'
 // The database status is live: render on every request, never at build time.
@@ -18,12 +20,15 @@ async function readDatabaseStatus(): Promise<{ up: boolean; roundTripMs?: number
   return { up: response.ok, roundTripMs: health.database?.roundTripMs }
 }
 
-export default async function HomePage() {
+export default async function HomePage({ searchParams }: { searchParams: Promise<PageQuery> }) {
   const database = await readDatabaseStatus()
   const signedIn = readIdentityHeaders(await headers()) !== undefined
+  // A form post may send the browser here with a notice: a welcome after sign-up, a deleted account's goodbye.
+  const outcome = await readOutcome(await searchParams, '/')
   return (
     <main>
       <h1>Edgeline</h1>
+      <OutcomeMessage outcome={outcome} />
       <p>
         An edge-native backend on Next.js: every request is served by an edge function and reaches Postgres
         over Neon&apos;s HTTP protocol, locally too.

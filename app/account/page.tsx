@@ -1,4 +1,7 @@
-/** `/account`: your own profile, from `GET /api/auth/me` in-process; change your name or password, or log out. */
+/**
+ * `/account`: your own profile, from `GET /api/auth/me` in-process; change your name or password, log out, or delete
+ * your account (after a confirmation step, `?delete=me`, that needs no script).
+ */
 import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
@@ -75,6 +78,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
               Change password
             </button>
           </form>
+          <DeleteAccount email={user.email} confirming={queryValue(query, 'delete') === 'me'} />
         </>
       ) : (
         <p role="status">
@@ -87,5 +91,32 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         <button type="submit">Log out</button>
       </form>
     </main>
+  )
+}
+
+/** A link first; the button that deletes only on the confirmation step, with a Cancel back to the page. */
+function DeleteAccount({ email, confirming }: { email: string; confirming: boolean }) {
+  return (
+    <section className={confirming ? 'confirm' : undefined} aria-labelledby="delete-account">
+      <h2 id="delete-account">{confirming ? 'Delete your account?' : 'Delete your account'}</h2>
+      {confirming ? (
+        <form method="post" action="/account/submit">
+          <p>
+            Your account ({email}) and all its sessions will be deleted, and you will be logged out. This
+            cannot be undone.
+          </p>
+          <button type="submit" name="intent" value="delete">
+            Yes, delete my account
+          </button>{' '}
+          <a href="/account">Cancel</a>
+        </form>
+      ) : (
+        <p>
+          <a href="/account?delete=me" className="delete">
+            Delete your account…
+          </a>
+        </p>
+      )}
+    </section>
   )
 }

@@ -1,8 +1,10 @@
 /**
- * The `/account` page's forms without JavaScript: rename yourself, change your password. Each goes to the API
- * in-process as the signed-in browser, and the browser comes back to `/account`. (Log-out buttons post straight to
- * `/api/auth/logout`, the only path the refresh cookie is sent to.)
+ * The `/account` page's forms without JavaScript: rename yourself, change your password, delete your account. Each
+ * goes to the API in-process as the signed-in browser, and the browser comes back to `/account` (or, its account
+ * deleted, to `/`). (Log-out buttons post straight to `/api/auth/logout`, the only path the refresh cookie is sent
+ * to.)
  */
+import { readIdentityHeaders } from '../auth/credentials'
 import { logInThenReturnTo } from '../auth/gate'
 import { USER_ID_TEXT } from '../schemas/users'
 import {
@@ -14,7 +16,9 @@ import {
   readProblem,
   receiveForm,
   seeOther,
+  sendToPage,
 } from './form-kit'
+import { ANONYMOUS_VIEWER } from './outcome-seal'
 
 const ACCOUNT_PAGE = '/account'
 
@@ -55,7 +59,24 @@ export async function submitAccountForm(site: FormSite, request: Request): Promi
     }
     return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer) })
   }
+  if (fields.intent === 'delete') return deleteOwnAccount(site, request)
   return backToPage(site, request, ACCOUNT_PAGE, { problem: plainProblem('Unknown action.') })
+}
+
+/**
+ * The confirmed delete: always the signed-in user's own account (the id comes from the verified identity, never
+ * from the form, so a tampered field cannot aim it at someone else), then the API's log-out clears this browser's
+ * cookies, since the access token would otherwise outlive its account by up to 15 minutes.
+ */
+async function deleteOwnAccount(site: FormSite, request: Request): Promise<Response> {
+  const userId = readIdentityHeaders(request.headers)?.userId
+  if (userId === undefined || !USER_ID_TEXT.test(userId)) return signInAgain()
+  const answer = await callApiAs(site.api, request, `/api/users/${userId}`, { method: 'DELETE' })
+  if (answer.status === 401) return signInAgain()
+  if (!answer.ok) return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer) })
+  const loggedOut = await callApiAs(site.api, request, '/api/auth/logout', { method: 'POST' })
+  const notice = 'Your account is deleted, and this browser is logged out.'
+  return sendToPage(site, '/', { notice }, ANONYMOUS_VIEWER, loggedOut.headers.getSetCookie())
 }
 
 function signInAgain(): Response {

@@ -1,6 +1,7 @@
 /**
  * The log-in and sign-up forms without JavaScript: their fields go to the same Hono routes as the JSON API
- * (in-process), and the browser gets a 303 to `next`, or back to the form with the API's problem.
+ * (in-process), and the browser gets a 303 to `next` (after a sign-up, with a welcome), or back to the form with
+ * the API's problem.
  */
 import {
   backToPage,
@@ -11,6 +12,8 @@ import {
   receiveForm,
   sameSitePath,
   seeOther,
+  sendToPage,
+  userViewer,
 } from './form-kit'
 
 type AuthForm = 'login' | 'signup'
@@ -31,7 +34,14 @@ export async function submitAuthForm(site: FormSite, form: AuthForm, request: Re
   const next = sameSitePath(data.get('next'))
   const body = fieldsOf(data, FIELDS[form])
   const answer = await callApiAs(site.api, request, `/api/auth/${form}`, { method: 'POST', json: body })
-  if (answer.ok) return seeOther(next, answer.headers.getSetCookie())
+  if (answer.ok) {
+    const cookies = answer.headers.getSetCookie()
+    if (form === 'login') return seeOther(next, cookies)
+    // Sealed for the account just made: the browser comes back signed in as it.
+    const { user } = (await answer.json()) as { user: { id: number; name: string } }
+    const notice = `Welcome to Edgeline, ${user.name}: your account is ready.`
+    return sendToPage(site, next, { notice }, userViewer(String(user.id)), cookies)
+  }
 
   // Keep what was typed, except the password.
   const { password: _password, ...kept } = body

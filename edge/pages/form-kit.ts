@@ -68,8 +68,8 @@ export async function receiveForm(request: Request): Promise<{ data: FormData } 
 }
 
 /**
- * Calls the API in-process on behalf of the browser that posted `request`: its session cookie and client address
- * travel along, and the absolute URL keeps the scheme the browser used (so cookies are Secure over https).
+ * Calls the API in-process on behalf of the browser that posted `request`: its session cookie, client address and
+ * scheme travel along (the absolute URL and `X-Forwarded-Proto`), so cookies are Secure exactly when it used https.
  */
 export function callApiAs(
   api: InProcessApi,
@@ -78,7 +78,7 @@ export function callApiAs(
   init: { method: string; json?: unknown },
 ): Promise<Response> {
   const headers = new Headers()
-  for (const name of ['cookie', 'x-forwarded-for', 'x-real-ip']) {
+  for (const name of ['cookie', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-proto']) {
     const value = request.headers.get(name)
     if (value) headers.set(name, value)
   }
@@ -167,23 +167,44 @@ export interface FormSite {
   seal: OutcomeSeal
 }
 
+/** The viewer a signed-in user is, for sealing outcomes. */
+export function userViewer(userId: string): string {
+  // Prefixed, so no subject (an identity provider's may be any string) can pass for the anonymous visitor.
+  return `user:${userId}`
+}
+
 /** Who a page's outcome is sealed for: the user `middleware.ts` verified, or the anonymous visitor. */
 export function viewerOf(headers: Headers): string {
   const identity = readIdentityHeaders(headers)
-  // Prefixed, so no subject (an identity provider's may be any string) can pass for the anonymous visitor.
-  return identity ? `user:${identity.userId}` : ANONYMOUS_VIEWER
+  return identity ? userViewer(identity.userId) : ANONYMOUS_VIEWER
 }
 
+type PageOutcome = Parameters<typeof pageWithOutcome>[1]
+
 /** A 303 back to `page` with the sealed outcome, for the same viewer as the post's (see outcome-seal.ts). */
-export async function backToPage(
+export function backToPage(
   site: FormSite,
   request: Request,
   page: string,
-  outcome: Parameters<typeof pageWithOutcome>[1],
+  outcome: PageOutcome,
+  cookies: string[] = [],
+): Promise<Response> {
+  return sendToPage(site, page, outcome, viewerOf(request.headers), cookies)
+}
+
+/**
+ * A 303 to `page` with the outcome sealed for `viewer`: who the browser will be once it follows, when the post
+ * changed that (a sign-up signs in, deleting your account signs out).
+ */
+export async function sendToPage(
+  site: FormSite,
+  page: string,
+  outcome: PageOutcome,
+  viewer: string,
   cookies: string[] = [],
 ): Promise<Response> {
   const url = pageWithOutcome(page, outcome)
-  await site.seal.seal(url, viewerOf(request.headers))
+  await site.seal.seal(url, viewer)
   return seeOther(url, cookies)
 }
 

@@ -16,13 +16,13 @@ import {
 } from '../../db/queries/accounts'
 import { findUserById } from '../../db/queries/users'
 import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie, SESSION_COOKIE } from '../auth/credentials'
-import { isAllowedHost, logInThenReturnTo } from '../auth/gate'
+import { logInThenReturnTo } from '../auth/gate'
 import { bucketLimits, type LoginBuckets, loginBuckets } from '../auth/login-throttle'
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../auth/password'
 import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../auth/refresh-tokens'
 import type { Identity, TokenService } from '../auth/tokens'
 import type { AppEnv } from '../context'
-import { type AuthConfig, LOOPBACK_HOSTS } from '../env'
+import type { AuthConfig } from '../env'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -261,15 +261,20 @@ function builtInUserId(identity: Identity): number | undefined {
   return numeric !== undefined && numeric <= MAX_USER_ID ? numeric : undefined
 }
 
-/** Cookies are Secure except for plain http on this machine (`npm run dev`), where browsers would drop them. */
-function isLocalHttp(c: Context<AppEnv>): boolean {
-  const url = new URL(c.req.url)
-  return url.protocol === 'http:' && isAllowedHost(url.host, LOOPBACK_HOSTS)
+/**
+ * Whether the browser reached us over https: the request's own scheme (Vercel's, or TLS on this server), or
+ * `X-Forwarded-Proto: https` from a proxy that ended TLS in front of a plain-http server (next start builds the URL
+ * from that header; the production server keeps it only from a proxy TRUST_PROXY trusts). Over plain http, browsers
+ * drop a Secure cookie (localhost aside), so log-in would silently fail on an http-only host.
+ */
+function reachedOverHttps(c: Context<AppEnv>): boolean {
+  if (new URL(c.req.url).protocol === 'https:') return true
+  return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https'
 }
 
 /** The attributes every cookie of ours has: never readable by scripts, not sent on cross-site subrequests. */
 function cookieBasics(c: Context<AppEnv>) {
-  return { httpOnly: true, secure: !isLocalHttp(c), sameSite: 'Lax' as const }
+  return { httpOnly: true, secure: reachedOverHttps(c), sameSite: 'Lax' as const }
 }
 
 export function authRoutes(db: Database, config: AuthConfig, tokens: TokenService) {

@@ -1,4 +1,4 @@
-/** The `/account` page's no-JavaScript forms: rename yourself, change your password. */
+/** The `/account` page's no-JavaScript forms: rename yourself, change your password, delete your account. */
 import { describe, expect, it } from 'vitest'
 import { submitAccountForm } from '../../edge/pages/account-form-posts'
 import { formPost, formSiteOf, landing, SITE } from './form-support'
@@ -65,6 +65,36 @@ describe('the /account form posts', () => {
     expect((await logIn(account.user.email, account.password)).status).toBe(200)
   })
 
+  it('deletes your own account, ends its session, clears the cookies and says goodbye on the home page', async () => {
+    const account = await createAccount(app)
+    const response = await accountForm({ intent: 'delete' }, account)
+    const back = landing(response)
+    expect(back.pathname).toBe('/')
+    // Sealed for the visitor the browser is once its cookies are gone.
+    expect(await site.seal.open(back.searchParams, '/', 'anonymous')).toEqual({
+      notice: 'Your account is deleted, and this browser is logged out.',
+      fieldErrors: {},
+    })
+    const cleared = response.headers.getSetCookie()
+    expect(cleared.map((cookie) => cookie.split('=')[0]).sort()).toEqual([
+      'edgeline_refresh',
+      'edgeline_session',
+    ])
+    for (const cookie of cleared) expect(cookie).toMatch(/Max-Age=0/)
+    expect((await logIn(account.user.email, account.password)).status).toBe(401)
+    expect((await refresh(account.refreshToken)).status).toBe(401)
+    const admin = await createAccount(app, 'admin')
+    expect((await admin.client.request(`/api/users/${account.user.id}`)).status).toBe(404)
+  })
+
+  it('deletes only the signed-in account, whatever id the form carries', async () => {
+    const [account, bystander] = [await createAccount(app), await createAccount(app)]
+    const back = landing(await accountForm({ intent: 'delete', id: String(bystander.user.id) }, account))
+    expect(back.pathname).toBe('/')
+    expect((await logIn(bystander.user.email, bystander.password)).status).toBe(200)
+    expect((await logIn(account.user.email, account.password)).status).toBe(401)
+  })
+
   it('sends a signed-out browser to the log-in page, to come back to /account', async () => {
     const back = landing(await accountForm({ intent: 'rename', id: '1', name: 'Nobody' }))
     expect(`${back.pathname}${back.search}`).toBe('/login?next=%2Faccount')
@@ -75,7 +105,9 @@ describe('the /account form posts', () => {
     for (const origin of ['https://evil.example', null]) {
       const rename = { intent: 'rename', id: String(account.user.id), name: 'Forged' }
       expect((await accountForm(rename, account, origin)).status).toBe(403)
+      expect((await accountForm({ intent: 'delete' }, account, origin)).status).toBe(403)
     }
+    expect((await logIn(account.user.email, account.password)).status).toBe(200)
     const me = await account.client.request('/api/auth/me')
     expect(((await me.json()) as { user: { name: string } }).user.name).toBe(account.user.name)
   })

@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { submitAuthForm } from '../../edge/pages/auth-form-posts'
 import { sameSitePath } from '../../edge/pages/form-kit'
 import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
-import { createTestApp, TEST_JWT_SECRET, uniqueEmail } from './support'
+import { createTestApp, jsonInit, TEST_JWT_SECRET, uniqueEmail } from './support'
 
 const { app } = createTestApp()
 const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
 const SITE = 'http://edgeline.test'
+const logIn = (email: string, password: string) =>
+  app.request('/api/auth/login', jsonInit('POST', { email, password }))
 
 function formPost(form: 'login' | 'signup', fields: Record<string, string>, origin: string | null = SITE) {
   const body = new FormData()
@@ -38,7 +40,7 @@ describe('sameSitePath', () => {
 })
 
 describe('the sign-up and log-in form posts', () => {
-  it('signs up, sets the session cookies and sends the browser to next', async () => {
+  it('signs up, sets the session cookies and sends the browser to next with a welcome for the new account', async () => {
     const email = uniqueEmail('form')
     const response = await submitAuthForm(
       site,
@@ -51,33 +53,61 @@ describe('the sign-up and log-in form posts', () => {
       }),
     )
     expect(response.status).toBe(303)
-    expect(response.headers.get('location')).toBe('/users?q=x')
+    const landing = new URL(response.headers.get('location') ?? '', SITE)
+    expect(landing.pathname).toBe('/users')
+    expect(landing.searchParams.get('q')).toBe('x')
     const cookies = response.headers.getSetCookie().join('\n')
     expect(cookies).toMatch(/edgeline_session=[^;]+;.*HttpOnly/)
     expect(cookies).toMatch(/edgeline_refresh=/)
+    // Sealed for the account just made (the browser is signed in as it once it follows), not for the visitor it was.
+    const { user } = (await (await logIn(email, 'a long enough password')).json()) as { user: { id: number } }
+    expect(await site.seal.open(landing.searchParams, '/users', `user:${user.id}`)).toEqual({
+      notice: 'Welcome to Edgeline, Form User: your account is ready.',
+      fieldErrors: {},
+    })
+    expect(await site.seal.open(landing.searchParams, '/users', 'anonymous')).toEqual({ fieldErrors: {} })
   })
 
-  it('sets Secure cookies when the site is served over https, and only then', async () => {
-    const signUpAt = (origin: string) => {
+  it('logs in and sends the browser to next exactly, with no notice', async () => {
+    const email = uniqueEmail('form-login')
+    await submitAuthForm(
+      site,
+      'signup',
+      formPost('signup', { name: 'Returning', email, password: 'a long enough password' }),
+    )
+    const response = await submitAuthForm(
+      site,
+      'login',
+      formPost('login', { email, password: 'a long enough password', next: '/users?q=x' }),
+    )
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/users?q=x')
+    expect(response.headers.getSetCookie().join('\n')).toMatch(/edgeline_session=[^;]+;/)
+  })
+
+  it('sets Secure cookies when the browser came over https, and only then', async () => {
+    const signUpAt = async (origin: string, forwardedProto?: string) => {
       const body = new FormData()
       body.set('name', 'Scheme User')
       body.set('email', uniqueEmail('scheme'))
       body.set('password', 'a long enough password')
-      const headers = { origin, host: new URL(origin).host }
-      return submitAuthForm(
+      const headers: Record<string, string> = { origin, host: new URL(origin).host }
+      if (forwardedProto) headers['x-forwarded-proto'] = forwardedProto
+      const answer = await submitAuthForm(
         site,
         'signup',
         new Request(`${origin}/signup/submit`, { method: 'POST', body, headers }),
       )
+      expect(answer.status).toBe(303)
+      // Both cookies, so that the checks on them cannot pass by looking at none.
+      expect(answer.headers.getSetCookie()).toHaveLength(2)
+      return answer.headers.getSetCookie()
     }
-    const overHttps = await signUpAt('https://edgeline.example.test')
-    const onThisMachine = await signUpAt('http://localhost:3000')
-    expect(overHttps.status).toBe(303)
-    expect(onThisMachine.status).toBe(303)
-    expect(overHttps.headers.getSetCookie()).toHaveLength(2)
-    for (const cookie of overHttps.headers.getSetCookie()) expect(cookie).toMatch(/; Secure/)
-    expect(onThisMachine.headers.getSetCookie()).toHaveLength(2)
-    for (const cookie of onThisMachine.headers.getSetCookie()) expect(cookie).not.toMatch(/Secure/)
+    for (const cookie of await signUpAt('https://edgeline.example.test')) expect(cookie).toMatch(/; Secure/)
+    // next start builds the page's URL as http://localhost:PORT and keeps the browser's scheme in this header.
+    for (const cookie of await signUpAt('http://localhost:3000', 'https')) expect(cookie).toMatch(/; Secure/)
+    for (const cookie of await signUpAt('http://localhost:3000')) expect(cookie).not.toMatch(/Secure/)
+    for (const cookie of await signUpAt('http://intranet.example.test')) expect(cookie).not.toMatch(/Secure/)
   })
 
   it('sends a wrong password back to the form with the API detail, the email kept and no cookie', async () => {
@@ -115,17 +145,13 @@ describe('the sign-up and log-in form posts', () => {
   })
 
   it('never redirects off the site, whatever next says', async () => {
-    const response = await submitAuthForm(
-      site,
-      'signup',
-      formPost('signup', {
-        name: 'F',
-        email: uniqueEmail('form'),
-        password: 'a long enough password',
-        next: '//evil.example/',
-      }),
-    )
-    expect(response.headers.get('location')).toBe('/')
+    const email = uniqueEmail('form')
+    const fields = { email, password: 'a long enough password', next: '//evil.example/' }
+    const signUp = await submitAuthForm(site, 'signup', formPost('signup', { name: 'F', ...fields }))
+    const logIn = await submitAuthForm(site, 'login', formPost('login', fields))
+    expect(logIn.headers.get('location')).toBe('/')
+    // The sign-up's welcome rides in the query of the same site's home page.
+    expect(signUp.headers.get('location')).toMatch(/^\/\?notice=Welcome/)
   })
 
   it('refuses a post from another site, or without an Origin (login CSRF)', async () => {

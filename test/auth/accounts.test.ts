@@ -70,7 +70,7 @@ describe('POST /api/auth/signup', () => {
     }
   })
 
-  it('sets httpOnly, SameSite=Lax cookies, not Secure on http://localhost, Secure on https', async () => {
+  it('sets httpOnly, SameSite=Lax cookies, Secure only when the browser came over https', async () => {
     const { response, session } = await signUp()
     const cookies = cookiesOf(response)
     const sessionCookie = cookies.get('edgeline_session') ?? ''
@@ -82,17 +82,29 @@ describe('POST /api/auth/signup', () => {
     expect(cookieValue(sessionCookie)).toBe(session.accessToken)
     expect(cookies.get('edgeline_refresh')).toMatch(/HttpOnly.*Path=\/api\/auth|Path=\/api\/auth.*HttpOnly/)
 
-    const secure = await app.request(
-      'https://edgeline.example.test/api/auth/signup',
-      jsonInit('POST', { name: 'Secure', email: uniqueEmail('https'), password: PASSWORD }),
-    )
-    const secureCookies = secure.headers.getSetCookie()
-    // Both cookies, so that the loop below cannot pass by running zero times.
-    expect(secureCookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual([
-      'edgeline_refresh',
-      'edgeline_session',
-    ])
-    for (const cookie of secureCookies) expect(cookie).toMatch(/; Secure/)
+    const signUpAt = async (url: string, headers: Record<string, string> = {}) => {
+      const init = jsonInit('POST', { name: 'Scheme', email: uniqueEmail('scheme'), password: PASSWORD })
+      const answer = await app.request(url, { ...init, headers: { ...init.headers, ...headers } })
+      const setCookies = answer.headers.getSetCookie()
+      // Both cookies, so that the checks on them cannot pass by looking at none.
+      expect(setCookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual([
+        'edgeline_refresh',
+        'edgeline_session',
+      ])
+      return setCookies
+    }
+    for (const cookie of await signUpAt('https://edgeline.example.test/api/auth/signup')) {
+      expect(cookie).toMatch(/; Secure/)
+    }
+    // A proxy that ended TLS in front of a plain-http server says so.
+    const behindTls = await signUpAt('http://edgeline.example.test/api/auth/signup', {
+      'x-forwarded-proto': 'https',
+    })
+    for (const cookie of behindTls) expect(cookie).toMatch(/; Secure/)
+    // Plain http to a host that is not this machine: a browser would drop a Secure cookie, and log-in with it.
+    for (const cookie of await signUpAt('http://edgeline.example.test/api/auth/signup')) {
+      expect(cookie).not.toMatch(/Secure/)
+    }
   })
 
   it('answers 409 for a taken email, whatever its case', async () => {

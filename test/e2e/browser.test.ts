@@ -87,7 +87,7 @@ function pathOf(page: Page): string {
 }
 
 describe('the pages in Chromium', () => {
-  it('signs up through the form and lands on the account page it was sent from', async () => {
+  it('signs up through the form and lands, welcomed, on the account page it was sent from', async () => {
     await inBrowser('sign-up', async (page) => {
       const email = `e2e-browser-${crypto.randomUUID().slice(0, 8)}@example.test`
       await page.goto('/signup?next=%2Faccount')
@@ -95,9 +95,12 @@ describe('the pages in Chromium', () => {
       await page.getByLabel('Email').fill(email)
       await page.getByLabel('Password').fill('a long enough password')
       await page.getByRole('button', { name: 'Sign up' }).click()
-      await page.waitForURL('**/account')
+      await page.waitForURL((url) => url.pathname === '/account')
       await expect.poll(() => page.locator('#profile-name').textContent()).toBe('Browser Person')
       expect(await page.getByText(email).count()).toBe(1)
+      expect(await page.locator('#form-notice').textContent()).toBe(
+        'Welcome to Edgeline, Browser Person: your account is ready.',
+      )
     })
   })
 
@@ -317,6 +320,33 @@ describe('the pages in Chromium', () => {
       await expect.poll(() => page.locator('#form-error').textContent()).toMatch(/wrong/)
       await logIn(page, { ...user, password: 'a brand new password' }, '/account')
       await page.waitForURL('**/account')
+    })
+  })
+
+  it('deletes your own account from /account only after a confirmation, and logs you out', async () => {
+    const user = await createE2eAccount('user', 'self-delete')
+    await inBrowser('account-delete', async (page) => {
+      await logIn(page, user, '/account')
+      await page.waitForURL('**/account')
+      await page.getByRole('link', { name: 'Delete your account…' }).click()
+      await page.waitForURL('**/account?delete=me')
+      // Cancel goes back and deletes nothing.
+      await page.getByRole('link', { name: 'Cancel' }).click()
+      await page.waitForURL('**/account')
+      expect(await page.getByRole('button', { name: 'Yes, delete my account' }).count()).toBe(0)
+
+      await page.getByRole('link', { name: 'Delete your account…' }).click()
+      expect(await page.getByText(user.email).count()).toBeGreaterThan(0)
+      await page.getByRole('button', { name: 'Yes, delete my account' }).click()
+      await page.waitForURL((url) => url.pathname === '/')
+      expect(await page.locator('#form-notice').textContent()).toBe(
+        'Your account is deleted, and this browser is logged out.',
+      )
+      expect(await page.locator('main').getByRole('link', { name: 'Log in' }).count()).toBe(1)
+      await page.goto('/account')
+      expect(new URL(page.url()).pathname).toBe('/login')
+      await logIn(page, user)
+      await expect.poll(() => page.locator('#form-error').textContent()).toMatch(/wrong/)
     })
   })
 

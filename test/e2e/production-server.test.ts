@@ -176,6 +176,33 @@ describe('the client address (TRUST_PROXY)', () => {
   })
 })
 
+describe('the scheme (X-Forwarded-Proto, under the same TRUST_PROXY)', () => {
+  const cookiesOfSignUp = async (url: string, label: string) => {
+    const response = await fetch(`${url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Forwarded-Proto': 'https' },
+      body: JSON.stringify({
+        name: label,
+        email: `${label}-${Date.now()}@example.test`,
+        password: 'long-enough-pw',
+      }),
+    })
+    expect(response.status).toBe(201)
+    const cookies = response.headers.getSetCookie()
+    expect(cookies).toHaveLength(2)
+    return cookies
+  }
+
+  it('makes cookies Secure when a trusted proxy says the browser came over https', async () => {
+    for (const cookie of await cookiesOfSignUp(behindProxy.url, 'tls-proxy'))
+      expect(cookie).toMatch(/; Secure/)
+  })
+
+  it('is not taken from a client when no proxy is trusted', async () => {
+    for (const cookie of await cookiesOfSignUp(plain.url, 'tls-claim')) expect(cookie).not.toMatch(/Secure/)
+  })
+})
+
 describe('what Next or Node would answer before any code of ours, on the shared production server', () => {
   const appUrl = inject('appUrl')
 
