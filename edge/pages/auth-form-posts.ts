@@ -36,7 +36,8 @@ export async function submitAuthForm(site: FormSite, form: AuthForm, request: Re
   const answer = await callApiAs(site.api, request, `/api/auth/${form}`, { method: 'POST', json: body })
   if (answer.ok) {
     const cookies = answer.headers.getSetCookie()
-    if (form === 'login') return seeOther(next, cookies)
+    // The API's own paths show no notices: only a page gets the welcome.
+    if (form === 'login' || next.startsWith('/api/')) return seeOther(next, cookies)
     // Sealed for the account just made: the browser comes back signed in as it.
     const { user } = (await answer.json()) as { user: { id: number; name: string } }
     const notice = `Welcome to Edgeline, ${user.name}: your account is ready.`

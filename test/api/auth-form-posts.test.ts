@@ -68,6 +68,21 @@ describe('the sign-up and log-in form posts', () => {
     expect(await site.seal.open(landing.searchParams, '/users', 'anonymous')).toEqual({ fieldErrors: {} })
   })
 
+  it('sends a sign-up whose next is an API path there exactly, with no welcome in its query', async () => {
+    const response = await submitAuthForm(
+      site,
+      'signup',
+      formPost('signup', {
+        name: 'API Next',
+        email: uniqueEmail('form-api'),
+        password: 'a long enough password',
+        next: '/api/auth/me',
+      }),
+    )
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/api/auth/me')
+  })
+
   it('logs in and sends the browser to next exactly, with no notice', async () => {
     const email = uniqueEmail('form-login')
     await submitAuthForm(
