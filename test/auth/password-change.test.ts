@@ -1,6 +1,7 @@
 /** Password change: the current password checked and throttled like a log-in; every session ends, a new one begins. */
 import { neonConfig } from '@neondatabase/serverless'
 import { describe, expect, it } from 'vitest'
+import { openApiDocument } from '../../edge/openapi-document'
 import {
   createAccount,
   createTestApp,
@@ -323,7 +324,7 @@ describe('database round trips of a password change', () => {
 
 describe('the OpenAPI document', () => {
   it('lists POST /api/auth/password behind a session, with its body and every answer', async () => {
-    const document = (await (await app.request('/api/openapi.json')).json()) as {
+    const document = openApiDocument(app) as unknown as {
       paths: Record<string, Record<string, { security?: unknown; requestBody?: unknown; responses: object }>>
     }
     const operation = document.paths['/api/auth/password']?.post
