@@ -45,9 +45,11 @@ export default defineConfig({
               include: ['test/e2e/**/*.test.ts'],
               // Each server's own behaviour is tested against it alone: the production server's (signals, proxies,
               // the artefact, its problems for what Node refuses), and what next start leaves to Next and Node.
-              exclude: [
-                name === 'e2e' ? 'test/e2e/production-server.test.ts' : 'test/e2e/next-start-answers.test.ts',
-              ],
+              // The build's edge budgets are the build's, whoever serves it: checked once, in the e2e project.
+              exclude:
+                name === 'e2e'
+                  ? ['test/e2e/production-server.test.ts']
+                  : ['test/e2e/next-start-answers.test.ts', 'test/e2e/edge-budgets.test.ts'],
               // After the root setup (the run's SQL endpoint): builds once, then serves the build for this project.
               globalSetup: ['test/e2e/built-server.ts'],
               testTimeout: 60_000,
