@@ -13,12 +13,15 @@ export interface EdgeFunction {
   rawBytes: number
   /** Each file gzipped on its own, summed: what a platform that compresses each file stores and loads. */
   gzipBytes: number
+  /** The variables the build gives the function (build id, keys), as Next's sandbox passes them. */
+  env: Record<string, string>
 }
 
 interface ManifestEntry {
   name: string
   page: string
   files: string[]
+  env?: Record<string, string>
 }
 
 /** Every edge function of the build in `nextDir`, middleware first; throws when there is no build. */
@@ -41,6 +44,7 @@ export function readEdgeFunctions(nextDir = '.next'): EdgeFunction[] {
       files: entry.files,
       rawBytes: contents.reduce((sum, content) => sum + content.length, 0),
       gzipBytes: contents.reduce((sum, content) => sum + gzipSync(content).length, 0),
+      env: entry.env ?? {},
     }
   })
 }

@@ -5,6 +5,7 @@
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import type { TestProject } from 'vitest/node'
+import { COMPATIBILITY_DATE } from '../../workers/compatibility'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,9 +13,6 @@ declare module 'vitest' {
     workerdUrl: string
   }
 }
-
-/** The Workers platform's date for the runtime's behaviour; the Workers entry's config uses the same one. */
-export const COMPATIBILITY_DATE = '2026-04-01'
 
 export default async function setup(project: TestProject) {
   const bundle = await build({
