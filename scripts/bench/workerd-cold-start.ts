@@ -70,6 +70,8 @@ export async function coldStartInWorkerd(
     modules: true,
     script: HOST_WORKER,
     compatibilityDate,
+    // Placeholder `request.cf` values: Miniflare would otherwise fetch real ones from Cloudflare.
+    cf: false,
     compatibilityFlags: ['nodejs_compat'],
     unsafeEvalBinding: 'UNSAFE_EVAL',
     // The functions' own output (the API's access log) is not the benchmark's: read and dropped.

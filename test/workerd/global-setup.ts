@@ -30,6 +30,8 @@ export default async function setup(project: TestProject) {
     modules: true,
     script: bundle.outputFiles[0]?.text ?? '',
     compatibilityDate: COMPATIBILITY_DATE,
+    // Placeholder `request.cf` values: Miniflare would otherwise fetch real ones from Cloudflare.
+    cf: false,
     host: '127.0.0.1',
     port: 0,
   })
