@@ -1,7 +1,7 @@
 /**
  * The routers route modules build on: `app.openapi(route, handler)` as `@hono/zod-openapi` writes it, typed by that
  * library, but without loading it at run time (decision 0021). Its module extends the whole `zod` namespace (every
- * locale, the JSON Schema converters) and brings the document generator: ~80 KiB gzip of every edge function that
+ * locale, the JSON Schema converters) and brings the document generator: ~70 KiB gzip of every edge function that
  * holds the API, for a document that is the same on every request. Here a route is validated with
  * `@hono/zod-validator`, exactly as that library does it, and recorded, so that `edge/openapi-document.ts` (build
  * time and tests) can hand the very same route definitions to the generator.
@@ -37,11 +37,12 @@ const routingPath = (path: string) => path.replaceAll(/\/{(.+?)}/g, '/:$1')
 /** `/users/:id` (Hono) as `/users/{id}` (OpenAPI). */
 const documentPath = (path: string) => path.replaceAll(/:([^/]+)/g, '{$1}')
 
+/** The segments of each path, in order, as one path: `('/auth', '/login')` is `/auth/login`, `('/', '/')` is `/`. */
 const joinPaths = (...parts: string[]) =>
   `/${parts
     .flatMap((part) => part.split('/'))
     .filter(Boolean)
-    .join('/')}`.replace(/^\/$/, '/')
+    .join('/')}`
 
 /** A router whose `openapi()` validates and records each route; the type of its chain is `OpenAPIHono`'s. */
 export class ApiRouter extends Hono<AppEnv> {
