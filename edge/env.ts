@@ -40,6 +40,11 @@ export interface AppConfig {
   /** Token keys, lifetimes and log-in throttling. */
   auth: AuthConfig
   /**
+   * Where server-rendered pages reach the API (PAGES_API_ORIGIN), e.g. the production server's own loopback
+   * address; unset, a page asks the origin the browser asked (edge/pages/page-api.ts).
+   */
+  pagesApiOrigin?: string
+  /**
    * Host names `next dev` answers (loopback, `*.localhost` and DEV_ALLOWED_HOSTS), so a DNS-rebinding page cannot
    * reach it; undefined (any host) outside development, where the platform or proxy decides.
    */
@@ -66,6 +71,7 @@ const ENV_NAMES = [
   'REFRESH_TOKEN_TTL_SECONDS',
   'JWT_CLOCK_TOLERANCE_SECONDS',
   'DEV_ALLOWED_HOSTS',
+  'PAGES_API_ORIGIN',
 ] as const
 
 /** The variables the app reads, as plain strings (exactly what `process.env` holds). */
@@ -193,6 +199,10 @@ const readers = {
   REFRESH_TOKEN_TTL_SECONDS: seconds(DEFAULT_REFRESH_TOKEN_SECONDS, 60 * 60, 365 * 24 * 60 * 60),
   JWT_CLOCK_TOLERANCE_SECONDS: seconds(DEFAULT_CLOCK_TOLERANCE_SECONDS, 0, 300),
   DEV_ALLOWED_HOSTS: commaSeparated,
+  PAGES_API_ORIGIN: optionalStringWhere(
+    (value) => /^https?:\/\//.test(value) && isOrigin(value.replace(/\/$/, '')),
+    'must be an http(s) origin such as http://127.0.0.1:3000 (no path)',
+  ),
 } satisfies Record<(typeof ENV_NAMES)[number], (raw: string | undefined) => unknown>
 
 type Env = { [Name in keyof typeof readers]: ReturnType<(typeof readers)[Name]> }
@@ -267,6 +277,7 @@ export function parseConfig(source: EnvSource): AppConfig {
     localSqlEndpoint: env.LOCAL_SQL_ENDPOINT ?? DEFAULT_LOCAL_SQL_ENDPOINT,
     databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
     corsOrigins: env.CORS_ORIGINS,
+    ...(env.PAGES_API_ORIGIN ? { pagesApiOrigin: env.PAGES_API_ORIGIN.replace(/\/$/, '') } : {}),
     allowedHosts:
       env.NODE_ENV === 'development'
         ? [...LOOPBACK_HOSTS, ...env.DEV_ALLOWED_HOSTS.map((host) => host.toLowerCase())]
@@ -305,5 +316,6 @@ export function readConfig(): AppConfig {
     REFRESH_TOKEN_TTL_SECONDS: process.env.REFRESH_TOKEN_TTL_SECONDS,
     JWT_CLOCK_TOLERANCE_SECONDS: process.env.JWT_CLOCK_TOLERANCE_SECONDS,
     DEV_ALLOWED_HOSTS: process.env.DEV_ALLOWED_HOSTS,
+    PAGES_API_ORIGIN: process.env.PAGES_API_ORIGIN,
   })
 }
