@@ -7,7 +7,7 @@
  *   npm run bench:edge -- --runs 5
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -134,7 +134,6 @@ const processEnv = {
   // Local, so the driver would go to the SQL endpoint; none of the requests below reaches the database.
   DATABASE_URL: 'postgresql://bench@127.0.0.1:5432/bench',
 }
-writeFileSync(join(scratch, 'README'), 'Scratch files of npm run bench:edge; safe to delete.\n')
 
 console.log(`Cold starts, median of ${RUNS} runs each (ms); pages ask a stub API at ${stub.host}.`)
 // One unrecorded start of each kind first: this process's own first-use costs are no function's.
@@ -199,3 +198,4 @@ for (const target of targets) {
   )
 }
 stub.close()
+rmSync(scratch, { recursive: true, force: true })
