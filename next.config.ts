@@ -8,6 +8,15 @@ const nextConfig: NextConfig = {
   // scripts/build-server.ts completes into the artefact `npm start` runs (decision 0018).
   output: 'standalone',
   reactStrictMode: true,
+  // The API reference is a static page built into public/ (scripts/build-api-docs.ts): served at /api/docs before
+  // the API's catch-all route is asked (decision 0021).
+  async rewrites() {
+    return {
+      beforeFiles: [{ source: '/api/docs', destination: '/api/docs.html' }],
+      afterFiles: [],
+      fallback: [],
+    }
+  },
   typescript: {
     // Type checking is its own step (`npm run typecheck`, first in CI). Inside `next build` it would check the
     // whole project again, tests included, doubling the work and letting a test's types block a deploy.

@@ -34,6 +34,39 @@ export default defineConfig({
         extends: true,
         test: { name: 'server', environment: 'node', include: ['test/server/**/*.test.ts'] },
       },
+      // The same API tests, answered by the app inside workerd (Cloudflare's runtime: no Node global at all) rather
+      // than the edge VM: `npm run test:workerd` (WORKERD=1). The test code runs in Node; every request goes to workerd.
+      ...(process.env.WORKERD === '1'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'workerd',
+                environment: 'node' as const,
+                include: ['test/api/**/*.test.ts', 'test/auth/**/*.test.ts'],
+                exclude: [
+                  // Their database stand-ins (refusing, slow, misconfigured) are objects of the test process.
+                  'test/api/failures.test.ts',
+                  // It counts round trips by wrapping the driver's fetch in the test process: in workerd the driver
+                  // runs in the Worker, out of its sight.
+                  'test/api/round-trips.test.ts',
+                  // No request to the app: configuration, pure functions, the document, the seal, the middleware's
+                  // gate (Next's middleware, which a Workers deployment does not have). Running them here would
+                  // prove nothing about workerd.
+                  'test/api/env.test.ts',
+                  'test/api/docs-page.test.ts',
+                  'test/api/openapi.test.ts',
+                  'test/api/outcome-seal.test.ts',
+                  'test/auth/config.test.ts',
+                  'test/auth/middleware.test.ts',
+                  'test/auth/password.test.ts',
+                  'test/auth/tokens.test.ts',
+                ],
+                globalSetup: ['test/workerd/global-setup.ts'],
+              },
+            },
+          ]
+        : []),
       // The built app, served two ways (test/e2e/built-server.ts): minutes, so only with `npm run test:e2e` (E2E=1).
       ...(process.env.E2E === '1'
         ? (['e2e', 'e2e-node'] as const).map((name) => ({
@@ -45,9 +78,11 @@ export default defineConfig({
               include: ['test/e2e/**/*.test.ts'],
               // Each server's own behaviour is tested against it alone: the production server's (signals, proxies,
               // the artefact, its problems for what Node refuses), and what next start leaves to Next and Node.
-              exclude: [
-                name === 'e2e' ? 'test/e2e/production-server.test.ts' : 'test/e2e/next-start-answers.test.ts',
-              ],
+              // The build's edge budgets are the build's, whoever serves it: checked once, in the e2e project.
+              exclude:
+                name === 'e2e'
+                  ? ['test/e2e/production-server.test.ts']
+                  : ['test/e2e/next-start-answers.test.ts', 'test/e2e/edge-budgets.test.ts'],
               // After the root setup (the run's SQL endpoint): builds once, then serves the build for this project.
               globalSetup: ['test/e2e/built-server.ts'],
               testTimeout: 60_000,

@@ -1,7 +1,7 @@
 /** `/`: what Edgeline is, and the live state of its database, from the same health check the API serves. */
 import { headers } from 'next/headers'
-import { app } from '@/edge'
 import { readIdentityHeaders } from '@/edge/auth/credentials'
+import { pageApi } from '@/edge/pages/page-api'
 import { OutcomeMessage, readOutcome } from './outcome'
 import type { PageQuery } from './page-query'
 
@@ -13,9 +13,9 @@ interface Health {
   database?: { status: string; roundTripMs: number }
 }
 
-/** Asks the Hono app in-process (no second HTTP hop), exactly as `GET /api/health` would answer. */
+/** Asks `GET /api/health` through the typed client (edge/pages/page-api.ts). */
 async function readDatabaseStatus(): Promise<{ up: boolean; roundTripMs?: number }> {
-  const response = await app.request('/api/health')
+  const response = await pageApi(await headers()).api.health.$get()
   const health = (await response.json()) as Health
   return { up: response.ok, roundTripMs: health.database?.roundTripMs }
 }

@@ -1,6 +1,5 @@
 /** The navigation on every page: where to go, and who is signed in (with a log-out button that needs no script). */
 import { headers } from 'next/headers'
-import { app } from '@/edge'
 import { readIdentityHeaders } from '@/edge/auth/credentials'
 import { pageApi } from '@/edge/pages/page-api'
 
@@ -39,12 +38,12 @@ export async function SiteHeader() {
 }
 
 /**
- * The signed-in account's name and email, from `GET /api/auth/me` in-process (one round trip: the token carries
+ * The signed-in account's name and email, from `GET /api/auth/me` (the typed client, edge/pages/page-api.ts) (one round trip: the token carries
  * only the id and role). Undefined for a subject of the identity provider with no account here, or when the
  * database cannot answer: the header then names the id, and the page itself says what went wrong.
  */
 async function readSignedInAccount(requestHeaders: Headers) {
-  const answer = await pageApi(app, requestHeaders).api.auth.me.$get()
+  const answer = await pageApi(requestHeaders).api.auth.me.$get()
   if (answer.status !== 200) return undefined
   const { user } = await answer.json()
   return user ? { name: user.name, email: user.email } : undefined

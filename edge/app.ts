@@ -1,24 +1,21 @@
 /** Builds the Hono app: middleware in the order a request meets it, then the route modules, then the error handlers. */
-import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
 import { createDatabase, type Database } from '../db/client'
 import { createTokenService } from './auth/tokens'
-import type { AppEnv } from './context'
 import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
 import { requestLine } from './middleware/request-line'
 import { serverTiming } from './middleware/server-timing'
-import { registerApiDocs } from './openapi'
 import { problemFromError, problems, renderProblem } from './problem'
+import { createRouter } from './router'
 import { authRoutes } from './routes/auth'
 import { healthRoutes } from './routes/health'
 import { helloRoutes } from './routes/hello'
 import { usersRoutes } from './routes/users'
-import { validationHook } from './validation'
 
 /** 1 MiB: far above any JSON this API accepts, low enough that nobody can stream junk into a function. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -39,7 +36,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
       timeoutMs: config.databaseTimeoutMs,
     })
   const tokens = createTokenService(config.auth)
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).basePath('/api')
+  const app = createRouter().basePath('/api')
 
   // Outermost first: every later middleware, and every log line, can rely on the request id and the timing.
   app.use(requestId())
@@ -81,7 +78,6 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     .route('/', healthRoutes(db))
     .route('/auth', authRoutes(db, config.auth, tokens))
     .route('/users', usersRoutes(db))
-  registerApiDocs(app)
 
   app.notFound((c) => renderProblem(c, problems.notFound(`Nothing at ${c.req.method} ${c.req.path}.`)))
   // Unknown errors (bugs, outages) are logged in full by the access log (it sees c.error) and answered generically.

@@ -1,5 +1,4 @@
 /** Reads and validates the app's configuration once; the only edge module that touches `process.env`. */
-import * as z from 'zod/mini'
 import {
   DEFAULT_DATABASE_TIMEOUT_MS,
   DEFAULT_LOCAL_SQL_ENDPOINT,
@@ -41,6 +40,11 @@ export interface AppConfig {
   /** Token keys, lifetimes and log-in throttling. */
   auth: AuthConfig
   /**
+   * Where server-rendered pages reach the API (PAGES_API_ORIGIN), e.g. the production server's own loopback
+   * address; unset, a page asks the origin the browser asked (edge/pages/page-api.ts).
+   */
+  pagesApiOrigin?: string
+  /**
    * Host names `next dev` answers (loopback, `*.localhost` and DEV_ALLOWED_HOSTS), so a DNS-rebinding page cannot
    * reach it; undefined (any host) outside development, where the platform or proxy decides.
    */
@@ -67,6 +71,7 @@ const ENV_NAMES = [
   'REFRESH_TOKEN_TTL_SECONDS',
   'JWT_CLOCK_TOLERANCE_SECONDS',
   'DEV_ALLOWED_HOSTS',
+  'PAGES_API_ORIGIN',
 ] as const
 
 /** The variables the app reads, as plain strings (exactly what `process.env` holds). */
@@ -90,21 +95,31 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
 /** HS256 keys shorter than the hash output (32 bytes) weaken it (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32
 
-// zod/mini (functional, tree-shakable): the middleware imports this module, and full zod would be most of its bundle.
+// Plain functions, no schema library: the middleware imports this module, and every KiB of it is in the middleware
+// (decision 0021). Each reader returns the value or throws `Invalid` with the message after the variable's name.
 
-// An empty variable (`FOO=` in .env) means "unset", as most tools treat it.
-const emptyAsUnset = z.transform((value: unknown) => (value === '' ? undefined : value))
-const optionalString = z.pipe(emptyAsUnset, z.optional(z.string().check(z.trim())))
+/** A variable's value is wrong; `message` follows its name in the error. */
+class Invalid extends Error {}
+
+/** An empty variable (`FOO=` in .env) means "unset", as most tools treat it; a set one is trimmed. */
+function optionalString(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value.trim()
+}
 
 /** An optional string that, when set, must pass `isValid`. */
-const optionalStringWhere = (isValid: (value: string) => boolean, message: string) =>
-  optionalString.check(z.refine((value) => value === undefined || isValid(value), { message }))
+function optionalStringWhere(isValid: (value: string) => boolean, message: string) {
+  return (raw: string | undefined): string | undefined => {
+    const value = optionalString(raw)
+    if (value !== undefined && !isValid(value)) throw new Invalid(message)
+    return value
+  }
+}
 
 /** A comma-separated list, trimmed; unset or empty is an empty list. */
-const commaSeparated = z.pipe(
-  optionalString,
-  z.transform((value) => (value ? value.split(',').map((entry) => entry.trim()) : [])),
-)
+function commaSeparated(raw: string | undefined): string[] {
+  const value = optionalString(raw)
+  return value ? value.split(',').map((entry) => entry.trim()) : []
+}
 
 const isOrigin = (value: string): boolean => {
   try {
@@ -116,11 +131,8 @@ const isOrigin = (value: string): boolean => {
 
 const byteLength = (value: string) => new TextEncoder().encode(value).length
 
-const secret = z.string().check(
-  z.refine((value) => byteLength(value) >= MIN_SECRET_BYTES, {
-    message: `must be at least ${MIN_SECRET_BYTES} bytes (generate one with: openssl rand -base64 48)`,
-  }),
-)
+const SECRET_TOO_SHORT = `must be at least ${MIN_SECRET_BYTES} bytes (generate one with: openssl rand -base64 48)`
+const isLongEnoughSecret = (value: string) => byteLength(value) >= MIN_SECRET_BYTES
 
 /** https only, except for an identity provider on this machine (development and tests). */
 const isJwksUrl = (value: string): boolean => {
@@ -133,124 +145,130 @@ const isJwksUrl = (value: string): boolean => {
   }
 }
 
-const wholeNumber = (unit: string, fallback: number, min: number, max: number) =>
-  z.pipe(
-    z.transform((value: unknown) => (value === '' || value === undefined ? undefined : value)),
-    z._default(
-      z.coerce
-        .number({ error: `must be a whole number of ${unit}` })
-        .check(
-          z.refine(Number.isInteger, { message: `must be a whole number of ${unit}` }),
-          z.gte(min, { message: `must be at least ${min}` }),
-          z.lte(max, { message: `must be at most ${max}` }),
-        ),
-      fallback,
-    ),
-  )
+/** A whole number within [min, max], or `fallback` when unset or empty. */
+function wholeNumber(unit: string, fallback: number, min: number, max: number) {
+  return (raw: string | undefined): number => {
+    if (raw === undefined || raw === '') return fallback
+    const value = Number(raw)
+    if (!Number.isInteger(value)) throw new Invalid(`must be a whole number of ${unit}`)
+    if (value < min) throw new Invalid(`must be at least ${min}`)
+    if (value > max) throw new Invalid(`must be at most ${max}`)
+    return value
+  }
+}
 
 const seconds = (fallback: number, min: number, max: number) => wholeNumber('seconds', fallback, min, max)
 
-const envSchema = z
-  .object({
-    DATABASE_URL: optionalStringWhere(
-      (value) => /^postgres(ql)?:\/\/\S+$/.test(value),
-      'must be a postgres:// or postgresql:// connection string',
-    ),
-    LOCAL_SQL_ENDPOINT: optionalStringWhere(
-      (value) => /^https?:\/\/\S+$/.test(value),
-      'must be an http(s) URL such as http://127.0.0.1:4444/sql',
-    ),
-    DATABASE_TIMEOUT_MS: wholeNumber('milliseconds', DEFAULT_DATABASE_TIMEOUT_MS, 100, 120_000),
-    CORS_ORIGINS: z
-      .pipe(
-        commaSeparated,
-        z.transform((origins) => origins.map((origin) => origin.replace(/\/$/, ''))),
+/** How each variable is read: its reader gets exactly what `process.env` holds. */
+const readers = {
+  DATABASE_URL: optionalStringWhere(
+    (value) => /^postgres(ql)?:\/\/\S+$/.test(value),
+    'must be a postgres:// or postgresql:// connection string',
+  ),
+  LOCAL_SQL_ENDPOINT: optionalStringWhere(
+    (value) => /^https?:\/\/\S+$/.test(value),
+    'must be an http(s) URL such as http://127.0.0.1:4444/sql',
+  ),
+  DATABASE_TIMEOUT_MS: wholeNumber('milliseconds', DEFAULT_DATABASE_TIMEOUT_MS, 100, 120_000),
+  CORS_ORIGINS: (raw: string | undefined): string[] => {
+    const origins = commaSeparated(raw).map((origin) => origin.replace(/\/$/, ''))
+    if (!origins.every((origin) => origin === '*' || isOrigin(origin))) {
+      throw new Invalid(
+        'must be "*" or a comma-separated list of origins like https://app.example.com (no paths)',
       )
-      .check(
-        z.refine((origins) => origins.every((origin) => origin === '*' || isOrigin(origin)), {
-          message: 'must be "*" or a comma-separated list of origins like https://app.example.com (no paths)',
-        }),
-      ),
-    VERCEL: optionalString,
-    NODE_ENV: optionalString,
-    NEXT_PHASE: optionalString,
-    JWT_SECRET: z.pipe(optionalString, z.optional(secret)),
-    JWT_PREVIOUS_SECRETS: z.pipe(commaSeparated, z.array(secret)),
-    JWKS_URL: optionalStringWhere(
-      isJwksUrl,
-      'must be an https URL of a JSON Web Key Set (http only for localhost)',
-    ),
-    JWT_ISSUER: optionalString,
-    JWT_AUDIENCE: optionalString,
-    ACCESS_TOKEN_TTL_SECONDS: seconds(DEFAULT_ACCESS_TOKEN_SECONDS, 60, 24 * 60 * 60),
-    REFRESH_TOKEN_TTL_SECONDS: seconds(DEFAULT_REFRESH_TOKEN_SECONDS, 60 * 60, 365 * 24 * 60 * 60),
-    JWT_CLOCK_TOLERANCE_SECONDS: seconds(DEFAULT_CLOCK_TOLERANCE_SECONDS, 0, 300),
-    DEV_ALLOWED_HOSTS: commaSeparated,
-  })
-  .check(
-    z.superRefine((env, context) => {
-      const onVercel = env.VERCEL === '1'
-      const localDatabase = env.DATABASE_URL === undefined || isLocalDatabaseUrl(env.DATABASE_URL)
-      // On Vercel the embedded default cannot exist: refuse to start rather than fail on the first query.
-      if (onVercel && env.DATABASE_URL === undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: ['DATABASE_URL'],
-          message: 'is required on Vercel (set it to your Neon connection string)',
-        })
-      } else if (onVercel && localDatabase) {
-        context.addIssue({
-          code: 'custom',
-          path: ['DATABASE_URL'],
-          message: 'names a local database, which a Vercel deployment cannot reach',
-        })
-      } else if (onVercel && !isNeonDatabaseUrl(env.DATABASE_URL ?? '') && !env.LOCAL_SQL_ENDPOINT) {
-        // Edge functions speak only SQL-over-HTTP: another Postgres needs a gateway they can reach.
-        context.addIssue({
-          code: 'custom',
-          path: ['LOCAL_SQL_ENDPOINT'],
-          message:
-            'is required on Vercel when DATABASE_URL is not a Neon host (a SQL-over-HTTP gateway in front of it)',
-        })
-      }
-      // Production (`next start`, `npm start`, Vercel) never signs with the published secret, even on a local
-      // database: a self-hosted server on the embedded database would otherwise accept anyone's forged tokens.
-      // (`next build` also loads the modules to read their config: it serves nothing, so it is not held to this.)
-      const servingProduction = env.NODE_ENV === 'production' && env.NEXT_PHASE !== 'phase-production-build'
-      const deployed = onVercel || !localDatabase || servingProduction
-      if (deployed && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: ['JWT_SECRET'],
-          message:
-            'or JWKS_URL is required outside local development (generate a secret with: openssl rand -base64 48)',
-        })
-      }
-      if (deployed && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-        context.addIssue({
-          code: 'custom',
-          path: ['JWT_SECRET'],
-          message: 'is the published local development secret; set a secret of your own',
-        })
-      }
-      if (env.JWT_PREVIOUS_SECRETS.length > 0 && env.JWT_SECRET === undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: ['JWT_PREVIOUS_SECRETS'],
-          message: 'needs JWT_SECRET (the current secret) to be set as well',
-        })
-      }
-    }),
-  )
+    }
+    return origins
+  },
+  VERCEL: optionalString,
+  NODE_ENV: optionalString,
+  NEXT_PHASE: optionalString,
+  JWT_SECRET: optionalStringWhere(isLongEnoughSecret, SECRET_TOO_SHORT),
+  JWT_PREVIOUS_SECRETS: (raw: string | undefined): string[] => {
+    const secrets = commaSeparated(raw)
+    const short = secrets.findIndex((value) => !isLongEnoughSecret(value))
+    if (short >= 0) throw new Invalid(SECRET_TOO_SHORT, { cause: short })
+    return secrets
+  },
+  JWKS_URL: optionalStringWhere(
+    isJwksUrl,
+    'must be an https URL of a JSON Web Key Set (http only for localhost)',
+  ),
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+  ACCESS_TOKEN_TTL_SECONDS: seconds(DEFAULT_ACCESS_TOKEN_SECONDS, 60, 24 * 60 * 60),
+  REFRESH_TOKEN_TTL_SECONDS: seconds(DEFAULT_REFRESH_TOKEN_SECONDS, 60 * 60, 365 * 24 * 60 * 60),
+  JWT_CLOCK_TOLERANCE_SECONDS: seconds(DEFAULT_CLOCK_TOLERANCE_SECONDS, 0, 300),
+  DEV_ALLOWED_HOSTS: commaSeparated,
+  PAGES_API_ORIGIN: optionalStringWhere(
+    (value) => /^https?:\/\//.test(value) && isOrigin(value.replace(/\/$/, '')),
+    'must be an http(s) origin such as http://127.0.0.1:3000 (no path)',
+  ),
+} satisfies Record<(typeof ENV_NAMES)[number], (raw: string | undefined) => unknown>
+
+type Env = { [Name in keyof typeof readers]: ReturnType<(typeof readers)[Name]> }
+
+/** Every variable read, or every problem found ("NAME message"), so one error can name them all. */
+function readEnv(source: EnvSource): { env: Env } | { problems: string[] } {
+  const problems: string[] = []
+  const env: Record<string, unknown> = {}
+  for (const name of ENV_NAMES) {
+    try {
+      env[name] = readers[name](source[name])
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error
+      // A list names the entry at fault, as `JWT_PREVIOUS_SECRETS.1`.
+      const at = typeof error.cause === 'number' ? `${name}.${error.cause}` : name
+      problems.push(`${at} ${error.message}`)
+    }
+  }
+  return problems.length > 0 ? { problems } : { env: env as Env }
+}
+
+/** What no single variable shows: the combinations a deployment must not start with. Each as "NAME message". */
+function deploymentProblems(env: Env): string[] {
+  const problems: string[] = []
+  const onVercel = env.VERCEL === '1'
+  const localDatabase = env.DATABASE_URL === undefined || isLocalDatabaseUrl(env.DATABASE_URL)
+  // On Vercel the embedded default cannot exist: refuse to start rather than fail on the first query.
+  if (onVercel && env.DATABASE_URL === undefined) {
+    problems.push('DATABASE_URL is required on Vercel (set it to your Neon connection string)')
+  } else if (onVercel && localDatabase) {
+    problems.push('DATABASE_URL names a local database, which a Vercel deployment cannot reach')
+  } else if (onVercel && !isNeonDatabaseUrl(env.DATABASE_URL ?? '') && !env.LOCAL_SQL_ENDPOINT) {
+    // Edge functions speak only SQL-over-HTTP: another Postgres needs a gateway they can reach.
+    problems.push(
+      'LOCAL_SQL_ENDPOINT is required on Vercel when DATABASE_URL is not a Neon host (a SQL-over-HTTP gateway in front of it)',
+    )
+  }
+  // Production (`next start`, `npm start`, Vercel) never signs with the published secret, even on a local
+  // database: a self-hosted server on the embedded database would otherwise accept anyone's forged tokens.
+  // (`next build` also loads the modules to read their config: it serves nothing, so it is not held to this.)
+  const servingProduction = env.NODE_ENV === 'production' && env.NEXT_PHASE !== 'phase-production-build'
+  const deployed = onVercel || !localDatabase || servingProduction
+  if (deployed && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
+    problems.push(
+      'JWT_SECRET or JWKS_URL is required outside local development (generate a secret with: openssl rand -base64 48)',
+    )
+  }
+  if (deployed && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+    problems.push('JWT_SECRET is the published local development secret; set a secret of your own')
+  }
+  if (env.JWT_PREVIOUS_SECRETS.length > 0 && env.JWT_SECRET === undefined) {
+    problems.push('JWT_PREVIOUS_SECRETS needs JWT_SECRET (the current secret) to be set as well')
+  }
+  return problems
+}
 
 /** Validates `source`, throwing one error that names every bad variable. */
 export function parseConfig(source: EnvSource): AppConfig {
-  const parsed = envSchema.safeParse(source)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')} ${issue.message}`)
-    throw new Error(`Invalid environment configuration:\n${problems.join('\n')}\nSee .env.example.`)
+  const read = readEnv(source)
+  // As before any combination is judged, every variable must be valid on its own.
+  const problems = 'problems' in read ? read.problems : deploymentProblems(read.env)
+  if (problems.length > 0 || !('env' in read)) {
+    const lines = problems.map((problem) => `  ${problem}`)
+    throw new Error(`Invalid environment configuration:\n${lines.join('\n')}\nSee .env.example.`)
   }
-  const env = parsed.data
+  const env = read.env
   // Reaching here without any key means local development (the refinement above refuses it anywhere else).
   const usesDevelopmentSecret = env.JWT_SECRET === undefined && env.JWKS_URL === undefined
   const currentSecret = env.JWT_SECRET ?? (usesDevelopmentSecret ? DEVELOPMENT_JWT_SECRET : undefined)
@@ -259,6 +277,7 @@ export function parseConfig(source: EnvSource): AppConfig {
     localSqlEndpoint: env.LOCAL_SQL_ENDPOINT ?? DEFAULT_LOCAL_SQL_ENDPOINT,
     databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
     corsOrigins: env.CORS_ORIGINS,
+    ...(env.PAGES_API_ORIGIN ? { pagesApiOrigin: env.PAGES_API_ORIGIN.replace(/\/$/, '') } : {}),
     allowedHosts:
       env.NODE_ENV === 'development'
         ? [...LOOPBACK_HOSTS, ...env.DEV_ALLOWED_HOSTS.map((host) => host.toLowerCase())]
@@ -297,5 +316,6 @@ export function readConfig(): AppConfig {
     REFRESH_TOKEN_TTL_SECONDS: process.env.REFRESH_TOKEN_TTL_SECONDS,
     JWT_CLOCK_TOLERANCE_SECONDS: process.env.JWT_CLOCK_TOLERANCE_SECONDS,
     DEV_ALLOWED_HOSTS: process.env.DEV_ALLOWED_HOSTS,
+    PAGES_API_ORIGIN: process.env.PAGES_API_ORIGIN,
   })
 }

@@ -1,11 +1,12 @@
 /**
  * The production server's HTTP layer: `/api` straight to the Hono app on Node, everything else (pages, the
- * middleware, static files) to Next's own handler; problems for what Node's parser refuses; a graceful drain.
+ * middleware, static files, the API's docs) to Next's own handler; problems for what Node's parser refuses; a graceful drain.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { MAX_BODY_BYTES } from '../edge/app'
+import { API_DOCS_FILES } from '../edge/openapi'
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody, problems } from '../edge/problem'
 import { requestLineProblem } from '../edge/request-line'
 
@@ -106,8 +107,9 @@ function discardBody(request: IncomingMessage, maxBytes: number, maxMs: number):
   })
 }
 
-/** What the Hono app serves: its base path is `/api`. */
+/** What the Hono app serves: its base path is `/api`, less the docs' static files, which Next serves from public/. */
 function isApiPath(url: string): boolean {
+  if (Object.hasOwn(API_DOCS_FILES, url.replace(/\?.*$/, ''))) return false
   return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')
 }
 

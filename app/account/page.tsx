@@ -1,11 +1,10 @@
 /**
- * `/account`: your own profile, from `GET /api/auth/me` in-process; change your name or password, log out, or delete
- * your account (after a confirmation step, `?delete=me`, that needs no script).
+ * `/account`: your own profile, from `GET /api/auth/me` (the typed client); change your name or password, log out,
+ * or delete your account (after a confirmation step, `?delete=me`, that needs no script).
  */
 import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
-import { app } from '@/edge'
 import { logInThenReturnTo } from '@/edge/auth/gate'
 import { pageApi } from '@/edge/pages/page-api'
 import { FormField } from '../form-field'
@@ -17,7 +16,7 @@ export const metadata: Metadata = { title: 'Your account' }
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
   const query = await searchParams
-  const answer = await pageApi(app, await headers()).api.auth.me.$get()
+  const answer = await pageApi(await headers()).api.auth.me.$get()
   if (answer.status !== 200) redirect(logInThenReturnTo('/account'))
   const { user, role } = await answer.json()
   const outcome = await readOutcome(query, '/account')

@@ -1,12 +1,11 @@
 /**
- * `/users`: the signed-in view of the Users API. Server-rendered from the API in-process (one database round trip),
- * with search, keyset pages, and the forms the caller's role allows (the API refuses the others anyway).
+ * `/users`: the signed-in view of the Users API. Server-rendered from the API through the typed client (one database
+ * round trip), with search, keyset pages, and the forms the caller's role allows (the API refuses the others anyway).
  */
 import type { Metadata } from 'next'
 import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import type { ReactNode } from 'react'
-import { app } from '@/edge'
 import { readIdentityHeaders } from '@/edge/auth/credentials'
 import { logInThenReturnTo } from '@/edge/auth/gate'
 import type { Identity } from '@/edge/auth/tokens'
@@ -29,7 +28,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const here = usersPath({ q, cursor })
   const outcome = await readOutcome(query, '/users')
 
-  const answer = await pageApi(app, browserHeaders).api.users.$get({
+  const answer = await pageApi(browserHeaders).api.users.$get({
     query: { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) },
   })
   // 401 is app-wide (the route's own type lists 200 and 400): the session ran out between the gate and here.

@@ -50,8 +50,13 @@ export function isPublicPath(pathname: string): boolean {
   return PUBLIC_PREFIXES.some((prefix) => pathname.startsWith(prefix))
 }
 
-/** The files at the root of `public/`, each also in PUBLIC_PATHS. */
-const ROOT_STATIC_FILES: ReadonlySet<string> = new Set(['/favicon.ico', '/robots.txt'])
+/** The files of `public/` outside its prefixes (the API's docs are built there), each also in PUBLIC_PATHS. */
+const ROOT_STATIC_FILES: ReadonlySet<string> = new Set([
+  '/favicon.ico',
+  '/robots.txt',
+  '/api/openapi.json',
+  '/api/docs',
+])
 
 /**
  * True for the static files among the public paths (Next's build output, `public/`): only GET and HEAD read them.

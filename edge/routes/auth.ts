@@ -1,7 +1,8 @@
 /** Built-in accounts: sign-up, log-in, password change, refresh, log-out and "who am I", with our own tokens. */
-import { createRoute, z } from '@hono/zod-openapi'
+
 import type { Context } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
+import * as z from 'zod'
 import type { Database } from '../../db/client'
 import {
   changePassword,
@@ -34,7 +35,7 @@ import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
 import { problems } from '../problem'
-import { createRouter } from '../router'
+import { createRoute, createRouter } from '../router'
 import { isFormPost, isSameOrigin, sameSitePath } from '../same-origin'
 import {
   ChangePasswordSchema,
@@ -187,7 +188,7 @@ const resumeRoute = createRoute({
   path: '/resume',
   request: {
     query: z.object({
-      next: z.string().optional().openapi({ description: 'A path on this site to go back to' }),
+      next: z.string().optional().meta({ description: 'A path on this site to go back to' }),
     }),
   },
   responses: {

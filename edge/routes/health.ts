@@ -1,11 +1,11 @@
 /** GET /health: is the database reachable, and how long does a round trip take? */
-import { createRoute, z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import type { Database } from '../../db/client'
 import { pingDatabase } from '../../db/queries/health'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
 import { problems } from '../problem'
-import { createRouter } from '../router'
+import { createRoute, createRouter } from '../router'
 import { problemResponse } from '../schemas/problem'
 
 /** Past this a health check answers 503 rather than hang a load balancer's probe. */
@@ -16,7 +16,7 @@ const HealthSchema = z
     status: z.literal('ok'),
     database: z.object({ status: z.literal('up'), roundTripMs: z.number().min(0) }),
   })
-  .openapi('Health')
+  .meta({ id: 'Health' })
 
 const healthRoute = createRoute({
   ...documented({

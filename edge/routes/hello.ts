@@ -1,7 +1,7 @@
 /** GET /hello: the smallest possible proof that a request reaches the edge app. */
-import { createRoute, z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import { documented } from '../openapi'
-import { createRouter } from '../router'
+import { createRoute, createRouter } from '../router'
 
 const helloRoute = createRoute({
   ...documented({

@@ -2,7 +2,7 @@
  * The Users resource: list, create, read, update and delete, each one database round trip. Any signed-in caller
  * may list and read; a user may change or delete only themselves; an admin may create, change and delete anyone.
  */
-import { createRoute } from '@hono/zod-openapi'
+
 import type { Database } from '../../db/client'
 import {
   createUser,
@@ -35,7 +35,7 @@ import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
 import { problems } from '../problem'
-import { createRouter } from '../router'
+import { createRoute, createRouter } from '../router'
 import { problemResponse } from '../schemas/problem'
 import {
   CreateUserSchema,

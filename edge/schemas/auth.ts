@@ -1,6 +1,6 @@
 /** zod schemas of the auth endpoints: sign-up, log-in, password change, refresh, log-out and "who am I". */
 // Every JSON request body is strict: an unknown field is a 422 naming it (decision 0020).
-import { z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import { RoleSchema, UserSchema, userEmail, userName } from './users'
 
 /** 8+ characters (NIST SP 800-63B); the upper bound keeps hashing cost and bodies small. */
@@ -11,71 +11,71 @@ const newPassword = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`)
-  .openapi({ example: 'correct horse battery staple', format: 'password' })
+  .meta({ example: 'correct horse battery staple', format: 'password' })
 
 export const SignupSchema = z
   .object({ name: userName, email: userEmail, password: newPassword })
   .strict()
-  .openapi('Signup')
+  .meta({ id: 'Signup' })
 
 // No policy on a password being checked: an account made under older rules must still be able to log in.
 const existingPassword = z
   .string()
   .min(1, 'must not be empty')
   .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`)
-  .openapi({ format: 'password' })
+  .meta({ format: 'password' })
 
 export const LoginSchema = z
   .object({ email: userEmail, password: existingPassword })
   .strict()
-  .openapi('Login')
+  .meta({ id: 'Login' })
 
 /** The new password follows sign-up's rules; the current one is only checked against the stored hash. */
 export const ChangePasswordSchema = z
   .object({ currentPassword: existingPassword, newPassword })
   .strict()
-  .openapi('ChangePassword')
+  .meta({ id: 'ChangePassword' })
 
 /** API clients send the refresh token in the body; browsers send nothing and the cookie is used. */
 export const RefreshTokenBodySchema = z
   .object({ refreshToken: z.string().max(200).optional() })
   .strict()
-  .openapi('RefreshTokenBody')
+  .meta({ id: 'RefreshTokenBody' })
 
 export const SessionSchema = z
   .object({
     user: UserSchema,
     tokenType: z.literal('Bearer'),
-    accessToken: z.string().openapi({ description: 'JWT; send as Authorization: Bearer <accessToken>' }),
+    accessToken: z.string().meta({ description: 'JWT; send as Authorization: Bearer <accessToken>' }),
     // The bounds of ACCESS_TOKEN_TTL_SECONDS and REFRESH_TOKEN_TTL_SECONDS (edge/env.ts).
     expiresIn: z
       .int()
       .min(60)
       .max(86_400)
-      .openapi({ description: 'Seconds until the access token expires', example: 900 }),
-    refreshToken: z.string().openapi({ description: 'Opaque; single use: each refresh returns a new one' }),
+      .meta({ description: 'Seconds until the access token expires', example: 900 }),
+    refreshToken: z.string().meta({ description: 'Opaque; single use: each refresh returns a new one' }),
     refreshTokenExpiresIn: z
       .int()
       .min(3_600)
       .max(31_536_000)
-      .openapi({ description: 'Seconds until the refresh token expires', example: 2_592_000 }),
+      .meta({ description: 'Seconds until the refresh token expires', example: 2_592_000 }),
   })
-  .openapi('Session')
+  .meta({ id: 'Session' })
 
 export const RefreshedSessionSchema = SessionSchema.omit({ user: true })
   .extend({ userId: z.string(), role: RoleSchema })
-  .openapi('RefreshedSession')
+  .meta({ id: 'RefreshedSession' })
 
 export const MeSchema = z
   .object({
-    userId: z.string().openapi({ description: "The token's subject", example: '1' }),
+    userId: z.string().meta({ description: "The token's subject", example: '1' }),
     role: RoleSchema,
     // A union, not .nullable(): the generator renders that as allOf[User, {type: [object, null]}], which no null
     // can satisfy; this is anyOf[User, {type: null}], as the app answers for an account deleted since log-in.
-    user: z.union([UserSchema, z.null()]).openapi({
+    user: z.union([UserSchema, z.null()]).meta({
       description:
         'The account, when the subject is a built-in account that still exists; null for a deleted account or a ' +
         'subject of the external identity provider',
     }),
   })
-  .openapi('Me')
+  .meta({ id: 'Me' })

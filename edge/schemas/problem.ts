@@ -1,16 +1,16 @@
 /** zod schema of the problem+json body, so every route can document its error responses in one line. */
-import { z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import { PROBLEM_CONTENT_TYPE } from '../problem'
 
 export const ProblemSchema = z
   .object({
-    type: z.string().openapi({
+    type: z.string().meta({
       format: 'uri-reference',
       description: 'Stable: `/problems/<slug>`; switch on it, not on the title or detail',
       example: '/problems/not-found',
     }),
     title: z.string(),
-    status: z.int().min(400).max(599).openapi({ description: 'The HTTP status, repeated' }),
+    status: z.int().min(400).max(599).meta({ description: 'The HTTP status, repeated' }),
     detail: z.string(),
     instance: z.string(),
     requestId: z.string(),
@@ -25,7 +25,7 @@ export const ProblemSchema = z
       )
       .optional(),
   })
-  .openapi('Problem')
+  .meta({ id: 'Problem' })
 
 /** An OpenAPI response entry for a problem with the given description. */
 export function problemResponse(description: string) {

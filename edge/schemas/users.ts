@@ -1,5 +1,5 @@
 /** zod schemas of the Users API: the single source for request validation, TypeScript types and the OpenAPI document. */
-import { z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import { decodeCursor } from '../cursor'
 
 /** Largest value of the `integer` identity column: a bigger id cannot exist, so it is rejected as malformed. */
@@ -9,7 +9,7 @@ export const USER_ID_TEXT = /^[1-9][0-9]{0,9}$/
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
 
-export const RoleSchema = z.enum(['admin', 'user']).openapi({ example: 'user' })
+export const RoleSchema = z.enum(['admin', 'user']).meta({ example: 'user' })
 
 /**
  * Control characters (C0, DEL, C1) and bidirectional overrides and isolates: a name is shown on pages and in other
@@ -24,7 +24,7 @@ export const userName = z
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
   .refine((name) => !UNPRINTABLE.test(name), 'must not contain control or text-direction characters')
-  .openapi({
+  .meta({
     description: 'Trimmed, then 1 to 200 characters, in any script; no control or text-direction characters',
     example: 'Ada Lovelace',
   })
@@ -35,18 +35,18 @@ export const userEmail = z
   .max(254, 'must be at most 254 characters')
   .pipe(z.email('must be a valid email address'))
   // The pipe hides the format from the generator: said again here.
-  .openapi({ format: 'email', description: 'Trimmed; unique whatever its case', example: 'ada@example.com' })
+  .meta({ format: 'email', description: 'Trimmed; unique whatever its case', example: 'ada@example.com' })
 
 export const UserSchema = z
   .object({
-    id: z.int().min(1).max(MAX_USER_ID).openapi({ example: 1 }),
-    name: z.string().min(1).max(200).openapi({ example: 'John Doe' }),
-    email: z.email().max(254).openapi({ example: 'john@example.com' }),
+    id: z.int().min(1).max(MAX_USER_ID).meta({ example: 1 }),
+    name: z.string().min(1).max(200).meta({ example: 'John Doe' }),
+    email: z.email().max(254).meta({ example: 'john@example.com' }),
     role: RoleSchema,
-    createdAt: z.iso.datetime().openapi({ example: '2026-01-01T00:00:00.000Z' }),
-    updatedAt: z.iso.datetime().openapi({ example: '2026-01-01T00:00:00.000Z' }),
+    createdAt: z.iso.datetime().meta({ example: '2026-01-01T00:00:00.000Z' }),
+    updatedAt: z.iso.datetime().meta({ example: '2026-01-01T00:00:00.000Z' }),
   })
-  .openapi('User')
+  .meta({ id: 'User' })
 
 export const UsersPageSchema = z
   .object({
@@ -54,20 +54,20 @@ export const UsersPageSchema = z
     nextCursor: z
       .string()
       .nullable()
-      .openapi({ description: 'Pass as ?cursor= for the next page; null on the last page' }),
-    prevCursor: z.string().nullable().openapi({
+      .meta({ description: 'Pass as ?cursor= for the next page; null on the last page' }),
+    prevCursor: z.string().nullable().meta({
       description:
         'Pass as ?cursor= for the previous page (the users just before this one); null on the first page',
     }),
   })
-  .openapi('UsersPage')
+  .meta({ id: 'UsersPage' })
 
 // Only admins create users, and only admins may set a role (a user changing their own role is a 403).
 // Strict, as every request body: an unknown field is a 422 naming it, so a typo is caught, not ignored (decision 0020).
 export const CreateUserSchema = z
   .object({ name: userName, email: userEmail, role: RoleSchema.optional() })
   .strict()
-  .openapi('CreateUser')
+  .meta({ id: 'CreateUser' })
 
 export const UpdateUserSchema = z
   .object({ name: userName.optional(), email: userEmail.optional(), role: RoleSchema.optional() })
@@ -75,7 +75,7 @@ export const UpdateUserSchema = z
   .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
     message: 'provide at least one of name, email, role',
   })
-  .openapi('UpdateUser')
+  .meta({ id: 'UpdateUser' })
 
 export const UserIdParamsSchema = z.object({
   id: z
@@ -83,7 +83,7 @@ export const UserIdParamsSchema = z.object({
     .regex(/^[1-9][0-9]*$/, 'must be a positive integer')
     .transform(Number)
     .pipe(z.number().max(MAX_USER_ID, `must be at most ${MAX_USER_ID}`))
-    .openapi({
+    .meta({
       param: { name: 'id', in: 'path' },
       type: 'integer',
       minimum: 1,
@@ -100,7 +100,7 @@ export const ListUsersQuerySchema = z.object({
     .min(1, 'must be at least 1')
     .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
     .default(DEFAULT_PAGE_SIZE)
-    .openapi({
+    .meta({
       param: { name: 'limit', in: 'query' },
       example: DEFAULT_PAGE_SIZE,
       description: `Users per page, 1 to ${MAX_PAGE_SIZE}`,
@@ -115,7 +115,7 @@ export const ListUsersQuerySchema = z.object({
         context.addIssue({ code: 'custom', message: 'is not a cursor this API issued' })
       return position
     })
-    .openapi({
+    .meta({
       param: { name: 'cursor', in: 'query' },
       type: 'string',
       description: 'nextCursor or prevCursor of the page you are on',
@@ -126,7 +126,7 @@ export const ListUsersQuerySchema = z.object({
     .max(200, 'must be at most 200 characters')
     .optional()
     .transform((q) => q || undefined)
-    .openapi({
+    .meta({
       param: { name: 'q', in: 'query' },
       description: 'Case-insensitive substring of the name or email; trimmed, at most 200 characters',
     }),

@@ -1,15 +1,17 @@
-/** GET /api/docs: the interactive API reference, rendered by a bundle we serve ourselves, so it works offline. */
+/**
+ * GET /api/docs: the interactive API reference, rendered by a bundle we serve ourselves, so it works offline. Built
+ * at build time into public/ (test/contract/api-docs-files.test.ts checks the files; the e2e tests, how they are
+ * served).
+ */
 import { describe, expect, it } from 'vitest'
 import { createEdgeGate } from '../../edge/auth/gate'
 import { createTokenService } from '../../edge/auth/tokens'
-import { SCALAR_BUNDLE_PATH } from '../../edge/openapi'
-import { createTestApp, testAuthConfig } from './support'
-
-const { app } = createTestApp()
+import { API_DOCS_FILES, SCALAR_BUNDLE_PATH } from '../../edge/openapi'
+import { apiDocsPage } from '../../edge/openapi-document'
+import { testAuthConfig } from './support'
 
 async function fetchDocsPage() {
-  const response = await app.request('/api/docs')
-  return { response, html: await response.text() }
+  return { html: await apiDocsPage() }
 }
 
 /** Every URL the page makes the browser load: script and link sources, and module imports. */
@@ -22,10 +24,9 @@ function loadedUrls(html: string): string[] {
 }
 
 describe('GET /api/docs', () => {
-  it('answers an HTML page to anyone, without a session', async () => {
-    const { response, html } = await fetchDocsPage()
-    expect(response.status).toBe(200)
-    expect(response.headers.get('content-type')).toMatch(/^text\/html/)
+  it('is an HTML page, served as a static .html file (so as text/html)', async () => {
+    const { html } = await fetchDocsPage()
+    expect(API_DOCS_FILES['/api/docs']).toMatch(/\.html$/)
     expect(html).toMatch(/^<!doctype html>/i)
     expect(html).toContain('<title>Edgeline API reference</title>')
   })
@@ -48,10 +49,8 @@ describe('GET /api/docs', () => {
     expect(html).toContain('"proxyUrl": ""')
   })
 
-  it('points at a document the app serves', async () => {
-    const response = await app.request('/api/openapi.json')
-    expect(response.status).toBe(200)
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+  it('points at a document built beside it, served as a static .json file', async () => {
+    expect(API_DOCS_FILES['/api/openapi.json']).toMatch(/\.json$/)
   })
 
   it('passes the edge perimeter without a session: the page, its document and its bundle', async () => {

@@ -103,6 +103,18 @@ describe('configuration from the environment', () => {
     )
   })
 
+  it('reads where pages call the API from PAGES_API_ORIGIN, an http(s) origin without a path', () => {
+    expect(parseConfig({}).pagesApiOrigin).toBeUndefined()
+    expect(parseConfig({ PAGES_API_ORIGIN: 'http://127.0.0.1:3000/' }).pagesApiOrigin).toBe(
+      'http://127.0.0.1:3000',
+    )
+    for (const bad of ['127.0.0.1:3000', 'ftp://files.example.test', 'http://127.0.0.1:3000/api']) {
+      expect(() => parseConfig({ PAGES_API_ORIGIN: bad }), bad).toThrow(
+        /PAGES_API_ORIGIN must be an http\(s\) origin/,
+      )
+    }
+  })
+
   it('fails fast naming LOCAL_SQL_ENDPOINT when it is not an http URL', () => {
     expect(() => parseConfig({ LOCAL_SQL_ENDPOINT: 'localhost:4444' })).toThrow(/LOCAL_SQL_ENDPOINT/)
   })

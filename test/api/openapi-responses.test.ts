@@ -3,7 +3,7 @@
  * what the document describes and names each departure. Hand-made answers, checked against the app's real document.
  */
 import { describe, expect, it } from 'vitest'
-import { openApiDocument } from '../../edge/openapi'
+import { openApiDocument } from '../../edge/openapi-document'
 import {
   createResponseChecker,
   type ObservedResponse,

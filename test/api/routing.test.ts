@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createTestApp, type ProblemBody, signTestToken, withToken } from './support'
+import { answeringRuntime, createTestApp, type ProblemBody, signTestToken, withToken } from './support'
 
 describe('routing and cross-cutting behaviour', () => {
   const { app: server, logs } = createTestApp()
@@ -48,7 +48,9 @@ describe('routing and cross-cutting behaviour', () => {
     expect(await response.json()).toMatchObject({ type: '/problems/method-not-allowed', status: 405 })
   })
 
-  it.each(['PROPFIND', 'MKCOL', 'SEARCH', 'QUERY', 'patch'])(
+  // `patch` is not PATCH (fetch normalises only DELETE, GET, HEAD, OPTIONS, POST and PUT), except in workerd, whose
+  // Request upper-cases every method it knows: there a `patch` request is a PATCH, so the case does not exist.
+  it.each(['PROPFIND', 'MKCOL', 'SEARCH', 'QUERY', ...(answeringRuntime === 'workerd' ? [] : ['patch'])])(
     'answers %s, a method no route implements, with a 501 problem, signed in or not',
     async (method) => {
       for (const client of [app, server]) {

@@ -10,6 +10,7 @@ import { createTokenService, type Identity } from '../../edge/auth/tokens'
 import { type AppConfig, type AuthConfig, parseConfig } from '../../edge/env'
 import type { AccessLogEntry } from '../../edge/middleware/access-log'
 import { checkAnswersAgainstDocument } from '../support/checked-app'
+import { answerFromWorkerd } from '../workerd/remote-app'
 
 /** The HS256 secret of every test app (what JWT_SECRET would hold). */
 export const TEST_JWT_SECRET = 'edgeline-test-secret-at-least-thirty-two-bytes'
@@ -105,13 +106,25 @@ export function asNewAdmin(app: AppLike): Client {
   return withToken(app, async () => (await createAccount(app, 'admin')).accessToken)
 }
 
-/** A fresh app whose access log is captured instead of printed. */
+/** Which runtime answers the app's requests: the edge VM in-process, or workerd (`npm run test:workerd`). */
+export const answeringRuntime: 'edge-vm' | 'workerd' = inject('workerdUrl') ? 'workerd' : 'edge-vm'
+
+/**
+ * A fresh app whose access log is captured instead of printed. Under `npm run test:workerd` its answers come from
+ * the same app inside workerd (test/workerd/remote-app.ts).
+ */
 export function createTestApp(options: { config?: Partial<AppConfig>; db?: Database } = {}) {
   const logs: AccessLogEntry[] = []
-  const app = createApp(testConfig(options.config), {
+  const config = testConfig(options.config)
+  const app = createApp(config, {
     log: (entry) => logs.push(entry),
     ...(options.db ? { db: options.db } : {}),
   })
+  if (answeringRuntime === 'workerd') {
+    // A database stand-in is an object of this process: it cannot cross into workerd.
+    if (options.db) throw new Error('createTestApp({ db }) cannot answer from workerd')
+    answerFromWorkerd(app, config, inject('workerdUrl'), logs)
+  }
   // Every /api/* answer a test receives must be one the app's own OpenAPI document describes.
   checkAnswersAgainstDocument(app)
   return { app, logs }

@@ -1,7 +1,9 @@
 /** Password change: the current password checked and throttled like a log-in; every session ends, a new one begins. */
 import { neonConfig } from '@neondatabase/serverless'
 import { describe, expect, it } from 'vitest'
+import { openApiDocument } from '../../edge/openapi-document'
 import {
+  answeringRuntime,
   createAccount,
   createTestApp,
   createUserViaApi,
@@ -287,7 +289,8 @@ describe('throttling of the current password', () => {
   })
 })
 
-describe('database round trips of a password change', () => {
+// Counted by wrapping the driver's fetch in this process: under workerd the driver runs in the Worker, out of sight.
+describe.skipIf(answeringRuntime === 'workerd')('database round trips of a password change', () => {
   it('costs three on success (the account, the count, the change) and two for a wrong password', async () => {
     let requestsToDatabase = 0
     const originalFetchFunction: unknown = neonConfig.fetchFunction
@@ -323,7 +326,7 @@ describe('database round trips of a password change', () => {
 
 describe('the OpenAPI document', () => {
   it('lists POST /api/auth/password behind a session, with its body and every answer', async () => {
-    const document = (await (await app.request('/api/openapi.json')).json()) as {
+    const document = openApiDocument(app) as unknown as {
       paths: Record<string, Record<string, { security?: unknown; requestBody?: unknown; responses: object }>>
     }
     const operation = document.paths['/api/auth/password']?.post

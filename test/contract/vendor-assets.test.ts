@@ -6,14 +6,13 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createTestApp } from '../api/support'
+import { apiDocsPage } from '../../edge/openapi-document'
 
 describe('the self-hosted API reference bundle', () => {
   it('is copied into public/ at the path the docs page loads it from', async () => {
     execFileSync(join('node_modules', '.bin', 'tsx'), ['scripts/copy-vendor-assets.ts'], { stdio: 'pipe' })
 
-    const { app } = createTestApp()
-    const html = await (await app.request('/api/docs')).text()
+    const html = await apiDocsPage()
     const source = /<script src="(\/[^"]+)"><\/script>/.exec(html)?.[1]
     expect(source).toBeDefined()
 

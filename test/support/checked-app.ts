@@ -1,6 +1,6 @@
 /** Makes an in-process app check its every /api/* answer against its own OpenAPI document, failing at once if not. */
 import type { App } from '../../edge/app'
-import { openApiDocument } from '../../edge/openapi'
+import { openApiDocument } from '../../edge/openapi-document'
 import {
   createResponseChecker,
   type OpenApiDocument,

@@ -1,0 +1,18 @@
+/**
+ * The Cloudflare Workers entry: the same Hono app as the Vercel function (edge/), configured from the Worker's
+ * variables and secrets, which carry the same names as the environment variables elsewhere (.env.example).
+ * `npm run workers:build` bundles it offline; `npx wrangler deploy --config workers/wrangler.jsonc` deploys it.
+ */
+import { createApp } from '../edge/app'
+import { type EnvSource, parseConfig } from '../edge/env'
+
+let app: ReturnType<typeof createApp> | undefined
+
+export default {
+  fetch(request: Request, env: EnvSource): Response | Promise<Response> {
+    // Once per isolate, on its first request (a Worker's bindings arrive with the request): a bad variable fails
+    // loudly here, as it does at start on every other platform.
+    app ??= createApp(parseConfig(env))
+    return app.fetch(request)
+  },
+}
