@@ -1,14 +1,16 @@
 /** The API as a server-rendered page sees it: the typed client, over HTTP to this very site, as the browser that asked. */
 import { hc } from 'hono/client'
 import type { AppType } from '../app-type'
+import { SITE_ORIGIN_HEADER } from '../auth/credentials'
 import { config } from '../config'
 
 /**
  * `hc<AppType>` (the same typed client API consumers use), so the page cannot drift from the API's types, for
- * PAGES_API_ORIGIN when set (the production server sets its own loopback address), else the origin the browser
- * asked. Over HTTP rather than in-process: a page then bundles the client (a few KiB) instead of the whole API
- * (decision 0021). Only the browser's cookie travels, so the API authenticates it as it would the browser; nothing
- * is cached and no redirect is followed.
+ * PAGES_API_ORIGIN when set (the production server sets its own loopback address), else the origin of the server
+ * the middleware saw the request reach (never the client's Host: a forged one would aim this request elsewhere).
+ * Over HTTP rather than in-process: a page then bundles the client (a few KiB) instead of the whole API (decision
+ * 0021). Only the browser's cookie travels, so the API authenticates it as it would the browser; nothing is cached
+ * and no redirect is followed.
  */
 export function pageApi(
   browserHeaders: Headers,
@@ -23,11 +25,9 @@ export function pageApi(
   })
 }
 
-/**
- * The origin the browser asked for: its Host, and the scheme a proxy in front says it used. The middleware has let
- * the request through, so the Host is one this deployment answers (a development server checks it by name).
- */
+/** The origin middleware.ts recorded for this request; every page is behind it, so its absence is a bug. */
 export function siteOrigin(headers: Headers): string {
-  const scheme = headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http'
-  return `${scheme}://${headers.get('host') ?? 'localhost'}`
+  const origin = headers.get(SITE_ORIGIN_HEADER)
+  if (!origin) throw new Error(`${SITE_ORIGIN_HEADER} is missing: pages must be served behind middleware.ts`)
+  return origin
 }

@@ -1,8 +1,11 @@
 /** The production build, served by `next start` and by the production server (test/e2e/built-server.ts), over real HTTP. */
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createE2eAccount } from './accounts'
 import { checkedFetch, expectEveryApiAnswerDocumented } from './checked-fetch'
+import { rawRequest } from './raw-request'
 
 const baseUrl = inject('appUrl')
 const buildOutput = readFileSync(inject('buildLogFile'), 'utf8')
@@ -81,6 +84,25 @@ describe('the built app over HTTP', () => {
       /<p id="database-status" class="status-up">Database up \(round trip [\d.]+ ms\)<\/p>/,
     )
     expect(html).toContain('href="/api/docs"')
+  })
+
+  it("never lets a forged Host aim a page's API call at another host", async () => {
+    const seen: string[] = []
+    const decoy = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`)
+      response.setHeader('content-type', 'application/json')
+      response.end('{"status":"ok","database":{"status":"up","roundTripMs":1}}')
+    })
+    await new Promise<void>((listening) => decoy.listen(0, '127.0.0.1', listening))
+    try {
+      const decoyHost = `127.0.0.1:${(decoy.address() as AddressInfo).port}`
+      const answer = await rawRequest(baseUrl, ['GET / HTTP/1.1', `Host: ${decoyHost}`, 'Connection: close'])
+      expect(answer).toMatch(/^HTTP\/1\.1 200/)
+      expect(answer).toMatch(/Database up \(round trip [\d.]+ ms\)/)
+      expect(seen).toEqual([])
+    } finally {
+      decoy.close()
+    }
   })
 
   it('signs up and in through the no-JavaScript forms and lands back on next, session cookie set', async () => {
