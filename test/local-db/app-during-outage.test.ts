@@ -1,6 +1,6 @@
 /**
  * The API while its database goes away and comes back, for real: the gateway stopped and started again, a
- * Postgres database that refuses connections, a pool with no free connection. Each answer is a timely 503 with
+ * Postgres database that refuses connections or ends every connection, a pool with no free connection. Each answer is a timely 503 with
  * Retry-After, and the first request after the database returns succeeds.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -116,6 +116,39 @@ describe.each(realPostgresBackends)('the API while $name refuses connections', (
       await gateway.close()
       await admin.query(`drop database if exists ${database} with (force)`)
       await admin.end()
+    }
+  })
+
+  it('costs no failed read or write when Postgres ends every pooled connection (a restart), round after round', async () => {
+    const applicationName = uniqueName('restart')
+    const target = new URL(realPostgres)
+    target.searchParams.set('application_name', applicationName)
+    const gateway = await startLocalNeonServer({ port: 0, poolSize: 4 })
+    const admin = new pg.Client({ connectionString: realPostgres })
+    await admin.connect()
+    try {
+      const app = appOn(target.toString(), gateway.url)
+      const { headers, id } = await signUp(app)
+      for (let round = 1; round <= 5; round++) {
+        // Every pooled connection in use once, then idle: all of them are killed while the pool holds them.
+        await Promise.all(Array.from({ length: 4 }, () => app.request(`/api/users/${id}`, { headers })))
+        const { rowCount } = await admin.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+          [applicationName],
+        )
+        expect(rowCount, `round ${round}`).toBeGreaterThan(0)
+        const read = await app.request(`/api/users/${id}`, { headers })
+        expect(read.status, `round ${round}: read`).toBe(200)
+        const write = await app.request(`/api/users/${id}`, {
+          method: 'PATCH',
+          headers: { ...headers, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ name: `Round ${round}` }),
+        })
+        expect(write.status, `round ${round}: write`).toBe(200)
+      }
+    } finally {
+      await admin.end()
+      await gateway.close()
     }
   })
 

@@ -56,8 +56,21 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
     return pool
   }
 
+  /**
+   * A connection lost under a request most often means the server restarted or failed over, and then every idle
+   * connection of the pool is dead too, though the pool learns it only one request at a time. The pool is
+   * replaced: the retry below and every request after it get fresh connections; the old pool closes its
+   * connections as their requests finish.
+   */
+  function retirePool(target: ConnectionTarget, pool: pg.Pool): void {
+    if (pools.get(target.key) !== pool) return
+    pools.delete(target.key)
+    pool.end().catch(() => undefined)
+  }
+
   async function runOnce(request: RunRequest): Promise<StatementResult[]> {
-    const client = (await connect(poolFor(request.target))) as TrackedClient
+    const pool = poolFor(request.target)
+    const client = (await connect(pool)) as TrackedClient
     if (request.signal.aborted) {
       client.release()
       throw cancelledError()
@@ -68,8 +81,11 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
     try {
       return await runStatements(client, request)
     } catch (error) {
-      broken = !isPostgresErrorLike(error) || isFailedCopyIn(error)
-      if (broken && !isFailedCopyIn(error) && !request.signal.aborted) throw new ConnectionLost(error)
+      broken = !isPostgresErrorLike(error) || isFailedCopyIn(error) || endsTheConnection(error)
+      if (broken && !isFailedCopyIn(error) && !request.signal.aborted) {
+        retirePool(request.target, pool)
+        throw new ConnectionLost(error)
+      }
       throw request.signal.aborted ? cancelledError() : translate(error)
     } finally {
       request.signal.removeEventListener('abort', cancel)
@@ -105,6 +121,16 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
       pools.clear()
     },
   }
+}
+
+/**
+ * Postgres's errors that end the session rather than the statement: the server is shutting down or restarting
+ * (57P01 admin_shutdown, as `pg_terminate_backend` sends it, 57P02, 57P03), or the connection failed (class 08). A
+ * pooled connection that was killed while idle can deliver its FATAL as the answer to the next query sent on it.
+ */
+function endsTheConnection(error: unknown): boolean {
+  const { code } = error as { code?: unknown }
+  return typeof code === 'string' && (code.startsWith('57P') || code.startsWith('08'))
 }
 
 /** The connection broke under a request (not a Postgres error of its own): whether it ran is unknown. */
