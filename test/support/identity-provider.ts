@@ -6,11 +6,14 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 export interface TestIdentityProvider {
   /** Base URL: `GET /jwks.json`, `POST /token` (JSON claims → compact JWT), `POST /rotate` (old key removed). */
   url: string
+  /** How many times its key set has been fetched: shows when a verifier used its cache and when it refetched. */
+  keySetFetches(): number
   close(): Promise<void>
 }
 
 export async function startTestIdentityProvider(): Promise<TestIdentityProvider> {
   let generation = 0
+  let keySetFetches = 0
   let current = await newKey()
 
   async function newKey() {
@@ -28,6 +31,7 @@ export async function startTestIdentityProvider(): Promise<TestIdentityProvider>
       req.on('end', () => resolve(text))
     })
     if (req.method === 'GET' && req.url === '/jwks.json') {
+      keySetFetches += 1
       const jwk = await exportJWK(current.publicKey)
       res.writeHead(200, { 'content-type': 'application/json' })
       return res.end(JSON.stringify({ keys: [{ ...jwk, kid: current.kid, alg: 'ES256', use: 'sig' }] }))
@@ -54,6 +58,7 @@ export async function startTestIdentityProvider(): Promise<TestIdentityProvider>
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    keySetFetches: () => keySetFetches,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }
