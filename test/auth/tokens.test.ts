@@ -146,6 +146,12 @@ describe('tokens from an external identity provider (remote JWKS)', () => {
     })
   })
 
+  it("never takes a session id from the provider's token, whose sid means something else", async () => {
+    const service = createTokenService(config)
+    const token = await idpToken({ sub: 'ext-sid', sid: 'their-session' })
+    expect(await service.verifyAccessToken(token)).toStrictEqual({ userId: 'ext-sid', role: 'user' })
+  })
+
   it('refuses an HS256 token signed with the provider key as the HMAC secret (algorithm confusion)', async () => {
     const { publicKey } = await generateKeyPair('RS256', { extractable: true })
     const pem = await exportSPKI(publicKey)
