@@ -19,6 +19,7 @@ import {
 } from '../../edge/auth/gate'
 import { clientAddress, loginBuckets } from '../../edge/auth/login-throttle'
 import { hashPassword, needsRehash, verifyPassword } from '../../edge/auth/password'
+import { isPublicPath } from '../../edge/auth/public-paths'
 import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../../edge/auth/refresh-tokens'
 import { createTokenService, InvalidTokenError } from '../../edge/auth/tokens'
 import { LOOPBACK_HOSTS } from '../../edge/env'
@@ -201,6 +202,19 @@ describe('the gate', () => {
       expect(requestIdOf(headers({ 'x-request-id': unsafe })), unsafe).toMatch(uuid)
     }
     expect(requestIdOf(new Headers())).toMatch(uuid)
+  })
+})
+
+describe('public path prefixes', () => {
+  it('never make a path public that climbs out of them with encoded dots or separators', () => {
+    expect(isPublicPath('/_next/static/chunks/app.js')).toBe(true)
+    for (const path of [
+      '/_next/static/%2e%2e/%2e%2e/api/users',
+      '/vendor/..%2f..%2fapi/users',
+      '/vendor/x%5c..',
+    ]) {
+      expect(isPublicPath(path), path).toBe(false)
+    }
   })
 })
 
