@@ -120,6 +120,12 @@ describe('accounts', () => {
     expect(gone).toEqual({ status: 'account-gone' })
   })
 
+  it('lets an idempotent sign-up fail loudly on any error but a taken email', async () => {
+    // A NUL cannot be stored in Postgres text: the statement fails, and that is not "email taken".
+    const input = { name: 'Nul\u0000Name', email: uniqueEmail('nul'), passwordHash: 'h' }
+    await expect(createAccountWithSessionIdempotently(db, input, refresh(), keyed())).rejects.toThrow()
+  })
+
   it('starts a session only for a user that exists', async () => {
     const { user } = await newAccount()
     const session = {
