@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { parseConfig } from '../../edge/env'
 import { answeringRuntime, createTestApp, type ProblemBody, signTestToken, withToken } from './support'
 
 describe('routing and cross-cutting behaviour', () => {
@@ -178,6 +179,21 @@ describe('CORS', () => {
     expect(response.status).toBe(204)
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.test')
     expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/)
+  })
+
+  it('allows any origin when CORS_ORIGINS is *, preflights included', async () => {
+    const { corsOrigins } = parseConfig({ CORS_ORIGINS: '*' })
+    const { app: open } = createTestApp({ config: { corsOrigins } })
+    for (const origin of ['https://app.example.test', 'https://anyone.example', 'http://localhost:5173']) {
+      const response = await open.request('/api/hello', { headers: { Origin: origin } })
+      expect(response.headers.get('access-control-allow-origin'), origin).toBe('*')
+    }
+    const preflight = await open.request('/api/users', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://anyone.example', 'Access-Control-Request-Method': 'DELETE' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
   })
 
   it('does not allow an origin that is not configured', async () => {

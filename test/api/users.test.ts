@@ -120,6 +120,36 @@ describe('POST /api/users', () => {
     }
   })
 
+  it('answers 201 to a name of exactly 200 characters and 422 naming the name at 201', async () => {
+    const longest = 'n'.repeat(200)
+    const created = await app.request(
+      '/api/users',
+      jsonInit('POST', { name: longest, email: uniqueEmail('n200') }),
+    )
+    expect(created.status).toBe(201)
+    expect(((await created.json()) as UserBody).name).toBe(longest)
+    const tooLong = await app.request(
+      '/api/users',
+      jsonInit('POST', { name: `${longest}n`, email: uniqueEmail('n201') }),
+    )
+    expect(tooLong.status).toBe(422)
+    expect(((await tooLong.json()) as ProblemBody).errors?.map((error) => error.field)).toEqual(['name'])
+  })
+
+  it('answers with a User of exactly { id, name, email, role, createdAt, updatedAt }, created, read and listed', async () => {
+    const fields = ['createdAt', 'email', 'id', 'name', 'role', 'updatedAt']
+    const email = uniqueEmail('fields')
+    const created = await app.request('/api/users', jsonInit('POST', { name: 'Fields', email }))
+    const user = (await created.json()) as UserBody
+    expect(Object.keys(user).sort()).toEqual(fields)
+    const read = await app.request(`/api/users/${user.id}`)
+    expect(Object.keys((await read.json()) as object).sort()).toEqual(fields)
+    const listed = await app.request(`/api/users?q=${encodeURIComponent(email)}`)
+    const { data } = (await listed.json()) as { data: object[] }
+    expect(data).toHaveLength(1)
+    expect(Object.keys(data[0] ?? {}).sort()).toEqual(fields)
+  })
+
   it('answers 422 when the body is JSON but not an object', async () => {
     for (const body of ['[]', '"text"', 'null', '42']) {
       const response = await app.request('/api/users', jsonInit('POST', body))

@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { upsertAccount } from '../../db/queries/accounts'
-import { users } from '../../db/schema'
+import { refreshTokens, users } from '../../db/schema'
 import { hashPassword, PBKDF2_ITERATIONS } from '../../edge/auth/password'
 import { UNKNOWN_FIELD_DETAIL } from '../../edge/validation'
 import {
@@ -115,6 +115,20 @@ describe('POST /api/auth/signup', () => {
     )
     expect(response.status).toBe(409)
     expect(await response.json()).toMatchObject({ type: '/problems/email-taken' })
+  })
+
+  it('accepts a password of exactly 256 characters and answers 422 naming the password at 257', async () => {
+    const longest = 'p'.repeat(256)
+    const { session, email } = await signUp(uniqueEmail('pw256'), longest)
+    const login = await app.request('/api/auth/login', jsonInit('POST', { email, password: longest }))
+    expect(login.status).toBe(200)
+    expect(session.user.email).toBe(email)
+    const tooLong = await app.request(
+      '/api/auth/signup',
+      jsonInit('POST', { name: 'Long', email: uniqueEmail('pw257'), password: 'p'.repeat(257) }),
+    )
+    expect(tooLong.status).toBe(422)
+    expect(((await tooLong.json()) as ProblemBody).errors?.map((error) => error.field)).toEqual(['password'])
   })
 
   it('answers 422 for a short password, a bad email or a missing name, and never echoes the password', async () => {
@@ -262,6 +276,28 @@ describe('POST /api/auth/refresh', () => {
     expect(rotated.refreshToken).not.toBe(session.refreshToken)
     expect((await me(rotated.accessToken)).status).toBe(200)
     expect((await refresh(rotated.refreshToken)).status).toBe(200)
+  })
+
+  it('stores refresh tokens only as their SHA-256 hashes, never as sent', async () => {
+    const { session } = await signUp()
+    const rotated = (await (await refresh(session.refreshToken)).json()) as SessionBody
+    const rows = await testDatabase()
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.userId, session.user.id))
+    const sha256 = async (text: string) => {
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+      return btoa(String.fromCharCode(...digest))
+        .replace(/=+$/, '')
+        .replaceAll('+', '-')
+        .replaceAll('/', '_')
+    }
+    expect(rows.map((row) => row.tokenHash).sort()).toEqual(
+      [await sha256(session.refreshToken), await sha256(rotated.refreshToken)].sort(),
+    )
+    const stored = JSON.stringify(rows)
+    expect(stored).not.toContain(session.refreshToken)
+    expect(stored).not.toContain(rotated.refreshToken)
   })
 
   it('detects reuse of a spent refresh token and revokes the whole family', async () => {

@@ -2,7 +2,6 @@
  * Every forged or stale token is refused by the Hono app itself, with no middleware.ts in front of it (as on
  * another runtime, or if the middleware were bypassed): by Bearer header and by session cookie alike.
  */
-import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import {
   createAccount,
@@ -14,107 +13,13 @@ import {
   testAuthConfig,
   uniqueEmail,
 } from '../api/support'
+import { forgedTokens } from '../support/forged-tokens'
 
 const ISSUER = 'https://edgeline.test'
 const AUDIENCE = 'edgeline-api'
 const auth = testAuthConfig({ issuer: ISSUER, audience: AUDIENCE })
 const { app } = createTestApp({ config: { auth } })
-const now = () => Math.floor(Date.now() / 1000)
-const secretKey = new TextEncoder().encode(TEST_JWT_SECRET)
-
-/** Our key id for the test secret, read from a genuine token (the id is derived from the secret). */
-async function ourKeyId(): Promise<string> {
-  const token = await signTestToken({ userId: '1', role: 'user' }, auth)
-  return JSON.parse(atob(token.split('.')[0] ?? '')).kid
-}
-
-/** A token with our secret and key id but claims of the test's choosing. */
-async function signed(claims: Record<string, unknown>, key: Uint8Array = secretKey) {
-  return new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: '1', role: 'admin', ...claims })
-    .setProtectedHeader({ alg: 'HS256', kid: await ourKeyId() })
-    .sign(key)
-}
-
-const forgeries: [string, () => Promise<string>][] = [
-  [
-    'alg: none',
-    async () =>
-      new UnsecuredJWT({ sub: '1', role: 'admin', iss: ISSUER, aud: AUDIENCE })
-        .setExpirationTime('5m')
-        .encode(),
-  ],
-  [
-    'alg: none with our key id',
-    async () => {
-      const [, payload] = (await signed({ exp: now() + 300 })).split('.')
-      const header = btoa(JSON.stringify({ alg: 'none', kid: await ourKeyId() })).replace(/=+$/, '')
-      return `${header}.${payload}.`
-    },
-  ],
-  [
-    'a wrong secret under our key id',
-    () => signed({ exp: now() + 300 }, new TextEncoder().encode('an-attacker-secret-that-is-also-32-bytes')),
-  ],
-  [
-    'HS256 signed with an RSA public key as the secret',
-    async () => {
-      const { publicKey } = await generateKeyPair('RS256', { extractable: true })
-      const pem = await exportSPKI(publicKey)
-      return new SignJWT({ sub: '1', role: 'admin', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 })
-        .setProtectedHeader({ alg: 'HS256' })
-        .sign(new TextEncoder().encode(pem))
-    },
-  ],
-  [
-    'RS256 signed with a key of its own (no JWKS configured)',
-    async () => {
-      const { privateKey } = await generateKeyPair('RS256')
-      return new SignJWT({ sub: '1', role: 'admin', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 })
-        .setProtectedHeader({ alg: 'RS256', kid: 'attacker' })
-        .sign(privateKey)
-    },
-  ],
-  ['an expired token', () => signed({ exp: now() - 60 })],
-  ['a token that is not valid yet', () => signed({ exp: now() + 900, nbf: now() + 300 })],
-  ['a token without an expiry', () => signed({})],
-  ['a wrong issuer', () => signed({ exp: now() + 300, iss: 'https://evil.test' })],
-  ['a wrong audience', () => signed({ exp: now() + 300, aud: 'another-api' })],
-  ['no issuer or audience', () => signed({ exp: now() + 300, iss: undefined, aud: undefined })],
-  [
-    'a payload tampered after signing (role raised to admin)',
-    async () => {
-      const [header, , signature] = (await signTestToken({ userId: '1', role: 'user' }, auth)).split('.')
-      const payload = btoa(
-        JSON.stringify({ sub: '1', role: 'admin', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }),
-      )
-        .replace(/=+$/, '')
-        .replaceAll('+', '-')
-        .replaceAll('/', '_')
-      return `${header}.${payload}.${signature}`
-    },
-  ],
-  [
-    'an unknown key id',
-    () =>
-      new SignJWT({ sub: '1', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 })
-        .setProtectedHeader({ alg: 'HS256', kid: 'rotated-out' })
-        .sign(secretKey),
-  ],
-  [
-    'a token signed with a previous secret that is no longer configured',
-    () =>
-      signTestToken(
-        { userId: '1', role: 'admin' },
-        testAuthConfig({
-          secrets: ['a-retired-secret-of-at-least-32-bytes-long'],
-          issuer: ISSUER,
-          audience: AUDIENCE,
-        }),
-      ),
-  ],
-  ['text that is not a JWT', async () => 'not.a.jwt'],
-  ['an empty token', async () => ''],
-]
+const forgeries = forgedTokens({ secret: TEST_JWT_SECRET, issuer: ISSUER, audience: AUDIENCE })
 
 describe('forged tokens', () => {
   it.each(forgeries)(

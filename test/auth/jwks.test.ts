@@ -1,7 +1,22 @@
 /** An external identity provider plugged in by JWKS_URL: its tokens work end to end, and its key rotation is followed. */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createTestApp, testAuthConfig } from '../api/support'
-import { startTestIdentityProvider, type TestIdentityProvider } from '../support/identity-provider'
+
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest'
+import { users } from '../../db/schema'
+import { parseConfig } from '../../edge/env'
+import {
+  createTestApp,
+  jsonInit,
+  type ProblemBody,
+  testAuthConfig,
+  testDatabase,
+  uniqueEmail,
+} from '../api/support'
+import {
+  type ProviderAlgorithm,
+  startTestIdentityProvider,
+  type TestIdentityProvider,
+} from '../support/identity-provider'
 
 // The shared provider (global setup) for tokens that are only verified; a private one for rotation, so rotating
 // here never invalidates a token another test file is verifying at that moment.
@@ -45,6 +60,21 @@ describe('tokens of an external identity provider (JWKS_URL)', () => {
     }
   })
 
+  it.each(['RS256', 'EdDSA'] satisfies ProviderAlgorithm[])(
+    'are accepted when signed with %s, as with ES256',
+    async (algorithm) => {
+      const provider = await startTestIdentityProvider({ algorithm })
+      onTestFinished(() => provider.close())
+      const token = await providerToken(provider.url, { sub: `ext-${algorithm}`, role: 'admin' })
+      expect(JSON.parse(atob(token.split('.')[0] ?? '')).alg).toBe(algorithm)
+      const response = await appTrusting(provider.url).request('/api/auth/me', {
+        headers: { Authorization: `Bearer ${token}` },
+      })
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ userId: `ext-${algorithm}`, role: 'admin', user: null })
+    },
+  )
+
   it('keep working beside the built-in accounts signed with JWT_SECRET', async () => {
     const app = appTrusting(sharedProvider)
     const signup = await app.request('/api/auth/signup', {
@@ -80,6 +110,29 @@ describe('tokens of an external identity provider (JWKS_URL)', () => {
     const accepted = await providerToken(sharedProvider, { ...good, sub: 'x' })
     expect(
       (await app.request('/api/auth/me', { headers: { Authorization: `Bearer ${accepted}` } })).status,
+    ).toBe(200)
+  })
+
+  it('disable the built-in accounts when JWKS_URL is set without JWT_SECRET: sign-up and log-in answer 501', async () => {
+    const auth = parseConfig({ JWKS_URL: `${sharedProvider}/jwks.json` }).auth
+    const { app } = createTestApp({ config: { auth } })
+    const email = uniqueEmail('no-accounts')
+    const attempts = [
+      app.request(
+        '/api/auth/signup',
+        jsonInit('POST', { name: 'Nobody', email, password: 'long enough pw' }),
+      ),
+      app.request('/api/auth/login', jsonInit('POST', { email, password: 'long enough pw' })),
+    ]
+    for (const response of await Promise.all(attempts)) {
+      expect(response.status).toBe(501)
+      expect(((await response.json()) as ProblemBody).type).toBe('/problems/accounts-disabled')
+    }
+    expect(await testDatabase().select().from(users).where(eq(users.email, email))).toEqual([])
+    // The provider's tokens are what such a deployment runs on.
+    const token = await providerToken(sharedProvider, { sub: 'ext-only' })
+    expect(
+      (await app.request('/api/auth/me', { headers: { Authorization: `Bearer ${token}` } })).status,
     ).toBe(200)
   })
 

@@ -1,6 +1,6 @@
 /** The edge middleware itself, called as Next calls it: redirects pages, refuses API calls, strips forged identity. */
 import { NextRequest } from 'next/server'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createEdgeGate, type GateOptions } from '../../edge/auth/gate'
 import { createTokenService } from '../../edge/auth/tokens'
 import { LOOPBACK_HOSTS, readConfig } from '../../edge/env'
@@ -82,6 +82,22 @@ describe('middleware.ts on the API', () => {
       instance: '/api/users',
       requestId: 'mw-test-1',
     })
+  })
+
+  it('answers its own 401s with a request id but, unlike the API, no server-timing and no log line', async () => {
+    const console_ = ['log', 'info', 'warn', 'error', 'debug'] as const
+    const spies = console_.map((method) => vi.spyOn(console, method))
+    try {
+      const withId = await middleware(request('/api/users', { 'x-request-id': 'mw-test-2' }))
+      const withoutId = await middleware(request('/api/users', { authorization: 'Bearer nope' }))
+      expect([withId.status, withoutId.status]).toEqual([401, 401])
+      expect(withId.headers.get('x-request-id')).toBe('mw-test-2')
+      expect(withoutId.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+      for (const response of [withId, withoutId]) expect(response.headers.get('server-timing')).toBeNull()
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled()
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
   })
 
   it('answers 401 with error="invalid_token" when a bad token is sent, by header or by cookie', async () => {

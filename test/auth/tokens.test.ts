@@ -1,13 +1,25 @@
 /** Access-token verification refuses every forgery and accepts only what our keys or the identity provider signed. */
 import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose'
-import { describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { createTokenService, type TokenConfig } from '../../edge/auth/tokens'
+import { parseConfig } from '../../edge/env'
+import { startTestIdentityProvider, type TestIdentityProvider } from '../support/identity-provider'
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long'
 const OLD_SECRET = 'the-previous-secret-also-at-least-32-bytes-long'
 const base: TokenConfig = { secrets: [SECRET], accessTokenSeconds: 300, clockToleranceSeconds: 5 }
 const identity = { userId: '42', role: 'user' as const }
+// The shared provider (global setup) for tokens that are only verified. Rotating tests use a private one: rotating
+// the shared one would invalidate a token that another test file (jwks.test.ts) is verifying at that moment.
 const idp = inject('identityProviderUrl')
+let privateProvider: TestIdentityProvider
+
+beforeAll(async () => {
+  privateProvider = await startTestIdentityProvider()
+})
+afterAll(async () => {
+  await privateProvider?.close()
+})
 
 const now = () => Math.floor(Date.now() / 1000)
 
@@ -78,7 +90,8 @@ describe('tokens signed with our shared secret', () => {
 
   it('refuses a token without an expiry', async () => {
     const token = await signWithOurSecret({ sub: '1' })
-    await expect(service.verifyAccessToken(token)).rejects.toThrow(/exp/)
+    // A service of its own, built inside the test, so mutation testing's per-test coverage sees the claim checks.
+    await expect(createTokenService(base).verifyAccessToken(token)).rejects.toThrow(/missing required "exp"/)
   })
 
   it('refuses a wrong issuer or audience when they are configured', async () => {
@@ -121,8 +134,8 @@ describe('tokens from an external identity provider (remote JWKS)', () => {
     jwksCacheMaxAgeMs: 0,
   }
 
-  async function idpToken(claims: Record<string, unknown>) {
-    const response = await fetch(`${idp}/token`, { method: 'POST', body: JSON.stringify(claims) })
+  async function idpToken(claims: Record<string, unknown>, provider = idp) {
+    const response = await fetch(`${provider}/token`, { method: 'POST', body: JSON.stringify(claims) })
     return response.text()
   }
 
@@ -132,6 +145,12 @@ describe('tokens from an external identity provider (remote JWKS)', () => {
       userId: 'ext-1',
       role: 'admin',
     })
+  })
+
+  it("never takes a session id from the provider's token, whose sid means something else", async () => {
+    const service = createTokenService(config)
+    const token = await idpToken({ sub: 'ext-sid', sid: 'their-session' })
+    expect(await service.verifyAccessToken(token)).toStrictEqual({ userId: 'ext-sid', role: 'user' })
   })
 
   it('refuses an HS256 token signed with the provider key as the HMAC secret (algorithm confusion)', async () => {
@@ -144,11 +163,11 @@ describe('tokens from an external identity provider (remote JWKS)', () => {
   })
 
   it('follows a key rotation: new tokens accepted, tokens of the removed key refused', async () => {
-    const service = createTokenService(config)
-    const before = await idpToken({ sub: 'ext-2' })
+    const service = createTokenService({ ...config, jwksUrl: `${privateProvider.url}/jwks.json` })
+    const before = await idpToken({ sub: 'ext-2' }, privateProvider.url)
     expect(await service.verifyAccessToken(before)).toEqual({ userId: 'ext-2', role: 'user' })
-    await fetch(`${idp}/rotate`, { method: 'POST' })
-    const after = await idpToken({ sub: 'ext-2' })
+    await fetch(`${privateProvider.url}/rotate`, { method: 'POST' })
+    const after = await idpToken({ sub: 'ext-2' }, privateProvider.url)
     expect(await service.verifyAccessToken(after)).toEqual({ userId: 'ext-2', role: 'user' })
     await expect(service.verifyAccessToken(before)).rejects.toThrow()
   })
@@ -157,5 +176,75 @@ describe('tokens from an external identity provider (remote JWKS)', () => {
     await expect(createTokenService(base).verifyAccessToken(await idpToken({ sub: 'x' }))).rejects.toThrow(
       /algorithm not allowed/,
     )
+  })
+})
+
+describe('tokens from an external identity provider, with the key cache production uses', () => {
+  const MINUTE = 60_000
+  const providers: TestIdentityProvider[] = []
+
+  /** A provider of this test's own (it rotates), and a token service configured as production configures one. */
+  async function productionSetup() {
+    const provider = await startTestIdentityProvider()
+    providers.push(provider)
+    // No cache settings of ours: parseConfig leaves jose's (keys trusted 10 minutes, refetch at most every 30 s).
+    const { auth } = parseConfig({ JWKS_URL: `${provider.url}/jwks.json` })
+    const service = createTokenService(auth)
+    // Signed by the provider in this process, so under the same (faked) clock; valid long past the test's jumps.
+    const sign = async (sub: string) => {
+      const exp = Math.floor(Date.now() / 1000) + 3600
+      const response = await fetch(`${provider.url}/token`, {
+        method: 'POST',
+        body: JSON.stringify({ sub, exp }),
+      })
+      return response.text()
+    }
+    const rotate = () => fetch(`${provider.url}/rotate`, { method: 'POST' })
+    return { provider, service, sign, rotate }
+  }
+
+  afterEach(async () => {
+    vi.useRealTimers()
+    await Promise.all(providers.splice(0).map((provider) => provider.close()))
+  })
+
+  it('caches the key set, fetches a new key id at most 30 s after the last fetch, and then refuses the removed key', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { provider, service, sign, rotate } = await productionSetup()
+    const before = await sign('ext-cached')
+    expect(await service.verifyAccessToken(before)).toEqual({ userId: 'ext-cached', role: 'user' })
+    expect(await service.verifyAccessToken(before)).toEqual({ userId: 'ext-cached', role: 'user' })
+    expect(provider.keySetFetches()).toBe(1)
+
+    await rotate()
+    const after = await sign('ext-cached')
+    vi.advanceTimersByTime(29_000)
+    // Within the cooldown a token naming an unknown key id cannot make us fetch again (no fetch storm).
+    await expect(service.verifyAccessToken(after)).rejects.toThrow(/no applicable key/)
+    expect(provider.keySetFetches()).toBe(1)
+    // The cached set still holds the removed key: its tokens pass until the set is fetched again.
+    expect(await service.verifyAccessToken(before)).toEqual({ userId: 'ext-cached', role: 'user' })
+
+    vi.advanceTimersByTime(2_000)
+    expect(await service.verifyAccessToken(after)).toEqual({ userId: 'ext-cached', role: 'user' })
+    expect(provider.keySetFetches()).toBe(2)
+    await expect(service.verifyAccessToken(before)).rejects.toThrow(/no applicable key/)
+    expect(provider.keySetFetches()).toBe(2)
+  })
+
+  it('refuses a removed key once the cached key set is 10 minutes old, even if no token names a new key id', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { provider, service, sign, rotate } = await productionSetup()
+    const before = await sign('ext-stale')
+    expect(await service.verifyAccessToken(before)).toEqual({ userId: 'ext-stale', role: 'user' })
+    await rotate()
+
+    vi.advanceTimersByTime(10 * MINUTE - 1_000)
+    expect(await service.verifyAccessToken(before)).toEqual({ userId: 'ext-stale', role: 'user' })
+    expect(provider.keySetFetches()).toBe(1)
+
+    vi.advanceTimersByTime(2_000)
+    await expect(service.verifyAccessToken(before)).rejects.toThrow(/no applicable key/)
+    expect(provider.keySetFetches()).toBe(2)
   })
 })

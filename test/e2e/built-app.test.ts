@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { someForgedTokens } from '../support/forged-tokens'
 import { createE2eAccount } from './accounts'
+import { E2E_JWT_SECRET } from './built-server'
 import { checkedFetch, expectEveryApiAnswerDocumented } from './checked-fetch'
 import { rawRequest } from './raw-request'
 
@@ -314,6 +316,39 @@ describe('the built app over HTTP', () => {
       status: 200,
     })
   })
+})
+
+describe('the built app and forged tokens', () => {
+  // A few of the shared list (test/auth/forgeries and middleware-forgeries try all of it), one per kind of attack.
+  const forgeries = someForgedTokens({ secret: E2E_JWT_SECRET }, [
+    'alg: none with our key id',
+    'a wrong secret under our key id',
+    'HS256 signed with an RSA public key as the secret',
+    'an expired token',
+    'a payload tampered after signing (role raised to admin)',
+  ])
+
+  it.each(forgeries)(
+    'refuses %s on the API and sends a page visit with it to renew the session',
+    async (_name, forge) => {
+      const token = await forge()
+      const headerSets: Record<string, string>[] = [
+        { Authorization: `Bearer ${token}` },
+        { Cookie: `edgeline_session=${token}` },
+      ]
+      for (const headers of headerSets) {
+        const api = await checkedFetch(`${baseUrl}/api/users`, { headers })
+        expect(api.status).toBe(401)
+        expect(api.headers.get('www-authenticate')).toBe('Bearer realm="edgeline", error="invalid_token"')
+      }
+      const page = await checkedFetch(`${baseUrl}/users`, {
+        headers: { Cookie: `edgeline_session=${token}` },
+        redirect: 'manual',
+      })
+      expect(page.status).toBe(303)
+      expect(page.headers.get('location')).toMatch(/\/api\/auth\/resume\?next=%2Fusers$/)
+    },
+  )
 })
 
 describe('the built app on requests no route could answer', () => {

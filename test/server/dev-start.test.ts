@@ -1,7 +1,10 @@
 /** What `npm run dev` does to a local database before Next starts, on an embedded database of its own. */
+import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDatabase } from '../../db/client'
 import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
 import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
+import { LOCAL_ADMIN_EMAIL, seedLocalAdmin } from '../../db/seed'
 import { createApp } from '../../edge/app'
 import { parseConfig } from '../../edge/env'
 import { type PrepareOptions, prepareDatabase } from '../../scripts/lib/prepare-database'
@@ -71,5 +74,49 @@ describe('npm run dev on a local database', () => {
     const restarted = await startDev({ ...DEV, clearLoginThrottle: false })
     expect(restarted.lines.join('\n')).not.toMatch(/throttle/)
     expect((await logIn(app, restarted.admin.email, restarted.admin.password)).status).toBe(429)
+  })
+})
+
+describe('the local admin of npm run dev', () => {
+  it('is made at every start with a new random password: the one printed before stops working', async () => {
+    const app = appOnTheDevDatabase()
+    const first = await startDev()
+    const second = await startDev()
+    expect(second.admin.email).toBe(LOCAL_ADMIN_EMAIL)
+    expect(second.admin.password).not.toBe(first.admin.password)
+    expect(second.admin.password.length).toBeGreaterThanOrEqual(16)
+    expect((await logIn(app, second.admin.email, first.admin.password)).status).toBe(401)
+    const session = await logIn(app, second.admin.email, second.admin.password)
+    expect(session.status).toBe(200)
+    expect(((await session.json()) as { user: { role: string } }).user.role).toBe('admin')
+  })
+
+  it('is never made in a database that is not on this machine, whoever asks', async () => {
+    const remote = 'postgresql://edgeline@db.example.com:5432/edgeline'
+    // Not even connected to: prepareDatabase returns before any client exists for a remote URL.
+    const answer = await prepareDatabase(remote, 'http://127.0.0.1:9/unreachable', {
+      ...DEV,
+      migrateRemote: false,
+    })
+    expect(answer).toBeUndefined()
+    const db = createDatabase({ databaseUrl: EMBEDDED_DATABASE_URL, localSqlEndpoint: endpoint.url })
+    await expect(seedLocalAdmin(db, remote)).rejects.toThrow(/only ever seeded into a local database/)
+  })
+
+  it('is never made by npm start: nothing that seeds is part of the production server', async () => {
+    const { metafile } = await build({
+      entryPoints: ['server/main.ts'],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'silent',
+    })
+    const modules = Object.keys(metafile.inputs)
+    expect(modules).toContain('server/local-secret.ts')
+    expect(modules).not.toContain('db/seed.ts')
+    expect(modules).not.toContain('scripts/lib/prepare-database.ts')
   })
 })

@@ -6,16 +6,25 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 export interface TestIdentityProvider {
   /** Base URL: `GET /jwks.json`, `POST /token` (JSON claims → compact JWT), `POST /rotate` (old key removed). */
   url: string
+  /** How many times its key set has been fetched: shows when a verifier used its cache and when it refetched. */
+  keySetFetches(): number
   close(): Promise<void>
 }
 
-export async function startTestIdentityProvider(): Promise<TestIdentityProvider> {
+/** The signing algorithms an identity provider may use that the app accepts (edge/auth/tokens.ts). */
+export type ProviderAlgorithm = 'ES256' | 'RS256' | 'EdDSA'
+
+export async function startTestIdentityProvider(
+  options: { algorithm?: ProviderAlgorithm } = {},
+): Promise<TestIdentityProvider> {
+  const algorithm = options.algorithm ?? 'ES256'
   let generation = 0
+  let keySetFetches = 0
   let current = await newKey()
 
   async function newKey() {
     generation += 1
-    const { publicKey, privateKey } = await generateKeyPair('ES256')
+    const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true })
     return { kid: `idp-key-${generation}`, publicKey, privateKey }
   }
 
@@ -28,14 +37,15 @@ export async function startTestIdentityProvider(): Promise<TestIdentityProvider>
       req.on('end', () => resolve(text))
     })
     if (req.method === 'GET' && req.url === '/jwks.json') {
+      keySetFetches += 1
       const jwk = await exportJWK(current.publicKey)
       res.writeHead(200, { 'content-type': 'application/json' })
-      return res.end(JSON.stringify({ keys: [{ ...jwk, kid: current.kid, alg: 'ES256', use: 'sig' }] }))
+      return res.end(JSON.stringify({ keys: [{ ...jwk, kid: current.kid, alg: algorithm, use: 'sig' }] }))
     }
     if (req.method === 'POST' && req.url === '/token') {
       const { exp, ...claims } = JSON.parse(body || '{}') as Record<string, unknown> & { exp?: number }
       const token = await new SignJWT(claims)
-        .setProtectedHeader({ alg: 'ES256', kid: current.kid })
+        .setProtectedHeader({ alg: algorithm, kid: current.kid })
         .setIssuedAt()
         .setExpirationTime(exp ?? '5m')
         .sign(current.privateKey)
@@ -54,6 +64,7 @@ export async function startTestIdentityProvider(): Promise<TestIdentityProvider>
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    keySetFetches: () => keySetFetches,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }
