@@ -83,6 +83,23 @@ describe('tokens signed with our shared secret', () => {
     await expect(shortLived.verifyAccessToken(token)).rejects.toThrow(/exp/)
   })
 
+  it('accepts a remembered token to its last millisecond and refuses it from the first one past expiry and leeway', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      // Built inside the test, so mutation testing's per-test coverage sees the cache's checks.
+      const service = createTokenService({ ...base, clockToleranceSeconds: 5 })
+      const exp = now() + 60
+      const token = await signWithOurSecret({ sub: '9', role: 'user', exp })
+      expect(await service.verifyAccessToken(token)).toEqual({ userId: '9', role: 'user' })
+      vi.setSystemTime((exp + 5) * 1000 - 1)
+      expect(await service.verifyAccessToken(token)).toEqual({ userId: '9', role: 'user' })
+      vi.setSystemTime((exp + 5) * 1000)
+      await expect(service.verifyAccessToken(token)).rejects.toThrow(/exp/)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('refuses a token that is not valid yet', async () => {
     const token = await signWithOurSecret({ sub: '1', exp: now() + 600, nbf: now() + 300 })
     await expect(service.verifyAccessToken(token)).rejects.toThrow(/nbf/)
