@@ -1,12 +1,14 @@
 /** The navigation on every page: where to go, and who is signed in (with a log-out button that needs no script). */
 import { headers } from 'next/headers'
 import { readIdentityHeaders } from '@/edge/auth/credentials'
-import { pageApi } from '@/edge/pages/page-api'
+import { readSignedInAccount } from './signed-in-account'
 
 export async function SiteHeader() {
   const requestHeaders = await headers()
   const identity = readIdentityHeaders(requestHeaders)
-  const account = identity ? await readSignedInAccount(requestHeaders) : undefined
+  // The name and email: the token carries only the id and role. None for a subject of the identity provider with no
+  // account here, or when the database cannot answer: the header then names the id, and the page says what failed.
+  const account = identity ? (await readSignedInAccount())?.user : undefined
   return (
     <header className="site-header">
       <nav aria-label="Main">
@@ -35,16 +37,4 @@ export async function SiteHeader() {
       )}
     </header>
   )
-}
-
-/**
- * The signed-in account's name and email, from `GET /api/auth/me` (the typed client, edge/pages/page-api.ts) (one round trip: the token carries
- * only the id and role). Undefined for a subject of the identity provider with no account here, or when the
- * database cannot answer: the header then names the id, and the page itself says what went wrong.
- */
-async function readSignedInAccount(requestHeaders: Headers) {
-  const answer = await pageApi(requestHeaders).api.auth.me.$get()
-  if (answer.status !== 200) return undefined
-  const { user } = await answer.json()
-  return user ? { name: user.name, email: user.email } : undefined
 }

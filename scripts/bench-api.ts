@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { median } from './lib/median'
 
 const { values } = parseArgs({
   options: {
@@ -111,12 +112,6 @@ async function signUpAndToken(baseUrl: string): Promise<{ token: string; id: num
     throw new Error(`sign-up answered ${response.status}: ${await response.text()}`)
   const session = (await response.json()) as { accessToken: string; user: { id: number } }
   return { token: session.accessToken, id: session.user.id }
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
 }
 
 async function main() {

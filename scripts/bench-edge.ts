@@ -18,7 +18,8 @@ import { build } from 'esbuild'
 import { COMPATIBILITY_DATE } from '../workers/compatibility'
 import type { ColdStartJob } from './bench/edge-cold-start-job'
 import { type ColdStart, coldStartInWorkerd } from './bench/workerd-cold-start'
-import { readEdgeFunctions } from './lib/edge-functions'
+import { readEdgeFunctionsOrExit } from './lib/edge-functions'
+import { median } from './lib/median'
 
 const runsArgument = process.argv.indexOf('--runs')
 const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 3
@@ -92,19 +93,7 @@ async function coldStartInEdgeVm(job: ColdStartJob): Promise<ColdStart> {
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ColdStart
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
-}
-
-let functions: ReturnType<typeof readEdgeFunctions>
-try {
-  functions = readEdgeFunctions()
-} catch (error) {
-  console.error((error as Error).message)
-  process.exit(1)
-}
+const functions = readEdgeFunctionsOrExit()
 const scratch = mkdtempSync(join(tmpdir(), 'edgeline-bench-edge-'))
 const floorFile = await buildFloor(scratch)
 const stub = await startStubApi()

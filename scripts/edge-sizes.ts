@@ -1,13 +1,7 @@
 /** `npm run size:edge` (after `npm run build`): the size of every edge function of the build, raw and gzipped. */
-import { budgetOf, kib, readEdgeFunctions } from './lib/edge-functions'
+import { budgetOf, kib, readEdgeFunctionsOrExit } from './lib/edge-functions'
 
-let functions: ReturnType<typeof readEdgeFunctions>
-try {
-  functions = readEdgeFunctions()
-} catch (error) {
-  console.error((error as Error).message)
-  process.exit(1)
-}
+const functions = readEdgeFunctionsOrExit()
 const show = (bytes: number) => `${kib(bytes).toFixed(0)} KiB`
 console.log('edge function                     raw        gzip     budget')
 for (const fn of functions) {

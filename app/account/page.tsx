@@ -3,22 +3,21 @@
  * or delete your account (after a confirmation step, `?delete=me`, that needs no script).
  */
 import type { Metadata } from 'next'
-import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { logInThenReturnTo } from '@/edge/auth/gate'
-import { pageApi } from '@/edge/pages/page-api'
 import { FormField } from '../form-field'
 import { OutcomeMessage, readOutcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
+import { readSignedInAccount } from '../signed-in-account'
 
 export const runtime = 'edge'
 export const metadata: Metadata = { title: 'Your account' }
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
   const query = await searchParams
-  const answer = await pageApi(await headers()).api.auth.me.$get()
-  if (answer.status !== 200) redirect(logInThenReturnTo('/account'))
-  const { user, role } = await answer.json()
+  const me = await readSignedInAccount()
+  if (!me) redirect(logInThenReturnTo('/account'))
+  const { user, role } = me
   const outcome = await readOutcome(query, '/account')
 
   return (

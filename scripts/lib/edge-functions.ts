@@ -49,6 +49,16 @@ export function readEdgeFunctions(nextDir = '.next'): EdgeFunction[] {
   })
 }
 
+/** For the command-line scripts: the build's edge functions, or the reason there are none and exit code 1. */
+export function readEdgeFunctionsOrExit(): EdgeFunction[] {
+  try {
+    return readEdgeFunctions()
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
+}
+
 /** The budget of each kind of function, in KiB of gzip (issue 11; decision 0021 says what each one holds). */
 export const EDGE_BUDGETS: readonly { kind: string; kib: number; names: readonly string[] }[] = [
   { kind: 'middleware', kib: 64, names: ['middleware'] },
