@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { SITE_ORIGIN_HEADER } from '../edge/auth/credentials'
 import { COMPATIBILITY_DATE } from '../workers/compatibility'
 import type { ColdStartJob } from './bench/edge-cold-start-job'
 import { type ColdStart, coldStartInWorkerd } from './bench/workerd-cold-start'
@@ -158,7 +159,13 @@ for (const target of targets) {
     request: {
       url: `http://${stub.host}${path}`,
       method: 'GET',
-      headers: { host: stub.host, 'x-forwarded-proto': 'http', accept: 'text/html,application/json' },
+      headers: {
+        host: stub.host,
+        'x-forwarded-proto': 'http',
+        accept: 'text/html,application/json',
+        // What middleware.ts hands every page (loaded alone here, a page has no middleware in front of it).
+        [SITE_ORIGIN_HEADER]: `http://${stub.host}`,
+      },
     },
   }
   const sources: [string, string][] = target.files.map((file) => [
