@@ -1,4 +1,4 @@
-/** Test projects: the local endpoint (Node), the Hono app in the edge runtime, and the built app end to end. */
+/** Test projects: the gateway (Node), the Hono app in the edge runtime, and the built app end to end. */
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
@@ -15,7 +15,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'local-db', environment: 'node', include: ['test/local-db/**/*.test.ts'] },
+        test: { name: 'gateway', environment: 'node', include: ['test/gateway/**/*.test.ts'] },
       },
       {
         extends: true,

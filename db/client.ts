@@ -1,8 +1,8 @@
 /** The Neon HTTP client and drizzle instance: Neon's hosts straight to Neon, every other Postgres through our gateway. */
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { drizzle, type NeonHttpDatabase } from 'drizzle-orm/neon-http'
+import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_SQL_GATEWAY_ENDPOINT, isNeonHost } from './database-url'
 import { withDeadline, withReadRetry } from './deadline'
-import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_LOCAL_SQL_ENDPOINT, isNeonHost } from './local-url'
 import * as schema from './schema'
 
 export type Database = NeonHttpDatabase<typeof schema>
@@ -13,8 +13,8 @@ export type SqlFetch = (url: string, init: RequestInit) => Promise<Response>
 export interface DatabaseSettings {
   /** Postgres connection string: a Neon host goes to Neon; any other to the SQL-over-HTTP gateway. */
   databaseUrl: string
-  /** The SQL-over-HTTP gateway (`db/local/`) for every non-Neon host. */
-  localSqlEndpoint?: string
+  /** The SQL-over-HTTP gateway (`db/gateway/`) for every non-Neon host. */
+  sqlGatewayEndpoint?: string
   /** Deadline of each database call, aborting the driver's fetch (the gateway then cancels the statement). */
   timeoutMs?: number
   /** Replaces the global `fetch` for every request of the driver in this JS realm (it is a process-wide setting). */
@@ -42,12 +42,12 @@ const neonEndpoint = neonConfig.fetchEndpoint as (
  */
 export function createDatabase({
   databaseUrl,
-  localSqlEndpoint,
+  sqlGatewayEndpoint,
   timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS,
   fetchFunction,
   fetchOptions,
 }: DatabaseSettings): Database {
-  const gateway = localSqlEndpoint ?? DEFAULT_LOCAL_SQL_ENDPOINT
+  const gateway = sqlGatewayEndpoint ?? DEFAULT_SQL_GATEWAY_ENDPOINT
   neonConfig.fetchEndpoint = (host, port, options) =>
     isNeonHost(host) ? neonEndpoint(host, port, options) : gateway
   // A fetch given here wins; otherwise one installed by someone else (a test counting requests) is left alone.

@@ -18,6 +18,6 @@ const MIGRATION_TIMEOUT_MS = 10 * 60 * 1000
  * `sqlEndpoint` is the SQL-over-HTTP gateway, used for every URL that is not Neon's.
  */
 export async function migrateDatabase(databaseUrl: string, sqlEndpoint?: string): Promise<void> {
-  const db = createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint, timeoutMs: MIGRATION_TIMEOUT_MS })
+  const db = createDatabase({ databaseUrl, sqlGatewayEndpoint: sqlEndpoint, timeoutMs: MIGRATION_TIMEOUT_MS })
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
 }

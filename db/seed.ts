@@ -2,7 +2,7 @@
 import { pathToFileURL } from 'node:url'
 import { hashPassword, toBase64Url } from '../edge/auth/password'
 import { createDatabase, type Database } from './client'
-import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from './local-url'
+import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from './database-url'
 import { upsertAccount } from './queries/accounts'
 import { hasAnyUser, insertUsersSkippingExisting } from './queries/users'
 import type { NewUser } from './schema'
@@ -56,7 +56,7 @@ function isMainModule(): boolean {
 if (isMainModule()) {
   const db = createDatabase({
     databaseUrl: process.env.DATABASE_URL || EMBEDDED_DATABASE_URL,
-    localSqlEndpoint: process.env.LOCAL_SQL_ENDPOINT || undefined,
+    sqlGatewayEndpoint: process.env.SQL_GATEWAY_ENDPOINT || undefined,
   })
   seedDemoUsers(db).then(
     (added) =>

@@ -32,7 +32,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     dependencies.db ??
     createDatabase({
       databaseUrl: config.databaseUrl,
-      localSqlEndpoint: config.localSqlEndpoint,
+      sqlGatewayEndpoint: config.sqlGatewayEndpoint,
       timeoutMs: config.databaseTimeoutMs,
     })
   const tokens = createTokenService(config.auth)

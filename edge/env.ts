@@ -1,11 +1,11 @@
 /** Reads and validates the app's configuration once; the only edge module that touches `process.env`. */
 import {
   DEFAULT_DATABASE_TIMEOUT_MS,
-  DEFAULT_LOCAL_SQL_ENDPOINT,
+  DEFAULT_SQL_GATEWAY_ENDPOINT,
   EMBEDDED_DATABASE_URL,
   isLocalDatabaseUrl,
   isNeonDatabaseUrl,
-} from '../db/local-url'
+} from '../db/database-url'
 import type { TokenConfig } from './auth/tokens'
 
 /** How many failed log-ins are tolerated, per email and per client address, within a sliding window. */
@@ -31,8 +31,8 @@ export interface AuthConfig extends TokenConfig {
 export interface AppConfig {
   /** Postgres connection string: Neon in production, the embedded PGlite database by default locally. */
   databaseUrl: string
-  /** Where a `databaseUrl` that is not Neon's is sent (our SQL-over-HTTP gateway, `db/local/`). */
-  localSqlEndpoint: string
+  /** Where a `databaseUrl` that is not Neon's is sent (our SQL-over-HTTP gateway, `db/gateway/`). */
+  sqlGatewayEndpoint: string
   /** Deadline of every database call (DATABASE_TIMEOUT_MS): past it the API answers 504. */
   databaseTimeoutMs: number
   /** Origins allowed to call the API from a browser; `['*']` allows any; empty disables CORS. */
@@ -56,7 +56,7 @@ export const LOOPBACK_HOSTS = ['localhost', '*.localhost', '127.0.0.1', '[::1]']
 
 const ENV_NAMES = [
   'DATABASE_URL',
-  'LOCAL_SQL_ENDPOINT',
+  'SQL_GATEWAY_ENDPOINT',
   'DATABASE_TIMEOUT_MS',
   'CORS_ORIGINS',
   'VERCEL',
@@ -72,6 +72,7 @@ const ENV_NAMES = [
   'JWT_CLOCK_TOLERANCE_SECONDS',
   'DEV_ALLOWED_HOSTS',
   'PAGES_API_ORIGIN',
+  'LOCAL_SQL_ENDPOINT',
 ] as const
 
 /** The variables the app reads, as plain strings (exactly what `process.env` holds). */
@@ -157,6 +158,17 @@ function wholeNumber(unit: string, fallback: number, min: number, max: number) {
   }
 }
 
+/**
+ * A variable that was renamed: a deployment still setting the old name stops with the new one named, rather than
+ * silently losing the setting.
+ */
+function renamedTo(newName: string) {
+  return (raw: string | undefined): undefined => {
+    if (raw !== undefined && raw !== '') throw new Invalid(`was renamed ${newName}; set that instead`)
+    return undefined
+  }
+}
+
 const seconds = (fallback: number, min: number, max: number) => wholeNumber('seconds', fallback, min, max)
 
 /** How each variable is read: its reader gets exactly what `process.env` holds. */
@@ -165,7 +177,7 @@ const readers = {
     (value) => /^postgres(ql)?:\/\/\S+$/.test(value),
     'must be a postgres:// or postgresql:// connection string',
   ),
-  LOCAL_SQL_ENDPOINT: optionalStringWhere(
+  SQL_GATEWAY_ENDPOINT: optionalStringWhere(
     (value) => /^https?:\/\/\S+$/.test(value),
     'must be an http(s) URL such as http://127.0.0.1:4444/sql',
   ),
@@ -203,6 +215,7 @@ const readers = {
     (value) => /^https?:\/\//.test(value) && isOrigin(value.replace(/\/$/, '')),
     'must be an http(s) origin such as http://127.0.0.1:3000 (no path)',
   ),
+  LOCAL_SQL_ENDPOINT: renamedTo('SQL_GATEWAY_ENDPOINT'),
 } satisfies Record<(typeof ENV_NAMES)[number], (raw: string | undefined) => unknown>
 
 type Env = { [Name in keyof typeof readers]: ReturnType<(typeof readers)[Name]> }
@@ -234,10 +247,10 @@ function deploymentProblems(env: Env): string[] {
     problems.push('DATABASE_URL is required on Vercel (set it to your Neon connection string)')
   } else if (onVercel && localDatabase) {
     problems.push('DATABASE_URL names a local database, which a Vercel deployment cannot reach')
-  } else if (onVercel && !isNeonDatabaseUrl(env.DATABASE_URL ?? '') && !env.LOCAL_SQL_ENDPOINT) {
+  } else if (onVercel && !isNeonDatabaseUrl(env.DATABASE_URL ?? '') && !env.SQL_GATEWAY_ENDPOINT) {
     // Edge functions speak only SQL-over-HTTP: another Postgres needs a gateway they can reach.
     problems.push(
-      'LOCAL_SQL_ENDPOINT is required on Vercel when DATABASE_URL is not a Neon host (a SQL-over-HTTP gateway in front of it)',
+      'SQL_GATEWAY_ENDPOINT is required on Vercel when DATABASE_URL is not a Neon host (a SQL-over-HTTP gateway in front of it)',
     )
   }
   // Production (`next start`, `npm start`, Vercel) never signs with the published secret, even on a local
@@ -274,7 +287,7 @@ export function parseConfig(source: EnvSource): AppConfig {
   const currentSecret = env.JWT_SECRET ?? (usesDevelopmentSecret ? DEVELOPMENT_JWT_SECRET : undefined)
   return {
     databaseUrl: env.DATABASE_URL ?? EMBEDDED_DATABASE_URL,
-    localSqlEndpoint: env.LOCAL_SQL_ENDPOINT ?? DEFAULT_LOCAL_SQL_ENDPOINT,
+    sqlGatewayEndpoint: env.SQL_GATEWAY_ENDPOINT ?? DEFAULT_SQL_GATEWAY_ENDPOINT,
     databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
     corsOrigins: env.CORS_ORIGINS,
     ...(env.PAGES_API_ORIGIN ? { pagesApiOrigin: env.PAGES_API_ORIGIN.replace(/\/$/, '') } : {}),
@@ -301,7 +314,7 @@ export function parseConfig(source: EnvSource): AppConfig {
 export function readConfig(): AppConfig {
   return parseConfig({
     DATABASE_URL: process.env.DATABASE_URL,
-    LOCAL_SQL_ENDPOINT: process.env.LOCAL_SQL_ENDPOINT,
+    SQL_GATEWAY_ENDPOINT: process.env.SQL_GATEWAY_ENDPOINT,
     DATABASE_TIMEOUT_MS: process.env.DATABASE_TIMEOUT_MS,
     CORS_ORIGINS: process.env.CORS_ORIGINS,
     VERCEL: process.env.VERCEL,
@@ -317,5 +330,6 @@ export function readConfig(): AppConfig {
     JWT_CLOCK_TOLERANCE_SECONDS: process.env.JWT_CLOCK_TOLERANCE_SECONDS,
     DEV_ALLOWED_HOSTS: process.env.DEV_ALLOWED_HOSTS,
     PAGES_API_ORIGIN: process.env.PAGES_API_ORIGIN,
+    LOCAL_SQL_ENDPOINT: process.env.LOCAL_SQL_ENDPOINT,
   })
 }

@@ -140,7 +140,7 @@ async function main() {
         await start(
           './node_modules/.bin/next',
           ['start', '--port', String(port), '--hostname', '127.0.0.1'],
-          { ...env, LOCAL_SQL_ENDPOINT: gateway },
+          { ...env, SQL_GATEWAY_ENDPOINT: gateway },
           /(Ready)/i,
         )
         return `http://127.0.0.1:${port}`

@@ -9,14 +9,14 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import nextEnv from '@next/env'
 import { createDatabase } from '../db/client'
-import { readLocalEndpointConfig } from '../db/local/config'
-import { type LocalNeonServer, startLocalNeonServer } from '../db/local/server'
 import {
-  DEFAULT_LOCAL_SQL_ENDPOINT,
+  DEFAULT_SQL_GATEWAY_ENDPOINT,
   EMBEDDED_DATABASE_URL,
   isLocalDatabaseUrl,
   isNeonDatabaseUrl,
-} from '../db/local-url'
+} from '../db/database-url'
+import { readSqlGatewayConfig } from '../db/gateway/config'
+import { type SqlGateway, startSqlGateway } from '../db/gateway/server'
 import { migrateDatabase } from '../db/migrate'
 import { createApp } from '../edge/app'
 import { type EnvSource, parseConfig } from '../edge/env'
@@ -48,9 +48,9 @@ async function main(argv: string[]): Promise<void> {
     : parseConfig({ ...process.env, DATABASE_URL: databaseUrl } as EnvSource)
 
   const gateway = await startGatewayUnlessNeon(databaseUrl)
-  const sqlEndpoint = gateway?.url ?? process.env.LOCAL_SQL_ENDPOINT ?? DEFAULT_LOCAL_SQL_ENDPOINT
+  const sqlEndpoint = gateway?.url ?? process.env.SQL_GATEWAY_ENDPOINT ?? DEFAULT_SQL_GATEWAY_ENDPOINT
   // Pages and the middleware run in Next's edge sandbox, which reaches the gateway over loopback HTTP.
-  Object.assign(process.env, { DATABASE_URL: databaseUrl, LOCAL_SQL_ENDPOINT: sqlEndpoint })
+  Object.assign(process.env, { DATABASE_URL: databaseUrl, SQL_GATEWAY_ENDPOINT: sqlEndpoint })
   try {
     if (migrateOnly || local) {
       await migrateDatabase(databaseUrl, sqlEndpoint)
@@ -67,12 +67,12 @@ async function main(argv: string[]): Promise<void> {
   process.on('exit', () => accessLog.flush())
   const db = createDatabase({
     databaseUrl,
-    localSqlEndpoint: sqlEndpoint,
+    sqlGatewayEndpoint: sqlEndpoint,
     timeoutMs: appConfig.databaseTimeoutMs,
     // The API's queries skip the socket: handed to the gateway in this process, the same protocol end to end.
     fetchFunction: gateway?.fetch,
   })
-  const api = createApp({ ...appConfig, localSqlEndpoint: sqlEndpoint }, { db, log: accessLog.write })
+  const api = createApp({ ...appConfig, sqlGatewayEndpoint: sqlEndpoint }, { db, log: accessLog.write })
 
   const dir = nextAppDirectory()
   // Loaded only to serve: `migrate` needs none of Next.
@@ -117,17 +117,17 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', (signal) => void stop(signal))
 }
 
-/** Neon hosts speak SQL-over-HTTP themselves; LOCAL_SQL_ENDPOINT names a gateway run elsewhere; else one of ours. */
-async function startGatewayUnlessNeon(databaseUrl: string): Promise<LocalNeonServer | undefined> {
-  if (isNeonDatabaseUrl(databaseUrl) || process.env.LOCAL_SQL_ENDPOINT) return undefined
-  const config = readLocalEndpointConfig(process.env)
-  // Loopback only, and a free port unless LOCAL_SQL_PORT names one: several servers may share a machine.
-  const port = process.env.LOCAL_SQL_PORT ? config.port : 0
+/** Neon hosts speak SQL-over-HTTP themselves; SQL_GATEWAY_ENDPOINT names a gateway run elsewhere; else one of ours. */
+async function startGatewayUnlessNeon(databaseUrl: string): Promise<SqlGateway | undefined> {
+  if (isNeonDatabaseUrl(databaseUrl) || process.env.SQL_GATEWAY_ENDPOINT) return undefined
+  const config = readSqlGatewayConfig(process.env)
+  // Loopback only, and a free port unless SQL_GATEWAY_PORT names one: several servers may share a machine.
+  const port = process.env.SQL_GATEWAY_PORT ? config.port : 0
   try {
-    return await startLocalNeonServer({ ...config, port, host: '127.0.0.1' })
+    return await startSqlGateway({ ...config, port, host: '127.0.0.1' })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`LOCAL_SQL_PORT ${port} is taken; choose another or leave it unset.`)
+      throw new Error(`SQL_GATEWAY_PORT ${port} is taken; choose another or leave it unset.`)
     }
     throw error
   }
@@ -158,7 +158,7 @@ function listen(server: ReturnType<typeof createProductionServer>, port: number,
   })
 }
 
-function printBanner(address: AddressInfo, databaseUrl: string, gateway: LocalNeonServer | undefined) {
+function printBanner(address: AddressInfo, databaseUrl: string, gateway: SqlGateway | undefined) {
   const everywhere = address.address === '0.0.0.0' || address.address === '::'
   const host = everywhere ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address
   const database = databaseUrl === EMBEDDED_DATABASE_URL ? 'embedded PGlite' : redacted(databaseUrl)

@@ -1,7 +1,7 @@
-/** Starts one local Neon endpoint (in-memory PGlite, plus real Postgres when TEST_DATABASE_URL is set) per test run. */
+/** Starts one SQL-over-HTTP gateway (in-memory PGlite, plus real Postgres when TEST_DATABASE_URL is set) per test run. */
 import type { TestProject } from 'vitest/node'
-import { type LocalNeonServer, startLocalNeonServer } from '../db/local/server'
-import { EMBEDDED_DATABASE_URL } from '../db/local-url'
+import { EMBEDDED_DATABASE_URL } from '../db/database-url'
+import { type SqlGateway, startSqlGateway } from '../db/gateway/server'
 import { migrateDatabase } from '../db/migrate'
 import { startTestIdentityProvider, type TestIdentityProvider } from './support/identity-provider'
 
@@ -20,14 +20,14 @@ declare module 'vitest' {
 
 // Vitest runs this once per project; PGlite costs seconds and ~700 MiB to start, so every project shares one.
 let shared:
-  | { server: Promise<LocalNeonServer>; identityProvider: Promise<TestIdentityProvider>; users: number }
+  | { server: Promise<SqlGateway>; identityProvider: Promise<TestIdentityProvider>; users: number }
   | undefined
 
 export default async function setup(project: TestProject) {
   const realPostgres = process.env.TEST_DATABASE_URL
   const databaseUrl = realPostgres ?? EMBEDDED_DATABASE_URL
   shared ??= {
-    server: startLocalNeonServer({ port: 0 }).then(async (server) => {
+    server: startSqlGateway({ port: 0 }).then(async (server) => {
       // The app's tests need the app's tables: the committed migrations, applied as `npm run db:migrate` does.
       await migrateDatabase(databaseUrl, server.url)
       return server

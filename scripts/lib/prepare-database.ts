@@ -1,6 +1,6 @@
 /** What `npm run dev` does to the database before Next starts: migrate, clear the log-in throttle, seed, admin. */
 import { createDatabase } from '../../db/client'
-import { isLocalDatabaseUrl } from '../../db/local-url'
+import { isLocalDatabaseUrl } from '../../db/database-url'
 import { migrateDatabase } from '../../db/migrate'
 import { clearLoginThrottle } from '../../db/queries/accounts'
 import { seedDemoUsersIfEmpty, seedLocalAdmin } from '../../db/seed'
@@ -32,7 +32,7 @@ export async function prepareDatabase(
     log('✓ migrations applied')
   }
   if (!local) return undefined
-  const db = createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint })
+  const db = createDatabase({ databaseUrl, sqlGatewayEndpoint: sqlEndpoint })
   if (options.clearLoginThrottle) {
     const cleared = await clearLoginThrottle(db)
     if (cleared > 0) {

@@ -2,9 +2,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import nextEnv from '@next/env'
-import { readLocalEndpointConfig } from '../../db/local/config'
-import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
-import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl, isNeonDatabaseUrl } from '../../db/local-url'
+import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl, isNeonDatabaseUrl } from '../../db/database-url'
+import { readSqlGatewayConfig } from '../../db/gateway/config'
+import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
 import { type EnvSource, parseConfig } from '../../edge/env'
 import { readOrCreateLocalSecret } from '../../server/local-secret'
 import { chooseDevPort } from './dev-port'
@@ -12,7 +12,7 @@ import { type PrepareOptions, prepareDatabase } from './prepare-database'
 
 export async function runNextWithDatabase(options: PrepareOptions): Promise<void> {
   // Read .env, .env.local, .env.development… exactly as Next will (same loader, shipped with `next`; CommonJS, hence the default import), so a DATABASE_URL
-  // there decides whether we start the local endpoint, and is not overridden by the default we pass down.
+  // there decides whether we start the gateway, and is not overridden by the default we pass down.
   nextEnv.loadEnvConfig(process.cwd(), true)
   // Chosen before anything starts, so a bad port stops the script before the database is touched.
   const { port, nextArgs } = chooseDevPort(process.argv.slice(2), process.env)
@@ -26,12 +26,12 @@ export async function runNextWithDatabase(options: PrepareOptions): Promise<void
   }
   // The app validates the same variables when it starts; failing here names them before anything is started.
   const { auth } = parseConfig({ ...process.env, NODE_ENV: 'development' } as EnvSource)
-  // The endpoint's own settings (LOCAL_SQL_PORT, LOCAL_SQL_DATA_DIR, …), exactly as `npm run db:local` reads them.
-  const endpointConfig = readLocalEndpointConfig(process.env)
+  // The endpoint's own settings (SQL_GATEWAY_PORT, LOCAL_SQL_DATA_DIR, …), exactly as `npm run db:gateway` reads them.
+  const endpointConfig = readSqlGatewayConfig(process.env)
   // The driver sends every non-Neon host to the endpoint (db/client.ts): local, or RDS and the like alike.
-  const needsEndpoint = !isNeonDatabaseUrl(databaseUrl) && !process.env.LOCAL_SQL_ENDPOINT
+  const needsEndpoint = !isNeonDatabaseUrl(databaseUrl) && !process.env.SQL_GATEWAY_ENDPOINT
   const endpoint = needsEndpoint ? await startEndpoint(endpointConfig) : undefined
-  const sqlEndpoint = endpoint?.url ?? process.env.LOCAL_SQL_ENDPOINT
+  const sqlEndpoint = endpoint?.url ?? process.env.SQL_GATEWAY_ENDPOINT
 
   let admin: { email: string; password: string } | undefined
   try {
@@ -49,7 +49,7 @@ export async function runNextWithDatabase(options: PrepareOptions): Promise<void
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
-        ...(sqlEndpoint ? { LOCAL_SQL_ENDPOINT: sqlEndpoint } : {}),
+        ...(sqlEndpoint ? { SQL_GATEWAY_ENDPOINT: sqlEndpoint } : {}),
       },
     },
   )
@@ -67,15 +67,15 @@ function listenAddress(nextArgs: string[]): string[] {
   return chosen ? [] : ['--hostname', '127.0.0.1']
 }
 
-async function startEndpoint(config: ReturnType<typeof readLocalEndpointConfig>): Promise<LocalNeonServer> {
+async function startEndpoint(config: ReturnType<typeof readSqlGatewayConfig>): Promise<SqlGateway> {
   if (config.embedded.dataDir) mkdirSync(config.embedded.dataDir, { recursive: true })
   try {
-    return await startLocalNeonServer(config)
+    return await startSqlGateway(config)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(
-        `Port ${config.port} is taken (another \`npm run dev\`, \`npm start\` or \`npm run db:local\`?). ` +
-          'Stop it, or set LOCAL_SQL_PORT to a free port.',
+        `Port ${config.port} is taken (another \`npm run dev\`, \`npm start\` or \`npm run db:gateway\`?). ` +
+          'Stop it, or set SQL_GATEWAY_PORT to a free port.',
       )
     }
     throw error
@@ -125,7 +125,7 @@ function printAuth(
 }
 
 /** Waits for Next to exit (by itself or after Ctrl-C / SIGTERM), then closes the endpoint and exits with Next's code. */
-function superviseUntilExit(next: ChildProcess, endpoint: LocalNeonServer | undefined): Promise<void> {
+function superviseUntilExit(next: ChildProcess, endpoint: SqlGateway | undefined): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false
     const stop = (signal: NodeJS.Signals) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_LOCAL_SQL_ENDPOINT, EMBEDDED_DATABASE_URL } from '../../db/local-url'
+import { DEFAULT_SQL_GATEWAY_ENDPOINT, EMBEDDED_DATABASE_URL } from '../../db/database-url'
 import {
   DEFAULT_ACCESS_TOKEN_SECONDS,
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
@@ -17,7 +17,7 @@ describe('configuration from the environment', () => {
   it('needs no variable for local use: embedded database, default endpoint, no CORS, the development secret', () => {
     expect(parseConfig({})).toEqual({
       databaseUrl: EMBEDDED_DATABASE_URL,
-      localSqlEndpoint: DEFAULT_LOCAL_SQL_ENDPOINT,
+      sqlGatewayEndpoint: DEFAULT_SQL_GATEWAY_ENDPOINT,
       databaseTimeoutMs: 10_000,
       corsOrigins: [],
       auth: {
@@ -55,7 +55,7 @@ describe('configuration from the environment', () => {
   it('refuses, on Vercel, a Postgres that is not Neon unless a SQL-over-HTTP gateway is named for it', () => {
     const rds = 'postgresql://app@db.abc123.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require'
     expect(() => parseConfig({ VERCEL: '1', DATABASE_URL: rds, JWT_SECRET: SECRET })).toThrow(
-      /LOCAL_SQL_ENDPOINT is required on Vercel when DATABASE_URL is not a Neon host/,
+      /SQL_GATEWAY_ENDPOINT is required on Vercel when DATABASE_URL is not a Neon host/,
     )
     const neon = 'postgresql://app:pw@ep-quiet-sun-123456.eu-central-1.aws.neon.tech/app?sslmode=require'
     expect(parseConfig({ VERCEL: '1', DATABASE_URL: neon, JWT_SECRET: SECRET }).databaseUrl).toBe(neon)
@@ -63,9 +63,9 @@ describe('configuration from the environment', () => {
       parseConfig({
         VERCEL: '1',
         DATABASE_URL: rds,
-        LOCAL_SQL_ENDPOINT: 'https://sql-gateway.example.com/sql',
+        SQL_GATEWAY_ENDPOINT: 'https://sql-gateway.example.com/sql',
         JWT_SECRET: SECRET,
-      }).localSqlEndpoint,
+      }).sqlGatewayEndpoint,
     ).toBe('https://sql-gateway.example.com/sql')
   })
 
@@ -85,11 +85,11 @@ describe('configuration from the environment', () => {
     const config = parseConfig({
       DATABASE_URL: 'postgresql://app:secret@ep-cool-name.eu-central-1.aws.neon.tech/app?sslmode=require',
       JWT_SECRET: SECRET,
-      LOCAL_SQL_ENDPOINT: 'http://127.0.0.1:5555/sql',
+      SQL_GATEWAY_ENDPOINT: 'http://127.0.0.1:5555/sql',
       CORS_ORIGINS: 'https://app.example.test, http://localhost:3000/',
     })
     expect(config.databaseUrl).toMatch(/neon\.tech/)
-    expect(config.localSqlEndpoint).toBe('http://127.0.0.1:5555/sql')
+    expect(config.sqlGatewayEndpoint).toBe('http://127.0.0.1:5555/sql')
     expect(config.corsOrigins).toEqual(['https://app.example.test', 'http://localhost:3000'])
   })
 
@@ -115,8 +115,15 @@ describe('configuration from the environment', () => {
     }
   })
 
-  it('fails fast naming LOCAL_SQL_ENDPOINT when it is not an http URL', () => {
-    expect(() => parseConfig({ LOCAL_SQL_ENDPOINT: 'localhost:4444' })).toThrow(/LOCAL_SQL_ENDPOINT/)
+  it('fails fast naming SQL_GATEWAY_ENDPOINT when it is not an http URL', () => {
+    expect(() => parseConfig({ SQL_GATEWAY_ENDPOINT: 'localhost:4444' })).toThrow(/SQL_GATEWAY_ENDPOINT/)
+  })
+
+  it('stops a deployment still setting LOCAL_SQL_ENDPOINT, naming its new name SQL_GATEWAY_ENDPOINT', () => {
+    expect(() => parseConfig({ LOCAL_SQL_ENDPOINT: 'http://127.0.0.1:4444/sql' })).toThrow(
+      /LOCAL_SQL_ENDPOINT was renamed SQL_GATEWAY_ENDPOINT/,
+    )
+    expect(parseConfig({ LOCAL_SQL_ENDPOINT: '' }).sqlGatewayEndpoint).toBe(DEFAULT_SQL_GATEWAY_ENDPOINT)
   })
 
   it('requires a non-local DATABASE_URL on Vercel', () => {

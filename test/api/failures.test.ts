@@ -22,7 +22,7 @@ import {
 function refusingDatabase() {
   return createDatabase({
     databaseUrl: 'postgresql://postgres@127.0.0.1:1/edgeline',
-    localSqlEndpoint: testConfig().localSqlEndpoint,
+    sqlGatewayEndpoint: testConfig().sqlGatewayEndpoint,
   })
 }
 
@@ -98,7 +98,7 @@ describe('a database call past its deadline', () => {
 
     const impatient = createDatabase({
       databaseUrl: testConfig().databaseUrl,
-      localSqlEndpoint: testConfig().localSqlEndpoint,
+      sqlGatewayEndpoint: testConfig().sqlGatewayEndpoint,
       timeoutMs: 300,
     })
     const { app, logs } = createTestApp({ db: impatient })
@@ -126,7 +126,7 @@ describe('unexpected errors', () => {
     const config = testConfig()
     const misconfigured = createDatabase({
       databaseUrl: config.databaseUrl,
-      localSqlEndpoint: config.localSqlEndpoint,
+      sqlGatewayEndpoint: config.sqlGatewayEndpoint,
       fetchOptions: { headers: {} },
     })
     const { app, logs } = createTestApp({ db: misconfigured })

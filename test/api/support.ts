@@ -1,7 +1,7 @@
-/** Shared helpers for the API tests: an app wired to the run's local endpoint, unique data, request shorthands. */
+/** Shared helpers for the API tests: an app wired to the run's gateway, unique data, request shorthands. */
 import { expect, inject } from 'vitest'
 import { createDatabase, type Database } from '../../db/client'
-import { DEFAULT_DATABASE_TIMEOUT_MS } from '../../db/local-url'
+import { DEFAULT_DATABASE_TIMEOUT_MS } from '../../db/database-url'
 import { upsertAccount } from '../../db/queries/accounts'
 import type { Role } from '../../db/schema'
 import { createApp } from '../../edge/app'
@@ -24,7 +24,7 @@ export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig 
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   return {
     databaseUrl: inject('databaseUrl'),
-    localSqlEndpoint: inject('sqlEndpoint'),
+    sqlGatewayEndpoint: inject('sqlEndpoint'),
     databaseTimeoutMs: DEFAULT_DATABASE_TIMEOUT_MS,
     corsOrigins: [],
     allowedHosts: undefined,
@@ -36,7 +36,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
 /** A database client for the run's database, for tests that prepare rows directly. */
 export function testDatabase(): Database {
   const config = testConfig()
-  return createDatabase({ databaseUrl: config.databaseUrl, localSqlEndpoint: config.localSqlEndpoint })
+  return createDatabase({ databaseUrl: config.databaseUrl, sqlGatewayEndpoint: config.sqlGatewayEndpoint })
 }
 
 /** An access token signed with the test secret, exactly as the app signs one after a log-in. */

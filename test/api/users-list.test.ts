@@ -31,7 +31,10 @@ async function getPage(query: string): Promise<PageBody> {
 /** Creates `count` users whose names contain `tag`, in one statement, and returns their ids in creation order. */
 async function createTaggedUsers(tag: string, count: number): Promise<number[]> {
   const config = testConfig()
-  const db = createDatabase({ databaseUrl: config.databaseUrl, localSqlEndpoint: config.localSqlEndpoint })
+  const db = createDatabase({
+    databaseUrl: config.databaseUrl,
+    sqlGatewayEndpoint: config.sqlGatewayEndpoint,
+  })
   const rows = Array.from({ length: count }, (_, index) => ({
     name: `${tag} number ${index}`,
     email: `${tag}-${index}@example.test`,

@@ -64,7 +64,7 @@ describe('the Workers build (wrangler deploy --dry-run)', () => {
         ...(config.vars as Record<string, string>),
         JWT_SECRET: 'edgeline-workers-test-secret-of-at-least-32-bytes',
         DATABASE_URL: inject('databaseUrl'),
-        LOCAL_SQL_ENDPOINT: inject('sqlEndpoint'),
+        SQL_GATEWAY_ENDPOINT: inject('sqlEndpoint'),
       },
     })
     const hello = await mf.dispatchFetch('http://edgeline.test/api/hello')

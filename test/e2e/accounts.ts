@@ -20,7 +20,7 @@ export async function createE2eAccount(role: Role, label: string = role): Promis
     password: `pw-${crypto.randomUUID()}`,
   }
   await upsertAccount(
-    createDatabase({ databaseUrl: inject('databaseUrl'), localSqlEndpoint: inject('sqlEndpoint') }),
+    createDatabase({ databaseUrl: inject('databaseUrl'), sqlGatewayEndpoint: inject('sqlEndpoint') }),
     {
       name: credentials.name,
       email: credentials.email,

@@ -70,7 +70,7 @@ async function inBrowser(
 }
 
 function testDatabase() {
-  return createDatabase({ databaseUrl: inject('databaseUrl'), localSqlEndpoint: inject('sqlEndpoint') })
+  return createDatabase({ databaseUrl: inject('databaseUrl'), sqlGatewayEndpoint: inject('sqlEndpoint') })
 }
 
 async function logIn(page: Page, account: Credentials, next?: string): Promise<void> {

@@ -9,7 +9,7 @@ import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'n
 import { inArray } from 'drizzle-orm'
 import type { TestProject } from 'vitest/node'
 import { createDatabase } from '../../db/client'
-import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
+import { EMBEDDED_DATABASE_URL } from '../../db/database-url'
 import { migrateDatabase } from '../../db/migrate'
 import { loginAttempts } from '../../db/schema'
 import { loginBuckets } from '../../edge/auth/login-throttle'
@@ -90,7 +90,7 @@ async function forgetLoopbackFailures(databaseUrl: string, sqlEndpoint: string):
       return client as string
     }),
   )
-  const db = createDatabase({ databaseUrl, localSqlEndpoint: sqlEndpoint })
+  const db = createDatabase({ databaseUrl, sqlGatewayEndpoint: sqlEndpoint })
   await db.delete(loginAttempts).where(inArray(loginAttempts.bucket, buckets))
 }
 
@@ -101,7 +101,7 @@ async function startNextServer(databaseUrl: string, sqlEndpoint: string, log: Wr
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      LOCAL_SQL_ENDPOINT: sqlEndpoint,
+      SQL_GATEWAY_ENDPOINT: sqlEndpoint,
       JWT_SECRET: E2E_JWT_SECRET,
       NEXT_TELEMETRY_DISABLED: '1',
     },
@@ -123,7 +123,7 @@ async function startProductionServer(databaseUrl: string, sqlEndpoint: string, l
     env: {
       ...process.env,
       DATABASE_URL: embedded ? databaseUrl : await nonLocalAlias(databaseUrl),
-      ...(embedded ? { LOCAL_SQL_ENDPOINT: sqlEndpoint } : {}),
+      ...(embedded ? { SQL_GATEWAY_ENDPOINT: sqlEndpoint } : {}),
       JWT_SECRET: E2E_JWT_SECRET,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,8 +2,8 @@
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabase } from '../../db/client'
-import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
-import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
+import { EMBEDDED_DATABASE_URL } from '../../db/database-url'
+import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
 import { LOCAL_ADMIN_EMAIL, seedLocalAdmin } from '../../db/seed'
 import { createApp } from '../../edge/app'
 import { parseConfig } from '../../edge/env'
@@ -18,9 +18,9 @@ const DEV: PrepareOptions = {
 }
 
 // Its own in-memory database: clearing the throttle forgets every test's failed log-ins, so never on the shared one.
-let endpoint: LocalNeonServer
+let endpoint: SqlGateway
 beforeAll(async () => {
-  endpoint = await startLocalNeonServer({ port: 0 })
+  endpoint = await startSqlGateway({ port: 0 })
 })
 afterAll(() => endpoint?.close())
 
@@ -37,7 +37,7 @@ function appOnTheDevDatabase() {
   const config = parseConfig({
     JWT_SECRET: 'a-local-secret-of-this-machine-at-least-32-bytes',
     DATABASE_URL: EMBEDDED_DATABASE_URL,
-    LOCAL_SQL_ENDPOINT: endpoint.url,
+    SQL_GATEWAY_ENDPOINT: endpoint.url,
   })
   const app = createApp(config, { log: () => {} })
   checkAnswersAgainstDocument(app)
@@ -99,7 +99,7 @@ describe('the local admin of npm run dev', () => {
       migrateRemote: false,
     })
     expect(answer).toBeUndefined()
-    const db = createDatabase({ databaseUrl: EMBEDDED_DATABASE_URL, localSqlEndpoint: endpoint.url })
+    const db = createDatabase({ databaseUrl: EMBEDDED_DATABASE_URL, sqlGatewayEndpoint: endpoint.url })
     await expect(seedLocalAdmin(db, remote)).rejects.toThrow(/only ever seeded into a local database/)
   })
 

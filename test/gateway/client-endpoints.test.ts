@@ -17,7 +17,7 @@ async function endpointOf(databaseUrl: string): Promise<string> {
   const requested = new Set<string>()
   const db = createDatabase({
     databaseUrl,
-    localSqlEndpoint: GATEWAY,
+    sqlGatewayEndpoint: GATEWAY,
     fetchFunction: async (url) => {
       requested.add(String(url))
       throw new Error('recorded, not sent')

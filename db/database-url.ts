@@ -1,21 +1,21 @@
 /** Where the app finds Postgres: Neon's own hosts, or our SQL-over-HTTP gateway for any other. Pure and edge-safe. */
 
 /**
- * The embedded database (PGlite inside the local endpoint). The `.localhost` name is reserved (RFC 6761), so it
+ * The embedded database (PGlite inside the gateway). The `.localhost` name is reserved (RFC 6761), so it
  * can never be a real Neon host; the driver never resolves it, it only sends it to the endpoint as a header.
  */
 export const EMBEDDED_DATABASE_URL = 'postgresql://edgeline@pglite.localhost/edgeline'
 
-/** Host name that selects the embedded backend in the local endpoint. */
+/** Host name that selects the embedded backend in the gateway. */
 export const EMBEDDED_DATABASE_HOST = 'pglite.localhost'
 
-/** The local Neon SQL-over-HTTP endpoint (`npm run db:local`), on a fixed, documented port. */
-export const DEFAULT_LOCAL_SQL_PORT = 4444
-export const DEFAULT_LOCAL_SQL_ENDPOINT = `http://127.0.0.1:${DEFAULT_LOCAL_SQL_PORT}/sql`
+/** The SQL-over-HTTP gateway (`npm run db:gateway`), on a fixed, documented port. */
+export const DEFAULT_SQL_GATEWAY_PORT = 4444
+export const DEFAULT_SQL_GATEWAY_ENDPOINT = `http://127.0.0.1:${DEFAULT_SQL_GATEWAY_PORT}/sql`
 
 /**
  * True when a connection string names a database on this machine, which Neon's cloud proxy could never reach:
- * such URLs are sent to the local endpoint instead. Everything else goes to Neon unchanged.
+ * such URLs are sent to the gateway instead. Everything else goes to Neon unchanged.
  */
 export function isLocalDatabaseUrl(databaseUrl: string): boolean {
   let hostname: string
@@ -38,7 +38,7 @@ export const DEFAULT_DATABASE_TIMEOUT_MS = 10_000
 /**
  * True for a host of Neon's cloud (`ep-….aws.neon.tech`, `….azure.neon.tech`, pooled or not): only those speak
  * SQL-over-HTTP themselves. Every other Postgres (this machine, RDS, Cloud SQL, Supabase, your own) is reached
- * through the gateway in `db/local/`, which speaks the same protocol in front of it.
+ * through the gateway in `db/gateway/`, which speaks the same protocol in front of it.
  */
 export function isNeonHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '')

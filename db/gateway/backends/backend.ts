@@ -1,4 +1,4 @@
-/** What every backend of the local endpoint does: run Neon's queries and batches, answering in Neon's shapes. */
+/** What every backend of the gateway does: run Neon's queries and batches, answering in Neon's shapes. */
 
 /** One statement as Neon sends it: `$n` placeholders, every parameter already Postgres text (or NULL). */
 export interface SqlStatement {

@@ -22,7 +22,7 @@ async function expectStillServing(url = embeddedUrl) {
   expect(await connect(url)`SELECT 1::int AS one`).toEqual([{ one: 1 }])
 }
 
-describe('the local endpoint under bad input', () => {
+describe('the gateway under bad input', () => {
   it('answers any path but /sql with the JSON string Neon gives', async () => {
     const response = await fetch(new URL('/other', sqlEndpoint), { method: 'POST', body: '{}' })
     expect(response.status).toBe(400)
@@ -121,7 +121,7 @@ describe('the local endpoint under bad input', () => {
   })
 })
 
-describe.each(backends)('the local endpoint with concurrent and abandoned requests on $name', ({ url }) => {
+describe.each(backends)('the gateway with concurrent and abandoned requests on $name', ({ url }) => {
   const sql = connect(url)
 
   it('never lets two batches interleave: each sees its own consecutive counter values', async () => {

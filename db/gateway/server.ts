@@ -1,7 +1,7 @@
-/** The local Neon SQL-over-HTTP endpoint: one HTTP route, `POST /sql`, answered as Neon's proxy answers it. */
+/** The SQL-over-HTTP gateway: one HTTP route, `POST /sql`, answered as Neon's proxy answers it. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { EMBEDDED_DATABASE_HOST } from '../local-url'
+import { EMBEDDED_DATABASE_HOST } from '../database-url'
 import type { BatchOptions, ConnectionTarget, IsolationLevel, SqlBackend } from './backends/backend'
 import { createPostgresBackend } from './backends/postgres'
 import { parseConnectionString } from './connection-string'
@@ -12,7 +12,7 @@ import { parseRequestBody } from './request-body'
 /** Neon's default request and response limits (10 MiB each). */
 export const NEON_MAX_BYTES = 10 * 1024 * 1024
 
-export interface LocalNeonServerOptions {
+export interface SqlGatewayOptions {
   /** TCP port; 0 picks a free one. */
   port?: number
   host?: string
@@ -28,7 +28,7 @@ export interface LocalNeonServerOptions {
   maxResponseBytes?: number
 }
 
-export interface LocalNeonServer {
+export interface SqlGateway {
   /** The URL to give `neonConfig.fetchEndpoint`, e.g. `http://127.0.0.1:4444/sql`. */
   url: string
   port: number
@@ -61,7 +61,7 @@ interface SqlAnswer {
 const ISOLATION_LEVELS = new Set(['ReadUncommitted', 'ReadCommitted', 'RepeatableRead', 'Serializable'])
 
 /** Starts the endpoint and resolves once it listens (the embedded database starts with its first request). */
-export async function startLocalNeonServer(options: LocalNeonServerOptions = {}): Promise<LocalNeonServer> {
+export async function startSqlGateway(options: SqlGatewayOptions = {}): Promise<SqlGateway> {
   const maxRequestBytes = options.maxRequestBytes ?? NEON_MAX_BYTES
   const maxResponseBytes = options.maxResponseBytes ?? NEON_MAX_BYTES
   // Started on first use: a server in front of a real Postgres never pays PGlite's seconds and hundreds of MiB.
@@ -141,7 +141,7 @@ export async function startLocalNeonServer(options: LocalNeonServerOptions = {})
       path === '/sql' &&
       (req.headers.origin !== undefined || !allowedHosts.has(hostName(req.headers.host)))
     ) {
-      return send(res, json(403, errorBody('the local endpoint serves only local, non-browser clients', {})))
+      return send(res, json(403, errorBody('the gateway serves only local, non-browser clients', {})))
     }
     // The client going away aborts the work. A fetch client never half-closes, so the socket ending before our
     // reply means the client is gone.
@@ -317,10 +317,7 @@ function errorAnswer(error: unknown): SqlAnswer {
     if (error.code === '08P01') return json(error.status, { message: error.message, code: error.code })
     return json(error.status, errorBody(error.message, { code: error.code, severity: '' }))
   }
-  return json(
-    500,
-    errorBody(`local endpoint failed: ${(error as Error).message}`, { code: '', severity: '' }),
-  )
+  return json(500, errorBody(`gateway failed: ${(error as Error).message}`, { code: '', severity: '' }))
 }
 
 function json(status: number, value: unknown): SqlAnswer {

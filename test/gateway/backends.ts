@@ -1,4 +1,4 @@
-/** The backends the conformance suite runs against, and a Neon client pointed at the test run's local endpoint. */
+/** The backends the conformance suite runs against, and a Neon client pointed at the test run's gateway. */
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { inject } from 'vitest'
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:local-db`: latency and throughput of the local Neon endpoint against direct `pg` and direct PGlite,
+ * `npm run bench:gateway`: latency and throughput of the SQL-over-HTTP gateway against direct `pg` and direct PGlite,
  * for a primary-key SELECT and a small INSERT at a fixed number of concurrent clients. Prints figures; asserts nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { neon, neonConfig } from '@neondatabase/serverless'
 import pg from 'pg'
-import { startLocalNeonServer } from '../db/local/server'
-import { EMBEDDED_DATABASE_URL } from '../db/local-url'
+import { EMBEDDED_DATABASE_URL } from '../db/database-url'
+import { startSqlGateway } from '../db/gateway/server'
 
 const { values } = parseArgs({
   options: {
@@ -77,7 +77,7 @@ async function throughEndpoint(endpointUrl: string, databaseUrl: string): Promis
  * process through `fetchFunction`, with no socket and no HTTP parsing in between.
  */
 async function throughInProcessGateway(databaseUrl: string): Promise<Runner> {
-  const gateway = await startLocalNeonServer({ port: 0, poolSize: concurrency })
+  const gateway = await startSqlGateway({ port: 0, poolSize: concurrency })
   neonConfig.fetchEndpoint = gateway.url
   neonConfig.fetchFunction = gateway.fetch
   const sql = neon(databaseUrl)
@@ -123,9 +123,9 @@ async function rawHttp(endpointUrl: string, databaseUrl: string): Promise<Runner
 
 /** The endpoint in its own process, as `npm run dev` runs it, so it does not share this process's CPU time. */
 async function startEndpoint(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'db/local/cli.ts', '--port', '0', '--memory'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'db/gateway/cli.ts', '--port', '0', '--memory'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOCAL_SQL_POOL_SIZE: String(concurrency) },
+    env: { ...process.env, SQL_GATEWAY_POOL_SIZE: String(concurrency) },
   })
   const url = await new Promise<string>((resolve, reject) => {
     let output = ''

@@ -4,14 +4,14 @@
  */
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
+import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
 import { backends, uniqueName } from './backends'
 
-let gateway: LocalNeonServer
+let gateway: SqlGateway
 const previousEndpoint = neonConfig.fetchEndpoint
 
 beforeAll(async () => {
-  gateway = await startLocalNeonServer({ port: 0, maxRequestBytes: 64 * 1024 })
+  gateway = await startSqlGateway({ port: 0, maxRequestBytes: 64 * 1024 })
   // A URL nobody listens on: only the in-process fetch can answer, so nothing here can pass over a socket.
   neonConfig.fetchEndpoint = 'http://127.0.0.1:1/sql'
   neonConfig.fetchFunction = gateway.fetch

@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { afterAll, describe, expect, it } from 'vitest'
-import { EMBEDDED_DATABASE_URL } from '../../db/local-url'
+import { EMBEDDED_DATABASE_URL } from '../../db/database-url'
 
 const children: ChildProcess[] = []
 
-/** Runs `npm run db:local` as a user would (same entry point), on a free port, and waits for its address. */
+/** Runs `npm run db:gateway` as a user would (same entry point), on a free port, and waits for its address. */
 async function startEndpointProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'db/local/cli.ts', '--port', '0', '--data-dir', dataDir],
+    ['--import', 'tsx', 'db/gateway/cli.ts', '--port', '0', '--data-dir', dataDir],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createDatabase } from '../../db/client'
-import { type LocalNeonServer, startLocalNeonServer } from '../../db/local/server'
+import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
 import { migrateDatabase } from '../../db/migrate'
 import { createApp } from '../../edge/app'
 import { parseConfig } from '../../edge/env'
@@ -28,7 +28,7 @@ function appOn(databaseUrl: string, gatewayUrl: string) {
   const config = parseConfig({
     DATABASE_URL: databaseUrl,
     JWT_SECRET: SECRET,
-    LOCAL_SQL_ENDPOINT: gatewayUrl,
+    SQL_GATEWAY_ENDPOINT: gatewayUrl,
   })
   return createApp(config, { db: createDatabase(config), log: () => undefined })
 }
@@ -60,7 +60,7 @@ describe.each(backends)('the API while the gateway to $name stops and starts aga
     timeout: 90_000,
   }, async () => {
     const options = { port: 0, embedded: { dataDir: join(scratch, name.replaceAll(' ', '-')) } }
-    let gateway: LocalNeonServer = await startLocalNeonServer(options)
+    let gateway: SqlGateway = await startSqlGateway(options)
     try {
       await migrateDatabase(url, gateway.url)
       const app = appOn(url, gateway.url)
@@ -76,7 +76,7 @@ describe.each(backends)('the API while the gateway to $name stops and starts aga
         }),
       )
 
-      gateway = await startLocalNeonServer({ ...options, port: gateway.port })
+      gateway = await startSqlGateway({ ...options, port: gateway.port })
       const read = await app.request(`/api/users/${id}`, { headers })
       expect(read.status).toBe(200)
       expect(((await read.json()) as { name: string }).name).toBe('Outage')
@@ -94,7 +94,7 @@ describe.each(realPostgresBackends)('the API while $name refuses connections', (
     const database = uniqueName('outage')
     const target = new URL(realPostgres)
     target.pathname = `/${database}`
-    const gateway = await startLocalNeonServer({ port: 0 })
+    const gateway = await startSqlGateway({ port: 0 })
     try {
       await admin.query(`create database ${database}`)
       await migrateDatabase(target.toString(), gateway.url)
@@ -123,7 +123,7 @@ describe.each(realPostgresBackends)('the API while $name refuses connections', (
     const applicationName = uniqueName('restart')
     const target = new URL(realPostgres)
     target.searchParams.set('application_name', applicationName)
-    const gateway = await startLocalNeonServer({ port: 0, poolSize: 4 })
+    const gateway = await startSqlGateway({ port: 0, poolSize: 4 })
     const admin = new pg.Client({ connectionString: realPostgres })
     await admin.connect()
     try {
@@ -153,12 +153,12 @@ describe.each(realPostgresBackends)('the API while $name refuses connections', (
   })
 
   it('answers 503 at once when every pooled connection is busy longer than the pool wait, then serves again', async () => {
-    const gateway = await startLocalNeonServer({ port: 0, poolSize: 1, poolTimeoutMs: 300 })
+    const gateway = await startSqlGateway({ port: 0, poolSize: 1, poolTimeoutMs: 300 })
     try {
       const app = appOn(realPostgres, gateway.url)
       const { headers, id } = await signUp(app)
       // The pool's only connection, busy for 1.5 s (then(): a drizzle query starts only when asked for its result).
-      const busy = createDatabase({ databaseUrl: realPostgres, localSqlEndpoint: gateway.url })
+      const busy = createDatabase({ databaseUrl: realPostgres, sqlGatewayEndpoint: gateway.url })
       const holding = busy.execute(sql`select pg_sleep(1.5)`).then(() => 'done')
       await new Promise((resolve) => setTimeout(resolve, 200))
       await expectUnavailable(await app.request(`/api/users/${id}`, { headers }))
