@@ -37,7 +37,14 @@ export async function createPgliteBackend(options: PgliteBackendOptions = {}): P
     // Written to postgresql.conf, so `DISCARD ALL` (RESET ALL) returns to these after every request.
     postgresqlconf: Object.entries(SESSION_DEFAULTS).map(([name, value]) => `${name} = '${value}'`),
   })
-  return new PgliteBackend(db)
+  // PGlite runs Postgres in single-user mode, where `SET SESSION AUTHORIZATION DEFAULT` (part of DISCARD ALL)
+  // has no default to return to: the reset names the user the database started as instead.
+  const { rows } = await db.query<{ name: string }>('SELECT session_user AS name')
+  return new PgliteBackend(db, `SET SESSION AUTHORIZATION ${quoteIdentifier(rows[0]?.name ?? 'postgres')}`)
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
 }
 
 class PgliteBackend implements SqlBackend {
@@ -45,9 +52,11 @@ class PgliteBackend implements SqlBackend {
   // PGlite is one connection: a batch must run alone, so requests take turns.
   readonly #queue = new SerialQueue()
   #transactionStatus = 'I'
+  readonly #restoreSessionUser: string
 
-  constructor(db: PGlite) {
+  constructor(db: PGlite, restoreSessionUser: string) {
     this.#db = db
+    this.#restoreSessionUser = restoreSessionUser
   }
 
   run(request: RunRequest): Promise<StatementResult[]> {
@@ -126,6 +135,7 @@ class PgliteBackend implements SqlBackend {
   async #resetSession(): Promise<void> {
     if (this.#transactionStatus !== 'I') await this.#simpleQuery('ROLLBACK').catch(() => undefined)
     await this.#simpleQuery(SESSION_RESET_SQL).catch(() => undefined)
+    await this.#simpleQuery(this.#restoreSessionUser).catch(() => undefined)
   }
 }
 

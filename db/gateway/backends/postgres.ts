@@ -5,15 +5,14 @@ import { isPlainRead } from '../../plain-read'
 import { cancelledError, EndpointError, isPostgresErrorLike, toPostgresError } from '../errors'
 import {
   type ConnectionTarget,
-  type FieldDescription,
   type RunRequest,
   SESSION_DEFAULTS,
   SESSION_RESET_SQL,
   type SqlBackend,
-  type SqlStatement,
   type StatementResult,
   startTransactionSql,
 } from './backend'
+import { CopyInRefused, StatementGroup } from './statement-group'
 
 export interface PostgresBackendOptions {
   /** Connections per target database. */
@@ -24,11 +23,8 @@ export interface PostgresBackendOptions {
   poolTimeoutMs: number
 }
 
-// Every value stays the text Postgres sent: the Neon driver parses types itself, on the client.
-const rawText = { getTypeParser: () => (value: string) => value }
-
-/** The pg client plus the transaction status of its last ReadyForQuery ('I' idle, 'T' in, 'E' failed). */
-type TrackedClient = pg.PoolClient & { transactionStatus?: string; processID: number }
+/** A pooled pg client in pipeline mode: queries are written as soon as they are asked, answered in order. */
+type PipelinedClient = pg.PoolClient & { processID: number; getTransactionStatus(): string | null }
 
 export function createPostgresBackend(options: PostgresBackendOptions): SqlBackend {
   const pools = new Map<string, pg.Pool>()
@@ -38,18 +34,18 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
     if (!pool) {
       pool = new pg.Pool({
         ...clientConfig(target, options),
+        // A request's statements and the session reset behind them go out in one write (statement-group.ts).
+        pipeline: true,
         max: options.poolSize,
         connectionTimeoutMillis: options.poolTimeoutMs,
-      })
+      } as pg.PoolConfig)
+      // pg emits 'error' on a client whose connection dies (pg_terminate_backend, a restart, a reset socket). The
+      // pool listens only while a client is idle; a checked-out one with no listener would throw the event at the
+      // process and end it. Every client gets a listener for life: the request that holds it sees the failure as
+      // its own query's rejection, and the client is discarded when released.
       pool.on('connect', (client) => {
-        const tracked = client as TrackedClient
-        // pg keeps ReadyForQuery's status to itself; the reset below needs it to know if a transaction is open.
-        const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection
-        connection.on('readyForQuery', (message: { status: string }) => {
-          tracked.transactionStatus = message.status
-        })
+        client.on('error', () => undefined)
       })
-      // An idle client that dies (server restart) is dropped by the pool; it must not crash the endpoint.
       pool.on('error', () => undefined)
       pools.set(target.key, pool)
     }
@@ -70,27 +66,28 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
 
   async function runOnce(request: RunRequest): Promise<StatementResult[]> {
     const pool = poolFor(request.target)
-    const client = (await connect(pool)) as TrackedClient
+    const client = (await connect(pool)) as PipelinedClient
     if (request.signal.aborted) {
       client.release()
       throw cancelledError()
     }
     const cancel = () => void cancelBackend(request.target, options, client.processID)
     request.signal.addEventListener('abort', cancel, { once: true })
+    const { answer, reset } = sendRequest(client, request)
     let broken = false
     try {
-      return await runStatements(client, request)
+      return await answer
     } catch (error) {
-      broken = !isPostgresErrorLike(error) || isFailedCopyIn(error) || endsTheConnection(error)
-      if (broken && !isFailedCopyIn(error) && !request.signal.aborted) {
+      broken = !isPostgresErrorLike(error) || error instanceof CopyInRefused || endsTheConnection(error)
+      if (broken && !(error instanceof CopyInRefused) && !request.signal.aborted) {
         retirePool(request.target, pool)
         throw new ConnectionLost(error)
       }
       throw request.signal.aborted ? cancelledError() : translate(error)
     } finally {
       request.signal.removeEventListener('abort', cancel)
-      // Reset after the reply is on its way, as Neon's proxy does, then hand the connection back.
-      void resetSession(client, broken, request).then(
+      // The reply goes out now; the connection returns to the pool once the reset behind it is done.
+      void finishReset(client, reset, broken).then(
         () => client.release(),
         (error: Error) => client.release(error),
       )
@@ -121,6 +118,75 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
       pools.clear()
     },
   }
+}
+
+/**
+ * Writes the whole request and the session reset behind it before reading anything, so that Postgres sees them
+ * in one write and the reset costs no round trip of its own:
+ *
+ * - a single statement: `[statement, Sync]`, then `DISCARD ALL`;
+ * - a batch: `[START TRANSACTION, statement…, Sync]`, then `[COMMIT, Sync]`, then `DISCARD ALL`. After the first
+ *   error Postgres skips the rest of its group, so no statement after a failed one runs (as on Neon, which stops
+ *   at the first error); the `COMMIT` then finds the transaction failed and rolls it back without an error.
+ *
+ * The reset runs after every request, whatever the SQL said: no text can show what a called function did to the
+ * session (a setting, a temporary table, a lock, a role, a listener, a cursor, a sequence's `currval`).
+ */
+function sendRequest(client: PipelinedClient, { statements, batch }: RunRequest) {
+  const stream = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } })
+    .connection.stream
+  stream.cork()
+  try {
+    if (!batch) {
+      const group = new StatementGroup(statements)
+      client.query(group)
+      return { answer: group.done, reset: settled(client.query(SESSION_RESET_SQL)) }
+    }
+    const work = new StatementGroup([{ text: startTransactionSql(batch), params: [] }, ...statements])
+    const commit = new StatementGroup([{ text: 'COMMIT', params: [] }])
+    client.query(work)
+    client.query(commit)
+    const reset = settled(client.query(SESSION_RESET_SQL))
+    // Both settle in order; the COMMIT's own failure (a deferred constraint, a serialization failure) counts only
+    // when the statements succeeded.
+    const committed = settled(commit.done)
+    const answer = work.done.then(async (results) => {
+      const outcome = await committed
+      if (outcome.error) throw outcome.error
+      return results.slice(1)
+    })
+    // When the statements fail, the COMMIT's outcome is not awaited: mark it handled.
+    answer.catch(() => undefined)
+    return { answer, reset }
+  } finally {
+    stream.uncork()
+  }
+}
+
+/** A promise's outcome as a value, so a rejection nobody awaits yet is never reported as unhandled. */
+function settled<T>(promise: Promise<T>): Promise<{ error?: Error }> {
+  return promise.then(
+    () => ({}),
+    (error: Error) => ({ error }),
+  )
+}
+
+/**
+ * Waits for the reset written behind the request. It fails only when the request left a transaction open (a lone
+ * `BEGIN`: `DISCARD ALL` cannot run inside one), and then the transaction is rolled back and the reset run again.
+ * Any other failure, or a connection already known broken, throws: the pool then discards the connection.
+ */
+async function finishReset(
+  client: PipelinedClient,
+  reset: Promise<{ error?: Error }>,
+  broken: boolean,
+): Promise<void> {
+  const { error } = await reset
+  if (broken) throw new Error('connection state unknown after a failure: discard it')
+  if (!error) return
+  if (!isPostgresErrorLike(error) || client.getTransactionStatus() === 'I') throw error
+  await client.query('ROLLBACK')
+  await client.query(SESSION_RESET_SQL)
 }
 
 /**
@@ -167,17 +233,24 @@ function clientConfig(target: ConnectionTarget, options: PostgresBackendOptions)
 }
 
 /**
- * A connection from the pool, or Neon's answer when none comes: 500 "Couldn't connect to compute node" whatever
- * the reason (refused, the database not accepting connections, out of connections, or no free one within
- * `poolTimeoutMs`), never a Postgres error of the request's own: the request itself never ran.
+ * A connection from the pool, or Neon's answer when none comes. Postgres refusing the connection string itself
+ * (class 28: no such role, a wrong password; 3D000: no such database) is the caller's mistake, answered 400 with
+ * Postgres's fields as Neon answers it, so it never looks like an outage. Anything else (refused, unreachable, the
+ * database not accepting connections, out of connections, no free one within `poolTimeoutMs`) is Neon's 500
+ * "Couldn't connect to compute node": the request never ran, and may succeed later.
  */
 async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect()
   } catch (error) {
+    if (isPostgresErrorLike(error) && isConnectionStringRefusal(error.code)) throw toPostgresError(error)
     const reason = error instanceof Error ? error.message : String(error)
     throw new EndpointError(500, `Couldn't connect to compute node: ${reason}`)
   }
+}
+
+function isConnectionStringRefusal(code: string | undefined): boolean {
+  return code === '3D000' || (code?.startsWith('28') ?? false)
 }
 
 /**
@@ -204,82 +277,6 @@ function tlsFor(parameters: Record<string, string>): pg.ClientConfig['ssl'] {
     default:
       throw new EndpointError(400, `invalid sslmode: ${mode}`)
   }
-}
-
-async function runStatements(client: pg.PoolClient, { statements, batch, signal }: RunRequest) {
-  if (!batch) return [await execute(client, statements[0] as SqlStatement)]
-  await client.query(startTransactionSql(batch))
-  const results: StatementResult[] = []
-  for (const statement of statements) {
-    if (signal.aborted) throw cancelledError()
-    results.push(await execute(client, statement))
-  }
-  if (signal.aborted) throw cancelledError()
-  await client.query('COMMIT')
-  return results
-}
-
-async function execute(client: pg.PoolClient, statement: SqlStatement): Promise<StatementResult> {
-  const result = await client.query({
-    text: statement.text,
-    values: statement.params,
-    rowMode: 'array',
-    types: rawText,
-    // Always Parse/Bind/Execute, even without parameters, so multi-statement strings fail as they do on Neon.
-    queryMode: 'extended',
-  } as pg.QueryArrayConfig)
-  return {
-    fields: result.fields.map(toField),
-    rows: result.rows as (string | null)[][],
-    command: result.command ?? '',
-    rowCount: result.command ? (result.rowCount ?? null) : null,
-  }
-}
-
-function toField(field: pg.FieldDef): FieldDescription {
-  return {
-    name: field.name,
-    dataTypeID: field.dataTypeID,
-    tableID: field.tableID,
-    columnID: field.columnID,
-    dataTypeSize: field.dataTypeSize,
-    dataTypeModifier: field.dataTypeModifier,
-    format: 'text',
-  }
-}
-
-/**
- * A `COPY … FROM STDIN` (no data can come over HTTP): pg answers the server's CopyInResponse with CopyFail, but the
- * Sync it had already sent was swallowed in copy-in mode, so the server never says ReadyForQuery again and the
- * connection would hang forever. Such a connection is discarded, never reused.
- */
-function isFailedCopyIn(error: unknown): boolean {
-  const { code, message } = error as { code?: string; message?: string }
-  return code === '57014' && typeof message === 'string' && message.startsWith('COPY from stdin failed')
-}
-
-async function resetSession(client: TrackedClient, broken: boolean, request: RunRequest): Promise<void> {
-  if (broken) throw new Error('connection state unknown after a failure: discard it')
-  const idle = !client.transactionStatus || client.transactionStatus === 'I'
-  if (idle && leavesNoSessionState(request)) return
-  if (!idle) await client.query('ROLLBACK')
-  await client.query(SESSION_RESET_SQL)
-}
-
-/**
- * Words without which a lone SELECT cannot leave anything behind in the session: no setting (`set_config`), no
- * temporary table, prepared statement, cursor, listener, advisory lock or role, no sequence state for `currval`.
- * False positives (a column named `role`) only cost the reset.
- */
-const SESSION_STATE_WORDS =
-  /\b(set|set_config|temp|temporary|into|prepare|listen|advisory|declare|load|discard|nextval|setval|lo_\w+|dblink\w*)\b|pg_advisory/i
-
-/**
- * A single SELECT that mentions none of those needs no reset: the reset (DISCARD ALL) is a second statement for
- * Postgres on every request, and most requests are such reads. Anything else is reset, as Neon's proxy does.
- */
-function leavesNoSessionState(request: RunRequest): boolean {
-  return isSingleSelect(request) && !SESSION_STATE_WORDS.test(request.statements[0]?.text ?? '')
 }
 
 /** Asks Postgres to cancel the statement running on `processId`, from a short-lived connection of its own. */
