@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createScratchDatabase, runTerminationDrill } from '../support/termination-drill'
 import { announcedUrl, E2E_JWT_SECRET } from './built-server'
 import { nonLocalAlias } from './non-local-host'
 import { rawRequest } from './raw-request'
@@ -407,5 +408,61 @@ describe.each(realPostgres)('the server on %s when it drops every connection (a 
     expect(write.status).toBe(200)
     server.child.kill('SIGTERM')
     expect((await exitOf(server.child)).code).toBe(0)
+  })
+})
+
+describe.each(realPostgres)('the server on %s when its database keeps ending connections', () => {
+  it('survives 20 rounds of pg_terminate_backend under load and serves within 1 s of the database reopening', {
+    timeout: 120_000,
+  }, async () => {
+    const adminUrl = process.env.TEST_DATABASE_URL as string
+    const database = await createScratchDatabase(adminUrl, `edgeline_drill_${Date.now().toString(36)}`)
+    try {
+      const databaseUrl = await nonLocalAlias(database.url)
+      const migrate = spawn('node', [join(artefact, 'server.mjs'), 'migrate'], {
+        cwd: scratch,
+        env: bareEnvironment({ DATABASE_URL: databaseUrl }),
+        stdio: 'ignore',
+      })
+      expect(await exitOf(migrate)).toEqual({ code: 0, signal: null })
+      const server = await startArtefact('terminations', {
+        DATABASE_URL: databaseUrl,
+        JWT_SECRET: E2E_JWT_SECRET,
+      })
+      let signups = 0
+      const report = await runTerminationDrill({
+        adminUrl,
+        database: new URL(database.url).pathname.slice(1),
+        // Writes (a sign-up) and reads (the health check's query) alike.
+        request: async () => {
+          signups += 1
+          const response =
+            signups % 2 === 0
+              ? await fetch(`${server.url}/api/auth/signup`, {
+                  method: 'POST',
+                  headers: { 'Content-Type': 'application/json' },
+                  body: JSON.stringify({
+                    name: 'Drill',
+                    email: `drill-${signups}-${Date.now()}@example.test`,
+                    password: 'long-enough',
+                  }),
+                })
+              : await fetch(`${server.url}/api/health`)
+          await response.arrayBuffer()
+          return response.ok
+        },
+      })
+      expect(report.backendsTerminated).toBeGreaterThanOrEqual(20)
+      expect(report.succeeded).toBeGreaterThan(0)
+      expect(report.failedWhileClosed).toBeGreaterThan(0)
+      expect(report.recoveryMs).toBeLessThan(1000)
+      expect(server.child.exitCode).toBeNull()
+      // Next's process-wide handler would log an uncaught exception and keep going: none may reach it.
+      expect(server.output()).not.toMatch(/uncaught|unhandled/i)
+      server.child.kill('SIGTERM')
+      expect((await exitOf(server.child)).code).toBe(0)
+    } finally {
+      await database.drop()
+    }
   })
 })
