@@ -20,7 +20,8 @@ if (values.help) {
 Serves Neon's SQL-over-HTTP protocol at http://HOST:PORT/sql.
   ${EMBEDDED_DATABASE_URL}   → the embedded PGlite database
   postgresql://user[:pass]@host[:port]/db         → that real Postgres, through a connection pool
-Environment: SQL_GATEWAY_PORT, SQL_GATEWAY_HOST, LOCAL_SQL_DATA_DIR, SQL_GATEWAY_POOL_SIZE, SQL_GATEWAY_STATEMENT_TIMEOUT_MS, SQL_GATEWAY_POOL_TIMEOUT_MS.`)
+Environment: SQL_GATEWAY_PORT, SQL_GATEWAY_HOST, LOCAL_SQL_DATA_DIR, SQL_GATEWAY_POOL_SIZE, SQL_GATEWAY_STATEMENT_TIMEOUT_MS, SQL_GATEWAY_POOL_TIMEOUT_MS,
+  LOCAL_SQL_LATENCY_MS (development only: milliseconds added to every SQL request, as if the database were far away).`)
   process.exit(0)
 }
 
@@ -36,6 +37,11 @@ console.log(
   `  embedded database: ${config.embedded.dataDir ? `PGlite in ${config.embedded.dataDir}` : 'PGlite in memory'} (${EMBEDDED_DATABASE_URL})`,
 )
 console.log('  any other postgresql:// URL is served from that real Postgres')
+if (config.simulatedLatencyMs) {
+  console.log(
+    `  simulating distance: ${config.simulatedLatencyMs} ms added to every SQL request (LOCAL_SQL_LATENCY_MS)`,
+  )
+}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

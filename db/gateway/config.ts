@@ -13,6 +13,8 @@ const settingsSchema = z.object({
   SQL_GATEWAY_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   SQL_GATEWAY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
   SQL_GATEWAY_POOL_TIMEOUT_MS: z.coerce.number().int().min(0).default(DEFAULT_POOL_TIMEOUT_MS),
+  LOCAL_SQL_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
+  NODE_ENV: z.string().optional(),
 })
 
 /** Settings renamed with the move from `db/local/` (old name → new name): an old one left set stops the process. */
@@ -49,9 +51,15 @@ export function readSqlGatewayConfig(
   const renamed = Object.entries(RENAMED_SETTINGS)
     .filter(([oldName]) => setVariables[oldName] !== undefined)
     .map(([oldName, newName]) => `${oldName}: was renamed ${newName}; set that instead`)
-  if (!parsed.success || renamed.length > 0) {
+  // Simulated distance is for feeling round trips on one machine; a production process never slows itself down.
+  const latencyInProduction =
+    parsed.success && parsed.data.NODE_ENV === 'production' && parsed.data.LOCAL_SQL_LATENCY_MS > 0
+      ? ['LOCAL_SQL_LATENCY_MS: simulates distance for development and benchmarks; unset it in production']
+      : []
+  if (!parsed.success || renamed.length > 0 || latencyInProduction.length > 0) {
     const problems = [
       ...renamed,
+      ...latencyInProduction,
       ...(parsed.error?.issues ?? []).map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     ]
     throw new Error(`Invalid gateway settings:\n  ${problems.join('\n  ')}`)
@@ -64,5 +72,6 @@ export function readSqlGatewayConfig(
     poolSize: settings.SQL_GATEWAY_POOL_SIZE,
     statementTimeoutMs: settings.SQL_GATEWAY_STATEMENT_TIMEOUT_MS,
     poolTimeoutMs: settings.SQL_GATEWAY_POOL_TIMEOUT_MS,
+    simulatedLatencyMs: settings.LOCAL_SQL_LATENCY_MS,
   }
 }

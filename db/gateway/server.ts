@@ -26,6 +26,11 @@ export interface SqlGatewayOptions {
   poolTimeoutMs?: number
   maxRequestBytes?: number
   maxResponseBytes?: number
+  /**
+   * Milliseconds added to every SQL request (half before it runs, half after), as if the database were that far
+   * away: LOCAL_SQL_LATENCY_MS, for development and benchmarks only (refused in production by the config).
+   */
+  simulatedLatencyMs?: number
 }
 
 export interface SqlGateway {
@@ -94,7 +99,16 @@ export async function startSqlGateway(options: SqlGatewayOptions = {}): Promise<
     return target
   }
 
+  const distance = options.simulatedLatencyMs ?? 0
   async function answer(request: SqlRequest): Promise<SqlAnswer> {
+    if (distance === 0) return answerNearby(request)
+    await sleep(distance / 2)
+    const reply = await answerNearby(request)
+    await sleep(distance / 2)
+    return reply
+  }
+
+  async function answerNearby(request: SqlRequest): Promise<SqlAnswer> {
     if (request.path !== '/sql' || request.method !== 'POST') return json(400, 'query is not supported')
     try {
       const body = await request.readBody()
@@ -213,6 +227,10 @@ export async function startSqlGateway(options: SqlGatewayOptions = {}): Promise<
       await Promise.all([embedded?.then((backend) => backend.close()), postgres.close()])
     },
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** How long a request waits for a Postgres connection by default: well inside the app's 10 s deadline. */

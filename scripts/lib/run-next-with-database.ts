@@ -54,6 +54,11 @@ export async function runNextWithDatabase(options: PrepareOptions): Promise<void
     },
   )
   printUrls(port, databaseUrl, sqlEndpoint, endpointConfig.embedded.dataDir)
+  if (endpoint && endpointConfig.simulatedLatencyMs) {
+    console.log(
+      `  Distance    ${endpointConfig.simulatedLatencyMs} ms added to every SQL request (LOCAL_SQL_LATENCY_MS)`,
+    )
+  }
   printAuth(port, admin, auth.usesDevelopmentSecret)
   await superviseUntilExit(next, endpoint)
 }

@@ -11,6 +11,7 @@ describe('the SQL_GATEWAY_* settings', () => {
       poolSize: 10,
       statementTimeoutMs: 0,
       poolTimeoutMs: 5000,
+      simulatedLatencyMs: 0,
     })
   })
 
@@ -23,6 +24,7 @@ describe('the SQL_GATEWAY_* settings', () => {
         SQL_GATEWAY_POOL_SIZE: '3',
         SQL_GATEWAY_STATEMENT_TIMEOUT_MS: '1500',
         SQL_GATEWAY_POOL_TIMEOUT_MS: '0',
+        LOCAL_SQL_LATENCY_MS: '80',
       }),
     ).toEqual({
       port: 4455,
@@ -31,6 +33,7 @@ describe('the SQL_GATEWAY_* settings', () => {
       poolSize: 3,
       statementTimeoutMs: 1500,
       poolTimeoutMs: 0,
+      simulatedLatencyMs: 80,
     })
     expect(readSqlGatewayConfig({ SQL_GATEWAY_PORT: '', SQL_GATEWAY_POOL_SIZE: '' })).toMatchObject({
       port: 4444,
@@ -55,6 +58,8 @@ describe('the SQL_GATEWAY_* settings', () => {
     ['SQL_GATEWAY_POOL_SIZE', '1001'],
     ['SQL_GATEWAY_STATEMENT_TIMEOUT_MS', '-1'],
     ['SQL_GATEWAY_POOL_TIMEOUT_MS', '1.5'],
+    ['LOCAL_SQL_LATENCY_MS', '-5'],
+    ['LOCAL_SQL_LATENCY_MS', '10001'],
   ])('refuses %s=%s, naming the setting', (name, value) => {
     expect(() => readSqlGatewayConfig({ [name]: value })).toThrow(
       new RegExp(`^Invalid gateway settings:\\n  ${name}:`),
@@ -71,5 +76,17 @@ describe('the SQL_GATEWAY_* settings', () => {
     expect(() => readSqlGatewayConfig({ [oldName]: '4455' })).toThrow(
       new RegExp(`^Invalid gateway settings:\\n  ${oldName}: was renamed ${newName}`),
     )
+  })
+
+  it('refuses simulated distance in production, and allows it everywhere else', () => {
+    expect(() => readSqlGatewayConfig({ NODE_ENV: 'production', LOCAL_SQL_LATENCY_MS: '100' })).toThrow(
+      /^Invalid gateway settings:\n {2}LOCAL_SQL_LATENCY_MS: simulates distance/,
+    )
+    expect(
+      readSqlGatewayConfig({ NODE_ENV: 'production', LOCAL_SQL_LATENCY_MS: '0' }).simulatedLatencyMs,
+    ).toBe(0)
+    expect(
+      readSqlGatewayConfig({ NODE_ENV: 'development', LOCAL_SQL_LATENCY_MS: '100' }).simulatedLatencyMs,
+    ).toBe(100)
   })
 })
