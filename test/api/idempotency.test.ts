@@ -101,6 +101,16 @@ describe('POST /api/users with Idempotency-Key', () => {
     expect(theirs.headers.get('idempotent-replayed')).toBeNull()
   })
 
+  it("never replays one admin's answer to another who sends the same key and body: theirs is judged afresh", async () => {
+    const otherAdmin = (await createAccount(server, 'admin', 'sameadmin')).client
+    const key = crypto.randomUUID()
+    const body = { name: 'Shared', email: uniqueEmail('sharedbody') }
+    expect((await createWithKey(admin, key, body)).status).toBe(201)
+    const theirs = await createWithKey(otherAdmin, key, body)
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull()
+    await expectProblem(theirs, 409, '/problems/email-taken')
+  })
+
   it('stores nothing for a create that failed: a retry after the email is freed creates the user', async () => {
     const email = uniqueEmail('freed')
     const holder = (await (
@@ -184,6 +194,24 @@ describe('POST /api/auth/signup with Idempotency-Key', () => {
       jsonInit('POST', { refreshToken: retrySession.refreshToken }),
     )
     expect(refreshed.status).toBe(200)
+  })
+
+  it('keeps keys apart per email: the same key with two different emails creates two accounts', async () => {
+    const key = crypto.randomUUID()
+    const first = await signup(key, {
+      name: 'First',
+      email: uniqueEmail('keyone'),
+      password: 'a long enough password',
+    })
+    const second = await signup(key, {
+      name: 'Second',
+      email: uniqueEmail('keytwo'),
+      password: 'a long enough password',
+    })
+    expect([first.status, second.status]).toEqual([201, 201])
+    expect(second.headers.get('idempotent-replayed')).toBeNull()
+    const [one, two] = (await Promise.all([first.json(), second.json()])) as SessionBody[]
+    expect(two?.user.id).not.toBe(one?.user.id)
   })
 
   it('answers 422 and issues no session when the key comes back with another password', async () => {
