@@ -177,6 +177,34 @@ describe('the client address (TRUST_PROXY)', () => {
   })
 })
 
+describe('the client address across several hops (X-Forwarded-For with more than one entry)', () => {
+  /** 21 failed log-ins whose X-Forwarded-For is `hops(attempt)`: the per-client limit of 20 throttles the 21st only if every one names the same client. */
+  async function throttledAfter21(url: string, hops: (attempt: number) => string, label: string) {
+    let last = 0
+    for (let attempt = 0; attempt <= 20; attempt++) {
+      last = (await failedLogin(url, `${label}${attempt}@example.test`, hops(attempt))).status
+    }
+    return last === 429
+  }
+
+  it('with TRUST_PROXY=1 is the rightmost entry, the one the trusted proxy added, whatever the client put before it', async () => {
+    // The leftmost entry changes every time (a client can write anything there); the rightmost is the proxy's own.
+    expect(await throttledAfter21(behindProxy.url, (i) => `192.0.2.${i}, 198.51.100.88`, 'rightmost')).toBe(
+      true,
+    )
+  })
+
+  it('with a list of proxies is the first entry from the right that is not one of them', async () => {
+    const listed = await startArtefact('proxy-list', { TRUST_PROXY: 'loopback, 10.0.0.0/8' })
+    // Left of the client: anything; right of it: a trusted proxy whose address changes. Only the client is constant.
+    expect(
+      await throttledAfter21(listed.url, (i) => `192.0.2.${i}, 203.0.113.50, 10.1.2.${i}`, 'listed'),
+    ).toBe(true)
+    listed.child.kill('SIGTERM')
+    expect((await exitOf(listed.child)).code).toBe(0)
+  })
+})
+
 describe('the scheme (X-Forwarded-Proto, under the same TRUST_PROXY)', () => {
   const cookiesOfSignUp = async (url: string, label: string) => {
     const response = await fetch(`${url}/api/auth/signup`, {
@@ -298,6 +326,53 @@ describe('stopping', () => {
       .split('\n')
       .find((line) => line.includes(requestId))
     expect(JSON.parse(logLine ?? '{}')).toMatchObject({ msg: 'request', requestId, status: 401 })
+  })
+
+  it('drains on SIGINT as on SIGTERM, and writes out every log line, even those of the last 200 ms', async () => {
+    const server = await startArtefact('sigint', {})
+    const port = Number(new URL(server.url).port)
+    const ids = Array.from({ length: 20 }, (_, i) => `sigint-${Date.now()}-${i}`)
+    await Promise.all(
+      ids.map(async (id) =>
+        (await fetch(`${server.url}/api/hello`, { headers: { 'X-Request-Id': id } })).text(),
+      ),
+    )
+    const inFlight = `sigint-in-flight-${Date.now()}`
+    const body = JSON.stringify({ email: 'sigint@example.test', password: 'long-enough-password' })
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/api/auth/login',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Request-Id': inFlight,
+        'Content-Length': String(Buffer.byteLength(body)),
+      },
+    })
+    const answered = new Promise<number>((resolve, reject) => {
+      request.on('response', (response) => {
+        response.resume()
+        response.on('end', () => resolve(response.statusCode ?? 0))
+      })
+      request.on('error', reject)
+    })
+    request.write(body.slice(0, 20))
+    // Well inside the log sink's 200 ms flush interval: the hello lines may all still be in its buffer.
+    await pause(20)
+    server.child.kill('SIGINT')
+    await pause(300)
+    expect(await acceptsConnections(port)).toBe(false)
+    request.end(body.slice(20))
+    expect(await answered).toBe(401)
+    expect(await exitOf(server.child)).toEqual({ code: 0, signal: null })
+    const lines = server.output().split('\n')
+    for (const id of [...ids, inFlight]) {
+      expect(
+        lines.filter((line) => line.includes(`"${id}"`)),
+        id,
+      ).toHaveLength(1)
+    }
   })
 
   it('leaves nothing half-alive on SIGKILL: the gateway in the same process is gone with it', async () => {
@@ -464,5 +539,49 @@ describe.each(realPostgres)('the server on %s when its database keeps ending con
     } finally {
       await database.drop()
     }
+  })
+})
+
+describe.each(realPostgres)('the server on %s with DATABASE_TIMEOUT_MS set', () => {
+  it('gives up a call held by a lock at that deadline, not the default 10 s: 504', {
+    timeout: 60_000,
+  }, async () => {
+    const server = await startArtefact('deadline', {
+      DATABASE_URL: await nonLocalAlias(process.env.TEST_DATABASE_URL as string),
+      JWT_SECRET: E2E_JWT_SECRET,
+      DATABASE_TIMEOUT_MS: '1500',
+    })
+    const signup = await fetch(`${server.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Held',
+        email: `held-${Date.now()}@example.test`,
+        password: 'long-enough',
+      }),
+    })
+    expect(signup.status).toBe(201)
+    const { accessToken, user } = (await signup.json()) as { accessToken: string; user: { id: number } }
+    const holder = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
+    await holder.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE')
+      const startedAt = performance.now()
+      const read = await fetch(`${server.url}/api/users/${user.id}`, {
+        headers: { Authorization: `Bearer ${accessToken}` },
+      })
+      const elapsedMs = performance.now() - startedAt
+      expect(read.status).toBe(504)
+      expect(await read.json()).toMatchObject({ type: '/problems/database-timeout' })
+      // Bounds far apart on purpose: the configured 1.5 s, never the default 10 s.
+      expect(elapsedMs).toBeGreaterThanOrEqual(1400)
+      expect(elapsedMs).toBeLessThan(6000)
+    } finally {
+      await holder.query('ROLLBACK')
+      await holder.end()
+    }
+    server.child.kill('SIGTERM')
+    expect((await exitOf(server.child)).code).toBe(0)
   })
 })
