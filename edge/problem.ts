@@ -2,7 +2,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { classifyDatabaseFailure } from '../db/errors'
+import { classifyDatabaseFailure, type DatabaseMisconfiguration, isMisconfiguration } from '../db/errors'
 import type { AppEnv } from './context'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
@@ -214,6 +214,18 @@ export const problems = {
       detail: 'The database did not answer in time; the request was given up. Try again shortly.',
       headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
     }),
+  /**
+   * The health check's answer when Postgres refuses the session DATABASE_URL asks for (decision 0022): 503, since
+   * the service cannot serve, but no Retry-After, since waiting will not fix it. The detail names the category
+   * only: this endpoint is public, and the role and database names are for the operator's log line, not a probe.
+   */
+  databaseMisconfigured: (misconfiguration: DatabaseMisconfiguration) =>
+    new Problem({
+      status: 503,
+      slug: 'database-misconfigured',
+      title: 'Database Misconfigured',
+      detail: `${MISCONFIGURATION_DETAILS[misconfiguration]} An operator must fix the setting; the server log has Postgres's own message.`,
+    }),
   unstorableText: () =>
     new Problem({
       status: 400,
@@ -259,15 +271,27 @@ export const problems = {
     }),
 }
 
+/** What the health check says is wrong, per kind of misconfiguration: the category, never a name or a secret. */
+const MISCONFIGURATION_DETAILS: Record<DatabaseMisconfiguration, string> = {
+  'unknown-database': 'The database named by DATABASE_URL does not exist.',
+  'credentials-refused':
+    'The database refused the credentials in DATABASE_URL (an unknown role, a wrong password, or a role or host its access rules do not admit).',
+  'connect-not-permitted':
+    'The role in DATABASE_URL is not permitted to connect to its database (no CONNECT privilege).',
+}
+
 /**
  * The problem an error stands for, or undefined for an unexpected error (a bug: the caller logs it and answers
  * 500). Hono's own HTTPExceptions (malformed JSON, 415 from the body validator) are client mistakes; a database
- * that cannot answer, or not in time, is a 503 or 504 (the log line still carries the cause).
+ * that cannot answer, or not in time, is a 503 or 504 (the log line still carries the cause); a DATABASE_URL that
+ * Postgres refuses is the deployment's fault, a logged 500 `internal-error` like any other of ours.
  */
 export function problemFromError(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error
   if (hasPostgresCode(error, TEXT_POSTGRES_CANNOT_STORE)) return problems.unstorableText()
   const databaseFailure = classifyDatabaseFailure(error)
+  // Not a 503: Retry-After would promise that waiting helps. The log line carries Postgres's own message.
+  if (isMisconfiguration(databaseFailure)) return problems.internalError()
   if (databaseFailure === 'timeout') return problems.databaseTimeout()
   if (databaseFailure === 'unavailable') return problems.databaseUnavailable()
   if (!(error instanceof HTTPException)) return undefined

@@ -17,7 +17,7 @@ import {
 } from '../db/database-url'
 import { readSqlGatewayConfig } from '../db/gateway/config'
 import { type SqlGateway, startSqlGateway } from '../db/gateway/server'
-import { migrateDatabase } from '../db/migrate'
+import { MigrationError, migrateDatabase } from '../db/migrate'
 import { createApp } from '../edge/app'
 import { type EnvSource, parseConfig } from '../edge/env'
 import { createAccessLogSink } from './access-log-sink'
@@ -39,7 +39,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const local = isLocalDatabaseUrl(databaseUrl)
-  if (local && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
+  // Migrating signs no token: `migrate` leaves no secret file behind wherever it is run.
+  if (local && !migrateOnly && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
     process.env.JWT_SECRET = readOrCreateLocalSecret()
   }
   // Fails here, naming every bad variable, before anything listens (migrating needs no token keys).
@@ -58,6 +59,12 @@ async function main(argv: string[]): Promise<void> {
     }
   } catch (error) {
     await gateway?.close()
+    // Printed by the last handler below as the process exits 1: where, then why (the database's own words).
+    if (error instanceof MigrationError) {
+      throw new Error(`✗ migrations not applied to ${redacted(databaseUrl)}: ${error.message}`, {
+        cause: error,
+      })
+    }
     throw error
   }
   if (!appConfig) return void (await gateway?.close())

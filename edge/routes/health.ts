@@ -1,6 +1,7 @@
-/** GET /health: is the database reachable, and how long does a round trip take? */
+/** GET /health: is the database reachable and accepting our DATABASE_URL, and how long does a round trip take? */
 import * as z from 'zod'
 import type { Database } from '../../db/client'
+import { classifyDatabaseFailure, isMisconfiguration } from '../../db/errors'
 import { pingDatabase } from '../../db/queries/health'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
@@ -25,7 +26,9 @@ const healthRoute = createRoute({
     summary: 'Check health',
     description:
       'Whether the database answers a trivial query within 5 seconds, and how long the round trip took. Public; ' +
-      'made for load balancers and uptime probes.',
+      'made for load balancers and uptime probes. A 503 says why: `/problems/database-unavailable` (down or slow: ' +
+      'try again after `Retry-After`) or `/problems/database-misconfigured` (Postgres refuses the database, role ' +
+      'or password in `DATABASE_URL`: an operator must fix it; no `Retry-After`).',
     // Not marked as touching the database: whatever the failure, slow or down, this answers its own 503.
   }),
   method: 'get',
@@ -35,7 +38,10 @@ const healthRoute = createRoute({
       description: 'The API and its database are up',
       content: { 'application/json': { schema: HealthSchema } },
     },
-    503: problemResponse('The database is unreachable'),
+    503: problemResponse(
+      'The database is unreachable or too slow (`/problems/database-unavailable`, with Retry-After), or refuses ' +
+        'the session DATABASE_URL asks for (`/problems/database-misconfigured`)',
+    ),
   },
 })
 
@@ -45,8 +51,12 @@ export function healthRoutes(db: Database) {
     try {
       await timeDatabase(c, () => withTimeout(pingDatabase(db), DATABASE_TIMEOUT_MS))
     } catch (error) {
-      // The cause goes to the log line (the error handler logs 5xx causes); the client learns only "unavailable".
-      throw Object.assign(problems.databaseUnavailable(), { cause: error })
+      // The cause goes to the log line (the error handler logs 5xx causes); the client learns only the category.
+      const failure = classifyDatabaseFailure(error)
+      const problem = isMisconfiguration(failure)
+        ? problems.databaseMisconfigured(failure)
+        : problems.databaseUnavailable()
+      throw Object.assign(problem, { cause: error })
     }
     const roundTripMs = Math.round((performance.now() - startedAt) * 10) / 10
     return c.json({ status: 'ok' as const, database: { status: 'up' as const, roundTripMs } }, 200)

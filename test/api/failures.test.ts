@@ -1,7 +1,12 @@
 import { sql } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createDatabase } from '../../db/client'
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../edge/problem'
+import {
+  CONNECT_ERRORS,
+  type NeonErrorEndpoint,
+  startNeonErrorEndpoint,
+} from '../support/neon-error-endpoint'
 import {
   createAccount,
   createTestApp,
@@ -23,6 +28,25 @@ function refusingDatabase() {
   return createDatabase({
     databaseUrl: 'postgresql://postgres@127.0.0.1:1/edgeline',
     sqlGatewayEndpoint: testConfig().sqlGatewayEndpoint,
+  })
+}
+
+/** The stand-in endpoint of the test running now, if it has one. */
+let standIn: NeonErrorEndpoint | undefined
+afterEach(async () => {
+  await standIn?.close()
+  standIn = undefined
+})
+
+/**
+ * A database whose every query Postgres refuses at connection time, answered as Neon answers it (HTTP 400 with the
+ * Postgres fields): a stand-in endpoint, since this DATABASE_URL's host is never reached.
+ */
+async function refusedDatabase(body: (typeof CONNECT_ERRORS)[keyof typeof CONNECT_ERRORS]) {
+  standIn = await startNeonErrorEndpoint(400, body)
+  return createDatabase({
+    databaseUrl: 'postgresql://app:s3cret-password@db.example.test/appp',
+    sqlGatewayEndpoint: standIn.url,
   })
 }
 
@@ -65,6 +89,76 @@ describe('GET /api/health', () => {
       error: { cause: expect.stringMatching(/Couldn't connect to compute node/) },
     })
   })
+})
+
+describe('GET /api/health with a DATABASE_URL Postgres refuses', () => {
+  it.each([
+    [
+      'database does not exist',
+      CONNECT_ERRORS.unknownDatabase,
+      'The database named by DATABASE_URL does not exist.',
+    ],
+    [
+      'role does not exist',
+      CONNECT_ERRORS.unknownRole,
+      'The database refused the credentials in DATABASE_URL',
+    ],
+    [
+      'password is wrong',
+      CONNECT_ERRORS.wrongPassword,
+      'The database refused the credentials in DATABASE_URL',
+    ],
+    [
+      'role may not connect',
+      CONNECT_ERRORS.noConnectPrivilege,
+      'The role in DATABASE_URL is not permitted to connect to its database',
+    ],
+  ])(
+    'answers a 503 database-misconfigured problem without Retry-After when the %s',
+    async (_, body, detail) => {
+      const { app, logs } = createTestApp({ db: await refusedDatabase(body) })
+      const response = await app.request('/api/health')
+      expect(response.status).toBe(503)
+      expect(response.headers.get('retry-after')).toBeNull()
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      const text = await response.text()
+      expect(JSON.parse(text)).toMatchObject({
+        type: '/problems/database-misconfigured',
+        status: 503,
+        detail: expect.stringContaining(detail),
+      })
+      // A public endpoint: the category, never the names in DATABASE_URL (nor Postgres's message, which has them).
+      expect(text).not.toMatch(/appp|"app"|s3cret|db\.example|does not exist"|FATAL|3D000|28P01|28000|42501/)
+      // The operator finds Postgres's own words in the log line.
+      expect(logs.at(-1)).toMatchObject({
+        level: 'error',
+        status: 503,
+        error: { cause: expect.stringContaining(`NeonDbError: ${body.message}`) },
+      })
+    },
+  )
+})
+
+describe('a DATABASE_URL Postgres refuses', () => {
+  it.each(DATA_REQUESTS)(
+    'answers %s with a logged 500 internal-error, not a 503 to retry',
+    async (path, init) => {
+      const { app, logs } = createTestApp({ db: await refusedDatabase(CONNECT_ERRORS.unknownDatabase) })
+      const client = withToken(app, () => signTestToken({ userId: '1', role: 'admin' }))
+      const response = await client.request(path, init)
+      expect(response.status).toBe(500)
+      expect(response.headers.get('retry-after')).toBeNull()
+      const text = await response.text()
+      expect(JSON.parse(text)).toMatchObject({ type: '/problems/internal-error', status: 500 })
+      expect(text).not.toMatch(/appp|does not exist|DATABASE_URL|neon|drizzle/i)
+      expect(standIn?.requests()).toBeGreaterThan(0)
+      expect(logs.at(-1)).toMatchObject({
+        level: 'error',
+        status: 500,
+        error: { cause: expect.stringContaining('NeonDbError: database "appp" does not exist') },
+      })
+    },
+  )
 })
 
 describe('a database that refuses connections', () => {
