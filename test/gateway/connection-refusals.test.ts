@@ -45,6 +45,28 @@ describe.each(realPostgres)('the gateway when $name refuses the connection strin
     expect(error.message).toBe(`role "${role}" does not exist`)
   })
 
+  it('answers a role without the CONNECT privilege with 400 and Postgres 42501, as Neon does', async () => {
+    const role = uniqueName('no_connect')
+    const database = uniqueName('closed_db')
+    const admin = connect(url)
+    await admin.query(`CREATE ROLE ${role} LOGIN`)
+    await admin.query(`CREATE DATABASE ${database}`)
+    await admin.query(`REVOKE CONNECT ON DATABASE ${database} FROM PUBLIC`)
+    try {
+      const sql = connect(
+        variant(url, (parsed) => {
+          parsed.username = role
+          parsed.pathname = `/${database}`
+        }),
+      )
+      const error = await failureOf(sql.query('SELECT 1'))
+      expect(error).toMatchObject({ name: 'NeonDbError', code: '42501', severity: 'FATAL' })
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`)
+      await admin.query(`DROP ROLE IF EXISTS ${role}`)
+    }
+  })
+
   it('still answers an unreachable server with a 500 that names the cause, since it may come back', async () => {
     const sql = connect(variant(url, (parsed) => (parsed.port = '1')))
     const error = await failureOf(sql.query('SELECT 1'))

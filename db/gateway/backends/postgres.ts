@@ -234,7 +234,7 @@ function clientConfig(target: ConnectionTarget, options: PostgresBackendOptions)
 
 /**
  * A connection from the pool, or Neon's answer when none comes. Postgres refusing the connection string itself
- * (class 28: no such role, a wrong password; 3D000: no such database) is the caller's mistake, answered 400 with
+ * (class 28: no such role, a wrong password; 3D000: no such database; 42501: no CONNECT privilege) is the caller's mistake, answered 400 with
  * Postgres's fields as Neon answers it, so it never looks like an outage. Anything else (refused, unreachable, the
  * database not accepting connections, out of connections, no free one within `poolTimeoutMs`) is Neon's 500
  * "Couldn't connect to compute node": the request never ran, and may succeed later.
@@ -243,14 +243,15 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect()
   } catch (error) {
-    if (isPostgresErrorLike(error) && isConnectionStringRefusal(error.code)) throw toPostgresError(error)
+    if (isPostgresErrorLike(error) && isConnectionStringRefusal(error)) throw toPostgresError(error)
     const reason = error instanceof Error ? error.message : String(error)
     throw new EndpointError(500, `Couldn't connect to compute node: ${reason}`)
   }
 }
 
-function isConnectionStringRefusal(code: string | undefined): boolean {
-  return code === '3D000' || (code?.startsWith('28') ?? false)
+/** No such database, role or password, or a role without the CONNECT privilege (42501, FATAL at connect). */
+function isConnectionStringRefusal({ code, severity }: { code?: string; severity?: string }): boolean {
+  return code === '3D000' || (code?.startsWith('28') ?? false) || (code === '42501' && severity === 'FATAL')
 }
 
 /**
