@@ -1,7 +1,6 @@
 /** Passwords: the signed-in caller changes theirs, which ends every session of the account. */
-import { changePassword } from '../../../db/queries/accounts'
-import { findUserById } from '../../../db/queries/users'
-import { loginBuckets } from '../../auth/login-throttle'
+import { changePassword, countPasswordCheck } from '../../../db/queries/accounts'
+import { clientBucket } from '../../auth/login-throttle'
 import { hashPassword, verifyPassword } from '../../auth/password'
 import { currentIdentity } from '../../middleware/authenticate'
 import { timeDatabase } from '../../middleware/server-timing'
@@ -11,15 +10,7 @@ import { createRoute, createRouter } from '../../router'
 import { ChangePasswordSchema, SessionSchema } from '../../schemas/auth'
 import { problemResponse } from '../../schemas/problem'
 import { toUserResponse } from '../users'
-import {
-  type AuthDependencies,
-  builtInUserId,
-  canSign,
-  countAttempt,
-  issueTokens,
-  json,
-  newRefresh,
-} from './session-kit'
+import { type AuthDependencies, builtInUserId, canSign, issueTokens, json, newRefresh } from './session-kit'
 
 const changePasswordRoute = createRoute({
   ...documented({
@@ -68,15 +59,27 @@ export function passwordRoutes(deps: AuthDependencies) {
       )
     }
     const { currentPassword, newPassword } = c.req.valid('json')
-    // The throttle's email bucket is hashed here, at the edge, so the email is read first: one more round trip.
-    const user = await timeDatabase(c, () => findUserById(db, userId))
-    if (!user) throw problems.notFound('The account of this session no longer exists.')
-    const buckets = await loginBuckets(user.email, c.req.raw.headers)
-    // The same count as a log-in's, before the password is checked: a stolen access token buys no more guesses.
-    const { account, retryAfterSeconds } = await countAttempt(deps, c, user.email, buckets)
+    const client = await clientBucket(c.req.raw.headers)
+    const { loginThrottle } = config
+    // The same count as a log-in's, in the same buckets, before the password is checked: a stolen access token buys
+    // no more guesses. The account is read by the same statement, and its email's bucket computed there.
+    const check = await timeDatabase(c, () =>
+      countPasswordCheck(db, {
+        userId,
+        maxAttemptsPerEmail: loginThrottle.maxFailuresPerEmail,
+        client:
+          client === undefined
+            ? undefined
+            : { bucket: client, maxAttempts: loginThrottle.maxFailuresPerClient },
+        windowSeconds: loginThrottle.windowSeconds,
+      }),
+    )
+    const { account, emailBucket, retryAfterSeconds } = check
+    if (!account || emailBucket === undefined) {
+      throw problems.notFound('The account of this session no longer exists.')
+    }
     if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
-    // Another account behind the email means it changed hands between the two reads: nothing to check against.
-    const currentHash = account?.id === userId ? account.passwordHash : null
+    const currentHash = account.passwordHash
     if (currentHash === null || !(await verifyPassword(currentPassword, currentHash))) {
       throw problems.wrongPassword()
     }
@@ -88,8 +91,8 @@ export function passwordRoutes(deps: AuthDependencies) {
         verifiedPasswordHash: currentHash,
         newPasswordHash,
         refresh: refresh.stored,
-        emailBucket: buckets.email,
-        clientBucket: buckets.client,
+        emailBucket,
+        clientBucket: client,
       }),
     )
     // A concurrent change (or deletion) won: the password just verified is no longer the current one.

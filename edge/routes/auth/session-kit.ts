@@ -97,7 +97,7 @@ export function clearCookies(c: Context<AppEnv>) {
   deleteCookie(c, REFRESH_COOKIE, { ...basics, path: REFRESH_COOKIE_PATH })
 }
 
-/** Counts a log-in (or current-password) attempt against the email's and the client's buckets. */
+/** Counts a log-in attempt against the email's and the client's buckets, and reads the account behind the email. */
 export function countAttempt(
   deps: AuthDependencies,
   c: Context<AppEnv>,
