@@ -284,7 +284,8 @@ export async function countPasswordCheck(
   const { userId, client, windowSeconds } = input
   const result = await db.execute<ThrottledAccountRow & { email_bucket: string | null }>(sql`
     with account as (
-      select *, ${emailBucketOf(sql`email`)} as email_bucket from ${users} where id = ${userId}
+      select id, name, email, role, password_hash, created_at, updated_at, ${emailBucketOf(sql`email`)} as email_bucket
+      from ${users} where id = ${userId}
     ), limits (bucket, max_attempts) as (
       select email_bucket, ${input.maxAttemptsPerEmail}::int from account
       union all
