@@ -1,5 +1,6 @@
 /** Next.js settings: Next only hosts the edge API route (and later pages); the API itself lives in edge/. */
 import type { NextConfig } from 'next'
+import { API_DOCS_CACHE_CONTROL, API_DOCS_FILES } from './edge/openapi'
 
 const nextConfig: NextConfig = {
   // Do not advertise the framework in every response.
@@ -16,6 +17,13 @@ const nextConfig: NextConfig = {
       afterFiles: [],
       fallback: [],
     }
+  },
+  // The docs' static files may be kept by a CDN in front, which then serves them without any function (decision 0024).
+  async headers() {
+    return Object.keys(API_DOCS_FILES).map((source) => ({
+      source,
+      headers: [{ key: 'Cache-Control', value: API_DOCS_CACHE_CONTROL }],
+    }))
   },
   typescript: {
     // Type checking is its own step (`npm run typecheck`, first in CI). Inside `next build` it would check the

@@ -18,6 +18,14 @@ export const API_DOCS_FILES: Readonly<Record<string, string>> = {
 }
 
 /**
+ * How long caches may keep the docs' files, which change only with a deployment: a CDN keeps them an hour and may
+ * serve a stale copy for a day while it fetches the new one in the background, so no function or server is asked
+ * for them more than about once an hour per CDN location; browsers revalidate after a minute (an ETag makes that a
+ * 304). Set by next.config.ts on both servers' static serving (decision 0024).
+ */
+export const API_DOCS_CACHE_CONTROL = 'public, max-age=60, s-maxage=3600, stale-while-revalidate=86400'
+
+/**
  * Where the browser loads Scalar's standalone bundle from: our own origin, never a CDN. The npm hooks predev,
  * prebuild and pretest run `scripts/copy-vendor-assets.ts`, which copies it out of `@scalar/api-reference` into
  * `public/`: its ~4 MiB are a static asset, never part of the edge function.

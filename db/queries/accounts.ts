@@ -171,30 +171,24 @@ export async function createAccountWithSessionIdempotently(
 }
 
 /**
- * Counts a log-in attempt in every bucket, unless one of them is already full, and reads the account behind the
- * email, in one statement. An attempt is admitted only when every bucket is under its limit, and then counts in
- * every bucket; a refused attempt counts in none, so retrying behind a throttled address (or for a locked email)
- * never fills the other bucket. The buckets' existing rows are locked first (`FOR UPDATE`, in one order), so
- * concurrent attempts are serialised and judged on the latest counts: parallel guesses cannot slip past a limit.
- * Two attempts that both create a bucket's row race only on the insert, and the upsert re-checks the limit on the
- * row it locks. A refusal answers with the seconds left in the fullest window (by the database's clock). A failed
- * attempt needs nothing more: it is already counted. A few long-expired buckets are pruned on the way.
+ * The key of an email's throttling bucket, computed in SQL from a stored email: the same text `loginBuckets`
+ * (edge/auth/login-throttle.ts) hashes at the edge, `email:` and the address in lower case, as base64url SHA-256.
+ * Stored emails are trimmed ASCII (the schema's email format), where `lower` and `toLowerCase` agree; a test holds
+ * the two forms to one answer. It lets a password change count against the email's bucket without a round trip to
+ * read the email first.
  */
-export async function countLoginAttempt(
-  db: Database,
-  email: string,
-  buckets: ThrottleBucket[],
-  windowSeconds: number,
-): Promise<LoginCandidate> {
-  const window = sql`make_interval(secs => ${windowSeconds}::int)`
-  const limits = sql.join(
-    buckets.map(({ bucket, maxAttempts }) => sql`(${bucket}::text, ${maxAttempts}::int)`),
-    sql`, `,
-  )
-  const result = await db.execute<
-    UserRow & { password_hash: string | null; admitted: boolean; retry_after: number | null }
-  >(sql`
-    with limits (bucket, max_attempts) as (values ${limits}),
+const emailBucketOf = (email: SQL) =>
+  sql`translate(rtrim(encode(sha256(convert_to('email:' || lower(${email}), 'UTF8')), 'base64'), '='), '+/', '-_')`
+
+/**
+ * The throttle's steps, as CTEs following a `limits (bucket, max_attempts)` CTE: an attempt is admitted only when
+ * every bucket is under its limit, and then counts in every bucket; a refused attempt counts in none, so retrying
+ * behind a throttled address (or for a locked email) never fills the other bucket. The buckets' existing rows are
+ * locked first (`FOR UPDATE`, in one order), so concurrent attempts are serialised and judged on the latest counts:
+ * parallel guesses cannot slip past a limit. Two attempts that both create a bucket's row race only on the insert,
+ * and the upsert re-checks the limit on the row it locks. A few long-expired buckets are pruned on the way.
+ */
+const throttleSteps = (windowSeconds: number) => sql`
     locked as (
       select a.bucket, a.attempts, a.window_ends_at from ${loginAttempts} a
       where a.bucket in (select bucket from limits)
@@ -205,7 +199,7 @@ export async function countLoginAttempt(
       where l.window_ends_at > now() and l.attempts >= limits.max_attempts
     ), counted as (
       insert into ${loginAttempts} as a (bucket, attempts, window_ends_at)
-      select bucket, 1, now() + ${window} from limits
+      select bucket, 1, now() + make_interval(secs => ${windowSeconds}::int) from limits
       where not exists (select 1 from full_buckets)
       on conflict (bucket) do update set
         attempts = case when a.window_ends_at <= now() then 1 else a.attempts + 1 end,
@@ -218,22 +212,94 @@ export async function countLoginAttempt(
         select bucket from ${loginAttempts}
         where window_ends_at < now() - interval '1 hour' and bucket not in (select bucket from limits)
         limit 20 for update skip locked)
-    )
-    select
+    )`
+
+/** The throttle's verdict, as columns of the final select: whether the attempt counted, else for how long not. */
+const throttleVerdict = sql`
       (select count(*) from counted) = (select count(*) from limits) as admitted,
-      (select ceil(extract(epoch from max(window_ends_at) - now()))::int from full_buckets) as retry_after,
-      u.id, u.name, u.email, u.role, u.password_hash,
-      ${isoTimestamp(sql`u.created_at`)} as created_at, ${isoTimestamp(sql`u.updated_at`)} as updated_at
-    from (select 1) as one
-    left join ${users} u on lower(u.email) = lower(${email})`)
-  const row = result.rows[0]
+      (select ceil(extract(epoch from max(window_ends_at) - now()))::int from full_buckets) as retry_after`
+
+type ThrottledAccountRow = Partial<UserRow> & {
+  password_hash: string | null
+  admitted: boolean
+  retry_after: number | null
+}
+
+/** The account and the verdict from one throttled read (`throttleVerdict` and the users columns, `u.*` nullable). */
+function toLoginCandidate(row: ThrottledAccountRow | undefined, windowSeconds: number): LoginCandidate {
   const admitted = row?.admitted === true
   return {
-    account: row?.id == null ? undefined : { ...toUser(row), passwordHash: row.password_hash },
+    account: row?.id == null ? undefined : { ...toUser(row as UserRow), passwordHash: row.password_hash },
     // At least 1: Retry-After: 0 would invite an immediate retry that is still refused. A refusal without a full
     // bucket among the locked rows lost the race to create one: its window has only just begun.
     retryAfterSeconds: admitted ? undefined : Math.max(1, row?.retry_after ?? windowSeconds),
   }
+}
+
+/**
+ * Counts a log-in attempt in every bucket, unless one of them is already full (see `throttleSteps`), and reads the
+ * account behind the email, in one statement. A refusal answers with the seconds left in the fullest window (by the
+ * database's clock). A failed attempt needs nothing more: it is already counted.
+ */
+export async function countLoginAttempt(
+  db: Database,
+  email: string,
+  buckets: ThrottleBucket[],
+  windowSeconds: number,
+): Promise<LoginCandidate> {
+  const limits = sql.join(
+    buckets.map(({ bucket, maxAttempts }) => sql`(${bucket}::text, ${maxAttempts}::int)`),
+    sql`, `,
+  )
+  const result = await db.execute<ThrottledAccountRow>(sql`
+    with limits (bucket, max_attempts) as (values ${limits}),
+    ${throttleSteps(windowSeconds)}
+    select ${throttleVerdict},
+      u.id, u.name, u.email, u.role, u.password_hash,
+      ${isoTimestamp(sql`u.created_at`)} as created_at, ${isoTimestamp(sql`u.updated_at`)} as updated_at
+    from (select 1) as one
+    left join ${users} u on lower(u.email) = lower(${email})`)
+  return toLoginCandidate(result.rows[0], windowSeconds)
+}
+
+export interface PasswordCheckCandidate extends LoginCandidate {
+  /** The key of the account's email bucket, for `changePassword` to settle; undefined when there is no account. */
+  emailBucket: string | undefined
+}
+
+/**
+ * Counts a current-password check of the account `userId` as a log-in attempt, in its email's bucket (computed
+ * here from the stored email: a stolen access token buys no guesses beyond log-in's) and the client's, and reads
+ * the account, in one statement. No account, no count. See `countLoginAttempt` for the rest.
+ */
+export async function countPasswordCheck(
+  db: Database,
+  input: {
+    userId: number
+    maxAttemptsPerEmail: number
+    client: ThrottleBucket | undefined
+    windowSeconds: number
+  },
+): Promise<PasswordCheckCandidate> {
+  const { userId, client, windowSeconds } = input
+  const result = await db.execute<ThrottledAccountRow & { email_bucket: string | null }>(sql`
+    with account as (
+      select id, name, email, role, password_hash, created_at, updated_at, ${emailBucketOf(sql`email`)} as email_bucket
+      from ${users} where id = ${userId}
+    ), limits (bucket, max_attempts) as (
+      select email_bucket, ${input.maxAttemptsPerEmail}::int from account
+      union all
+      select ${client?.bucket ?? null}::text, ${client?.maxAttempts ?? null}::int
+      where ${client?.bucket ?? null}::text is not null and exists (select 1 from account)
+    ),
+    ${throttleSteps(windowSeconds)}
+    select ${throttleVerdict},
+      u.id, u.name, u.email, u.role, u.password_hash, u.email_bucket,
+      ${isoTimestamp(sql`u.created_at`)} as created_at, ${isoTimestamp(sql`u.updated_at`)} as updated_at
+    from (select 1) as one
+    left join account u on true`)
+  const row = result.rows[0]
+  return { ...toLoginCandidate(row, windowSeconds), emailBucket: row?.email_bucket ?? undefined }
 }
 
 /**

@@ -18,13 +18,18 @@ export function clientAddress(headers: Headers): string | undefined {
   return address ? address.slice(0, 100).toLowerCase() : undefined
 }
 
-/** Bucket keys are hashes, so the failures table holds neither email addresses nor IP addresses. */
+/**
+ * Bucket keys are hashes, so the failures table holds neither email addresses nor IP addresses. The email's is
+ * also computed in SQL from a stored email (`emailBucketOf` in db/queries/accounts.ts): change both or neither.
+ */
 export async function loginBuckets(email: string, headers: Headers): Promise<LoginBuckets> {
+  return { email: await sha256(`email:${email.trim().toLowerCase()}`), client: await clientBucket(headers) }
+}
+
+/** The client's bucket alone, when its address is known. */
+export async function clientBucket(headers: Headers): Promise<string | undefined> {
   const address = clientAddress(headers)
-  return {
-    email: await sha256(`email:${email.trim().toLowerCase()}`),
-    client: address === undefined ? undefined : await sha256(`client:${address}`),
-  }
+  return address === undefined ? undefined : sha256(`client:${address}`)
 }
 
 /** The buckets with their limits, as the throttling query takes them. */

@@ -1,30 +1,49 @@
+/**
+ * What each API journey costs, counted, never timed: database round trips (HTTP requests from the Neon driver to the
+ * endpoint) and every other HTTP request made while answering (an internal hop to our own API would be one). One
+ * extra of either fails a test.
+ */
 import { neonConfig } from '@neondatabase/serverless'
+import { NextRequest } from 'next/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { API_DOCS_CACHE_CONTROL, API_DOCS_FILES } from '../../edge/openapi'
+import { HELLO_CACHE_CONTROL } from '../../edge/routes/hello'
+import { middleware } from '../../middleware'
+import nextConfig from '../../next.config'
 import {
   type Client,
   createAccount,
   createTestApp,
   createUserViaApi,
   jsonInit,
+  type SessionBody,
   signTestToken,
+  testAuthConfig,
   uniqueEmail,
   withToken,
 } from './support'
 
-// Counts the HTTP requests the Neon driver sends to the endpoint: one request is one database round trip.
-// fetchFunction is global to the driver, and tests in a file run one at a time, so the count is this test's own.
+// The driver's fetchFunction and the global fetch are global, and tests in a file run one at a time, so the counts
+// are this test's own. The driver's requests go to the original fetch, so they count once, as round trips.
 let requestsToDatabase = 0
+let otherRequests = 0
 const originalFetchFunction: unknown = neonConfig.fetchFunction
+const originalFetch = globalThis.fetch
 
 beforeAll(() => {
   neonConfig.fetchFunction = (input: RequestInfo | URL, init?: RequestInit) => {
     requestsToDatabase += 1
-    return fetch(input, init)
+    return originalFetch(input, init)
+  }
+  globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+    otherRequests += 1
+    return originalFetch(input, init)
   }
 })
 
 afterAll(() => {
   neonConfig.fetchFunction = originalFetchFunction
+  globalThis.fetch = originalFetch
 })
 
 const { app: server } = createTestApp()
@@ -34,13 +53,30 @@ beforeAll(async () => {
   app = withToken(server, (await createAccount(server, 'admin')).accessToken)
 })
 
-async function roundTripsOf(
-  request: () => Response | Promise<Response>,
-): Promise<{ status: number; roundTrips: number }> {
-  const before = requestsToDatabase
+interface Cost {
+  status: number
+  roundTrips: number
+  otherRequests: number
+}
+
+async function costOf(request: () => Response | Promise<Response>): Promise<Cost> {
+  const before = { database: requestsToDatabase, other: otherRequests }
   const response = await request()
   await response.arrayBuffer()
-  return { status: response.status, roundTrips: requestsToDatabase - before }
+  return {
+    status: response.status,
+    roundTrips: requestsToDatabase - before.database,
+    otherRequests: otherRequests - before.other,
+  }
+}
+
+/** Each case: a name, the request, its status, and the database round trips it may cost (never another request). */
+type CostCase = [string, () => Response | Promise<Response>, number, number]
+
+async function expectCosts(cases: CostCase[]) {
+  for (const [name, request, status, roundTrips] of cases) {
+    expect(await costOf(request), name).toEqual({ status, roundTrips, otherRequests: 0 })
+  }
 }
 
 describe('database round trips per request', () => {
@@ -73,9 +109,7 @@ describe('database round trips per request', () => {
       ['delete missing', () => app.request(`/api/users/${user.id}`, { method: 'DELETE' }), 404],
       ['health', () => app.request('/api/health'), 200],
     ]
-    for (const [name, request, expectedStatus] of cases) {
-      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 1 })
-    }
+    await expectCosts(cases.map(([name, request, status]) => [name, request, status, 1]))
   })
 
   it('costs no round trip for requests rejected before the database', async () => {
@@ -88,9 +122,7 @@ describe('database round trips per request', () => {
       ['unknown path', () => app.request('/api/nope'), 404],
       ['wrong method', () => app.request('/api/users', { method: 'PUT' }), 405],
     ]
-    for (const [name, request, expectedStatus] of cases) {
-      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 0 })
-    }
+    await expectCosts(cases.map(([name, request, status]) => [name, request, status, 0]))
   })
 })
 
@@ -143,9 +175,7 @@ describe('database round trips of conditional requests', () => {
         404,
       ],
     ]
-    for (const [name, request, expectedStatus] of cases) {
-      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 1 })
-    }
+    await expectCosts(cases.map(([name, request, status]) => [name, request, status, 1]))
   })
 })
 
@@ -168,9 +198,7 @@ describe('database round trips of idempotent creates', () => {
       ['sign-up replay', () => keyedSignup(signup), 201, 1],
       ['sign-up, reused key', () => keyedSignup({ ...signup, password: 'another password' }), 422, 1],
     ]
-    for (const [name, request, expectedStatus, roundTrips] of cases) {
-      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips })
-    }
+    await expectCosts(cases)
   })
 })
 
@@ -196,62 +224,205 @@ describe('database round trips of authentication', () => {
         401,
       ],
     ]
-    for (const [name, request, expectedStatus] of cases) {
-      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips: 0 })
-    }
+    await expectCosts(cases.map(([name, request, status]) => [name, request, status, 0]))
   })
+})
 
-  it('costs one round trip per auth step, and two for a successful log-in', async () => {
-    const email = uniqueEmail('trips')
-    const password = 'a password for counting'
+describe('database round trips of the auth journeys', () => {
+  const THROTTLE = { maxFailuresPerEmail: 2, maxFailuresPerClient: 50, windowSeconds: 600 }
+  const { app: throttled } = createTestApp({ config: { auth: testAuthConfig({ loginThrottle: THROTTLE }) } })
+  const password = 'a password for counting'
+  const newPassword = 'a new password for counting'
+  const bearer = (accessToken: string) => ({ Authorization: `Bearer ${accessToken}` })
+
+  it('costs one for sign-up, refresh, resume, who-am-I and log-out; two for a log-in and a password change', async () => {
+    const email = uniqueEmail('journey')
     let session = { accessToken: '', refreshToken: '' }
     const keep = async (response: Response | Promise<Response>) => {
       const resolved = await response
-      session = (await resolved.clone().json()) as typeof session
+      if (resolved.ok) session = (await resolved.clone().json()) as SessionBody
       return resolved
     }
-    const cases: [string, () => Response | Promise<Response>, number, number][] = [
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      server.request(path, jsonInit('POST', body, headers))
+    await expectCosts([
+      ['sign-up', () => keep(post('/api/auth/signup', { name: 'J', email, password })), 201, 1],
+      ['sign-up, email taken', () => post('/api/auth/signup', { name: 'J', email, password }), 409, 1],
+      // The stored hash is read (and the attempt counted) before anything is written: two is the floor.
+      ['log-in', () => keep(post('/api/auth/login', { email, password })), 200, 2],
+      // A failure is counted by the statement that reads the hash: nothing more to write.
+      ['log-in, wrong password', () => post('/api/auth/login', { email, password: 'wrong' }), 401, 1],
       [
-        'signup',
-        () => keep(server.request('/api/auth/signup', jsonInit('POST', { name: 'T', email, password }))),
-        201,
-        1,
-      ],
-      [
-        'failed log-in (counted and refused)',
-        () => server.request('/api/auth/login', jsonInit('POST', { email, password: 'wrong' })),
+        'log-in, unknown email',
+        () => post('/api/auth/login', { email: uniqueEmail('nobody'), password }),
         401,
         1,
       ],
+      ['who am I', () => server.request('/api/auth/me', { headers: bearer(session.accessToken) }), 200, 1],
       [
-        'log-in (counted, then the session stored)',
-        () => keep(server.request('/api/auth/login', jsonInit('POST', { email, password }))),
+        'password change, wrong current password',
+        () =>
+          post('/api/auth/password', { currentPassword: 'wrong', newPassword }, bearer(session.accessToken)),
+        422,
+        1,
+      ],
+      [
+        'password change',
+        () =>
+          keep(
+            post(
+              '/api/auth/password',
+              { currentPassword: password, newPassword },
+              bearer(session.accessToken),
+            ),
+          ),
         200,
         2,
       ],
+      ['refresh', () => keep(post('/api/auth/refresh', { refreshToken: session.refreshToken })), 200, 1],
       [
-        'refresh',
+        'resume (a browser renewing its session)',
         () =>
-          keep(server.request('/api/auth/refresh', jsonInit('POST', { refreshToken: session.refreshToken }))),
-        200,
+          keep(
+            server.request('/api/auth/resume?next=/users', {
+              headers: { cookie: `edgeline_refresh=${session.refreshToken}` },
+            }),
+          ),
+        303,
         1,
       ],
+      ['resume without a refresh cookie', () => server.request('/api/auth/resume?next=/users'), 303, 0],
       [
-        'me',
-        () => server.request('/api/auth/me', { headers: { Authorization: `Bearer ${session.accessToken}` } }),
-        200,
-        1,
-      ],
-      [
-        'logout',
-        () => server.request('/api/auth/logout', jsonInit('POST', { refreshToken: session.refreshToken })),
+        'log-out by refresh token',
+        () => post('/api/auth/logout', { refreshToken: session.refreshToken }),
         204,
         1,
       ],
-    ]
-    for (const [name, request, expectedStatus, roundTrips] of cases) {
-      expect(await roundTripsOf(request), name).toEqual({ status: expectedStatus, roundTrips })
+      [
+        'log-out by the access token alone',
+        () => post('/api/auth/logout', {}, bearer(session.accessToken)),
+        204,
+        1,
+      ],
+      ['log-out with nothing to end', () => post('/api/auth/logout', {}), 204, 0],
+    ])
+  })
+
+  it('costs one for a throttled log-in or password check, refused before the password is checked', async () => {
+    const email = uniqueEmail('throttled')
+    const signedUp = await throttled.request(
+      '/api/auth/signup',
+      jsonInit('POST', { name: 'T', email, password }),
+    )
+    const { accessToken } = (await signedUp.json()) as SessionBody
+    const logIn = (attempt: string) =>
+      throttled.request('/api/auth/login', jsonInit('POST', { email, password: attempt }))
+    await expectCosts([
+      ['first failure', () => logIn('wrong 1'), 401, 1],
+      ['second failure', () => logIn('wrong 2'), 401, 1],
+      ['throttled log-in', () => logIn(password), 429, 1],
+      [
+        'throttled password check',
+        () =>
+          throttled.request(
+            '/api/auth/password',
+            jsonInit('POST', { currentPassword: password, newPassword }, bearer(accessToken)),
+          ),
+        429,
+        1,
+      ],
+    ])
+  })
+
+  it('costs none for a password change whose body fails validation, or by a token of no account of ours', async () => {
+    const outsider = await signTestToken({ userId: 'idp|someone', role: 'user' })
+    const { accessToken } = await createAccount(server)
+    await expectCosts([
+      [
+        'new password too short',
+        () =>
+          server.request(
+            '/api/auth/password',
+            jsonInit('POST', { currentPassword: 'x', newPassword: 'short' }, bearer(accessToken)),
+          ),
+        422,
+        0,
+      ],
+      [
+        'subject of an external identity provider',
+        () =>
+          server.request(
+            '/api/auth/password',
+            jsonInit('POST', { currentPassword: 'x', newPassword }, bearer(outsider)),
+          ),
+        403,
+        0,
+      ],
+    ])
+  })
+})
+
+describe('answers that need no data', () => {
+  const BASE = 'http://localhost:3000'
+  const atTheEdge =
+    (path: string, init: { method?: string; headers?: Record<string, string> } = {}) =>
+    () =>
+      middleware(new NextRequest(new URL(path, BASE), init))
+
+  it('are answered by the middleware without a round trip or any request: 401, 405, a page sent to log in', async () => {
+    await expectCosts([
+      ['API without a session', atTheEdge('/api/users'), 401, 0],
+      [
+        'API with a forged token',
+        atTheEdge('/api/users', { headers: { authorization: 'Bearer x.y.z' } }),
+        401,
+        0,
+      ],
+      ['unknown API path without a session', atTheEdge('/api/nope'), 401, 0],
+      ['a write to the OpenAPI document', atTheEdge('/api/openapi.json', { method: 'POST' }), 405, 0],
+      ['a method nobody implements', atTheEdge('/api/users', { method: 'PROPFIND' }), 501, 0],
+      ['a page without a session', atTheEdge('/users'), 303, 0],
+    ])
+  })
+
+  it('let the docs through the middleware to the static files, without a round trip or any request', async () => {
+    for (const path of Object.keys(API_DOCS_FILES)) {
+      const cost = await costOf(atTheEdge(path))
+      expect(cost, path).toEqual({ status: 200, roundTrips: 0, otherRequests: 0 })
     }
+  })
+
+  it('are answered by the app without a round trip or any request: hello, 404, 405', async () => {
+    await expectCosts([
+      ['hello', () => server.request('/api/hello'), 200, 0],
+      ['hello, signed in', () => app.request('/api/hello'), 200, 0],
+      ['unknown path', () => app.request('/api/nope'), 404, 0],
+      ['wrong method', () => app.request('/api/hello', { method: 'POST' }), 405, 0],
+      ['wrong method on a data route', () => app.request('/api/users', { method: 'PUT' }), 405, 0],
+    ])
+  })
+
+  it('say how long the static ones may be cached, so that a CDN can answer them without a function', async () => {
+    const hello = await server.request('/api/hello')
+    expect(hello.headers.get('cache-control')).toBe(HELLO_CACHE_CONTROL)
+    expect(HELLO_CACHE_CONTROL).toMatch(/^public, .*s-maxage=\d+/)
+    // The docs are files, served by Next (on both servers) with the headers next.config.ts gives them.
+    const rules = (await nextConfig.headers?.()) ?? []
+    for (const path of Object.keys(API_DOCS_FILES)) {
+      const rule = rules.find((candidate) => candidate.source === path)
+      expect(rule?.headers, path).toEqual([{ key: 'Cache-Control', value: API_DOCS_CACHE_CONTROL }])
+    }
+    expect(API_DOCS_CACHE_CONTROL).toMatch(/^public, .*s-maxage=\d+/)
+  })
+
+  it('never let an answer that carries tokens be cached', async () => {
+    const email = uniqueEmail('nocache')
+    const response = await server.request(
+      '/api/auth/signup',
+      jsonInit('POST', { name: 'N', email, password: 'a password for caching' }),
+    )
+    expect(response.status).toBe(201)
+    expect(response.headers.get('cache-control')).toBe('no-store')
   })
 })
 

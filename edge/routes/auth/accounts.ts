@@ -1,0 +1,128 @@
+/** Accounts: sign-up (an account and its first session) and "who am I". */
+
+import { createAccountWithSession, createAccountWithSessionIdempotently } from '../../../db/queries/accounts'
+import { findUserById } from '../../../db/queries/users'
+import { hashPassword } from '../../auth/password'
+import {
+  idempotencyKeyOf,
+  idempotencyKeyParameter,
+  idempotentRequest,
+  REPLAYED_HEADER,
+  replayedResponseHeader,
+} from '../../idempotency'
+import { currentIdentity } from '../../middleware/authenticate'
+import { timeDatabase } from '../../middleware/server-timing'
+import { documented } from '../../openapi'
+import { problems } from '../../problem'
+import { createRoute, createRouter } from '../../router'
+import { MeSchema, SessionSchema, SignupSchema } from '../../schemas/auth'
+import { problemResponse } from '../../schemas/problem'
+import { toUserResponse } from '../users'
+import { type AuthDependencies, builtInUserId, canSign, issueTokens, json, newRefresh } from './session-kit'
+
+const signupRoute = createRoute({
+  ...documented({
+    operationId: 'signUp',
+    tag: 'Authentication',
+    summary: 'Sign up',
+    description:
+      'Creates an account with the role `user` and starts its session: the tokens in the body, and as cookies ' +
+      'for browsers. Passwords are 8 to 256 characters. Public.',
+    touchesDatabase: true,
+  }),
+  method: 'post',
+  path: '/signup',
+  request: { body: { required: true, content: json(SignupSchema) } },
+  parameters: [idempotencyKeyParameter],
+  responses: {
+    201: {
+      description:
+        'The account and its session; cookies are set too. A replay (same Idempotency-Key and body) answers the ' +
+        'same user and Location with a new session of the same account: tokens are never stored',
+      headers: replayedResponseHeader,
+      content: json(SessionSchema),
+    },
+    400: problemResponse('The Idempotency-Key is malformed'),
+    404: problemResponse('A replay, and the account the first request created has since been deleted'),
+    409: problemResponse(
+      'The email is already in use (/problems/email-taken), or a request with this Idempotency-Key is still ' +
+        'in progress (/problems/idempotency-key-in-flight)',
+    ),
+    422: problemResponse(
+      'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
+        '(/problems/idempotency-key-reused)',
+    ),
+    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
+  },
+})
+
+const meRoute = createRoute({
+  ...documented({
+    operationId: 'getCurrentUser',
+    tag: 'Authentication',
+    summary: 'Who am I',
+    description:
+      "The access token's subject and role, and the account it names. `user` is null when the account was " +
+      'deleted since the token was issued, or the subject belongs to the external identity provider.',
+    touchesDatabase: true,
+  }),
+  method: 'get',
+  path: '/me',
+  responses: {
+    200: { description: 'Who the access token says the caller is', content: json(MeSchema) },
+    401: problemResponse('No valid access token'),
+  },
+})
+
+export function accountRoutes(deps: AuthDependencies) {
+  const { db, config } = deps
+  return createRouter()
+    .openapi(signupRoute, async (c) => {
+      if (!canSign(config)) throw problems.accountsDisabled()
+      const { name, email, password } = c.req.valid('json')
+      const key = idempotencyKeyOf(c)
+      const [passwordHash, refresh, claim] = await Promise.all([
+        hashPassword(password),
+        newRefresh(config),
+        // Scoped to the email: only one account can have it, so no other client's keys can meet this one. The
+        // fingerprint is an HMAC under our secret, because the body holds the password.
+        key &&
+          idempotentRequest(
+            `signup:${email.toLowerCase()}`,
+            key,
+            { method: 'POST', path: '/api/auth/signup', body: { name, email, password } },
+            config.secrets[0],
+          ),
+      ])
+      const result = await timeDatabase(c, () =>
+        claim
+          ? createAccountWithSessionIdempotently(db, { name, email, passwordHash }, refresh.stored, claim)
+          : createAccountWithSession(db, { name, email, passwordHash }, refresh.stored),
+      )
+      if (result.status === 'email-taken') throw problems.emailTaken()
+      if (result.status === 'key-reused') throw problems.idempotencyKeyReused()
+      if (result.status === 'in-flight') throw problems.idempotencyKeyInFlight()
+      if (result.status === 'account-gone') {
+        throw problems.notFound('The account this sign-up created has since been deleted.')
+      }
+      const { user } = result
+      // A replay's session is new (stored answers hold no tokens), and carries the account's role as it is now.
+      if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
+      const identity = {
+        userId: String(user.id),
+        role: result.status === 'replayed' ? result.role : user.role,
+      }
+      const session = await issueTokens(deps, c, identity, refresh.token, refresh.stored.familyId)
+      c.header('Location', `/api/users/${user.id}`)
+      return c.json({ user: toUserResponse(user), ...session }, 201)
+    })
+    .openapi(meRoute, async (c) => {
+      const identity = currentIdentity(c)
+      const id = builtInUserId(identity)
+      const user = id === undefined ? undefined : await timeDatabase(c, () => findUserById(db, id))
+      return c.json(
+        { userId: identity.userId, role: identity.role, user: user ? toUserResponse(user) : null },
+        200,
+      )
+    })
+}
