@@ -16,6 +16,7 @@ import {
   startSession,
 } from '../../db/queries/accounts'
 import { findUserById } from '../../db/queries/users'
+import { builtInUserId } from '../auth/built-in-user'
 import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie, SESSION_COOKIE } from '../auth/credentials'
 import { logInThenReturnTo } from '../auth/gate'
 import { bucketLimits, type LoginBuckets, loginBuckets } from '../auth/login-throttle'
@@ -47,8 +48,7 @@ import {
   SignupSchema,
 } from '../schemas/auth'
 import { problemResponse } from '../schemas/problem'
-import { MAX_USER_ID, USER_ID_TEXT } from '../schemas/users'
-import { toUserResponse } from './users'
+import { toUserResponse } from '../user-response'
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
@@ -252,15 +252,6 @@ const meRoute = createRoute({
     401: problemResponse('No valid access token'),
   },
 })
-
-/**
- * The caller's account id, when the token's subject is one of ours. Subjects of an external identity provider need
- * not be ids of ours: only a numeric one in the id range is taken for one.
- */
-function builtInUserId(identity: Identity): number | undefined {
-  const numeric = USER_ID_TEXT.test(identity.userId) ? Number(identity.userId) : undefined
-  return numeric !== undefined && numeric <= MAX_USER_ID ? numeric : undefined
-}
 
 /**
  * Whether the browser reached us over https: the request's own scheme (Vercel's, or TLS on this server), or
