@@ -50,6 +50,8 @@ export default defineConfig({
                   // It counts round trips by wrapping the driver's fetch in the test process: in workerd the driver
                   // runs in the Worker, out of its sight.
                   'test/api/round-trips.test.ts',
+                  // The same, and it calls the pages' reads in the test process: no request for workerd to answer.
+                  'test/api/page-view.test.ts',
                   // No request to the app: configuration, pure functions, the document, the seal, the middleware's
                   // gate (Next's middleware, which a Workers deployment does not have). Running them here would
                   // prove nothing about workerd.

@@ -3,6 +3,8 @@ import type { Outcome } from '@/edge/pages/outcome-seal'
 import { FormField } from './form-field'
 import { OutcomeMessage, readOutcome } from './outcome'
 import { type PageQuery, queryValue } from './page-query'
+import { viewPage } from './page-view'
+import { SiteHeader } from './site-header'
 
 type AuthFormKind = 'login' | 'signup'
 
@@ -25,20 +27,25 @@ export async function AuthPage({
   const next = queryValue(query, 'next') ?? '/'
   const page = PAGES[form]
   const outcome = await readOutcome(query, `/${form}`)
+  // No data of its own: only the header's account, for a visitor who is already signed in.
+  const view = await viewPage()
   return (
-    <main>
-      <h1>{page.title}</h1>
-      {/* The log-out redirect's flag: a fixed text, so no link can make it say anything else. */}
-      {query['logged-out'] !== undefined ? (
-        <p role="status" id="form-notice" className="notice">
-          You are logged out.
+    <>
+      <SiteHeader view={view} />
+      <main>
+        <h1>{page.title}</h1>
+        {/* The log-out redirect's flag: a fixed text, so no link can make it say anything else. */}
+        {query['logged-out'] !== undefined ? (
+          <p role="status" id="form-notice" className="notice">
+            You are logged out.
+          </p>
+        ) : null}
+        <AuthForm form={form} query={query} outcome={outcome} />
+        <p>
+          {page.prompt} <a href={`/${page.other}?next=${encodeURIComponent(next)}`}>{page.otherLabel}</a>
         </p>
-      ) : null}
-      <AuthForm form={form} query={query} outcome={outcome} />
-      <p>
-        {page.prompt} <a href={`/${page.other}?next=${encodeURIComponent(next)}`}>{page.otherLabel}</a>
-      </p>
-    </main>
+      </main>
+    </>
   )
 }
 

@@ -1,7 +1,6 @@
 /** The shell of every page: plain, accessible HTML and one small stylesheet. */
 import type { Metadata } from 'next'
 import type { ReactNode } from 'react'
-import { SiteHeader } from './site-header'
 import './styles.css'
 
 // Pages are edge functions like the API (next build lists them as such; the e2e test checks it).
@@ -17,10 +16,8 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>
-        <SiteHeader />
-        {children}
-      </body>
+      {/* Each page renders the site header itself, from the one read it makes (app/page-view.ts). */}
+      <body>{children}</body>
     </html>
   )
 }

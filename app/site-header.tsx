@@ -1,14 +1,12 @@
 /** The navigation on every page: where to go, and who is signed in (with a log-out button that needs no script). */
-import { headers } from 'next/headers'
-import { readIdentityHeaders } from '@/edge/auth/credentials'
-import { readSignedInAccount } from './signed-in-account'
+import type { PageView } from './page-view'
 
-export async function SiteHeader() {
-  const requestHeaders = await headers()
-  const identity = readIdentityHeaders(requestHeaders)
-  // The name and email: the token carries only the id and role. None for a subject of the identity provider with no
-  // account here, or when the database cannot answer: the header then names the id, and the page says what failed.
-  const account = identity ? (await readSignedInAccount())?.user : undefined
+/**
+ * Rendered by each page, with the data the page read for itself: the name and email come from the account row (the
+ * token carries only the id and role). None for a subject of the identity provider with no account here, or when
+ * the database cannot answer: the header then names the id, and the page says what failed.
+ */
+export function SiteHeader({ view: { identity, account } }: { view: PageView }) {
   return (
     <header className="site-header">
       <nav aria-label="Main">

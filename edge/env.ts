@@ -40,11 +40,6 @@ export interface AppConfig {
   /** Token keys, lifetimes and log-in throttling. */
   auth: AuthConfig
   /**
-   * Where server-rendered pages reach the API (PAGES_API_ORIGIN), e.g. the production server's own loopback
-   * address; unset, a page asks the origin the browser asked (edge/pages/page-api.ts).
-   */
-  pagesApiOrigin?: string
-  /**
    * Host names `next dev` answers (loopback, `*.localhost` and DEV_ALLOWED_HOSTS), so a DNS-rebinding page cannot
    * reach it; undefined (any host) outside development, where the platform or proxy decides.
    */
@@ -71,7 +66,6 @@ const ENV_NAMES = [
   'REFRESH_TOKEN_TTL_SECONDS',
   'JWT_CLOCK_TOLERANCE_SECONDS',
   'DEV_ALLOWED_HOSTS',
-  'PAGES_API_ORIGIN',
   'LOCAL_SQL_ENDPOINT',
 ] as const
 
@@ -211,10 +205,6 @@ const readers = {
   REFRESH_TOKEN_TTL_SECONDS: seconds(DEFAULT_REFRESH_TOKEN_SECONDS, 60 * 60, 365 * 24 * 60 * 60),
   JWT_CLOCK_TOLERANCE_SECONDS: seconds(DEFAULT_CLOCK_TOLERANCE_SECONDS, 0, 300),
   DEV_ALLOWED_HOSTS: commaSeparated,
-  PAGES_API_ORIGIN: optionalStringWhere(
-    (value) => /^https?:\/\//.test(value) && isOrigin(value.replace(/\/$/, '')),
-    'must be an http(s) origin such as http://127.0.0.1:3000 (no path)',
-  ),
   LOCAL_SQL_ENDPOINT: renamedTo('SQL_GATEWAY_ENDPOINT'),
 } satisfies Record<(typeof ENV_NAMES)[number], (raw: string | undefined) => unknown>
 
@@ -290,7 +280,6 @@ export function parseConfig(source: EnvSource): AppConfig {
     sqlGatewayEndpoint: env.SQL_GATEWAY_ENDPOINT ?? DEFAULT_SQL_GATEWAY_ENDPOINT,
     databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
     corsOrigins: env.CORS_ORIGINS,
-    ...(env.PAGES_API_ORIGIN ? { pagesApiOrigin: env.PAGES_API_ORIGIN.replace(/\/$/, '') } : {}),
     allowedHosts:
       env.NODE_ENV === 'development'
         ? [...LOOPBACK_HOSTS, ...env.DEV_ALLOWED_HOSTS.map((host) => host.toLowerCase())]
@@ -329,7 +318,6 @@ export function readConfig(): AppConfig {
     REFRESH_TOKEN_TTL_SECONDS: process.env.REFRESH_TOKEN_TTL_SECONDS,
     JWT_CLOCK_TOLERANCE_SECONDS: process.env.JWT_CLOCK_TOLERANCE_SECONDS,
     DEV_ALLOWED_HOSTS: process.env.DEV_ALLOWED_HOSTS,
-    PAGES_API_ORIGIN: process.env.PAGES_API_ORIGIN,
     LOCAL_SQL_ENDPOINT: process.env.LOCAL_SQL_ENDPOINT,
   })
 }

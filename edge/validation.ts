@@ -2,7 +2,7 @@
 import type { OpenAPIHonoOptions } from '@hono/zod-openapi'
 import type { ZodError } from 'zod'
 import type { AppEnv } from './context'
-import { type FieldError, problems } from './problem'
+import { type FieldError, type Problem, problems } from './problem'
 
 const LOCATIONS: Record<string, FieldError['in']> = {
   json: 'body',
@@ -35,6 +35,11 @@ function fieldError(at: PropertyKey[], detail: string, location: FieldError['in'
       ? { pointer: `#/${path.map((key) => key.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}` }
       : {}),
   }
+}
+
+/** A query string that fails its schema, as the API answers it (400): for a page that validates the same query. */
+export function queryProblem(issues: ZodError['issues']): Problem {
+  return problems.invalidParameters(fieldErrors(issues, 'query'))
 }
 
 /**

@@ -8,14 +8,11 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
-import { SITE_ORIGIN_HEADER } from '../edge/auth/credentials'
 import { COMPATIBILITY_DATE } from '../workers/compatibility'
 import type { ColdStartJob } from './bench/edge-cold-start-job'
 import { type ColdStart, coldStartInWorkerd } from './bench/workerd-cold-start'
@@ -25,7 +22,7 @@ import { median } from './lib/median'
 const runsArgument = process.argv.indexOf('--runs')
 const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 3
 
-/** The request each function answers: one that needs no database (a page's API calls go to a stub, below). */
+/** The request each function answers: one that needs no database (no session: a page then reads nothing). */
 const REQUEST_PATHS: Record<string, string> = {
   middleware: '/api/hello',
   floor: '/api/hello',
@@ -35,38 +32,6 @@ const REQUEST_PATHS: Record<string, string> = {
 }
 const requestPathOf = (name: string) =>
   REQUEST_PATHS[name] ?? name.replace(/\/(page|route)$/, '').replace(/^$/, '/')
-
-/**
- * What the pages ask the API over HTTP (edge/pages/page-api.ts), answered at once with fixed JSON, so that a page's
- * figure is its own cost, not the API's or the database's.
- */
-function startStubApi(): Promise<{ host: string; close: () => void }> {
-  const answers: Record<string, unknown> = {
-    '/api/health': { status: 'ok', database: { status: 'up', roundTripMs: 1 } },
-    '/api/auth/me': {
-      user: {
-        id: 1,
-        name: 'Bench',
-        email: 'bench@example.test',
-        role: 'user',
-        createdAt: '2026-01-01T00:00:00.000Z',
-        updatedAt: '2026-01-01T00:00:00.000Z',
-      },
-    },
-    '/api/users': { data: [], nextCursor: null, prevCursor: null },
-  }
-  const server = createServer((request, response) => {
-    const answer = answers[(request.url ?? '/').replace(/\?.*$/, '')]
-    response.writeHead(answer ? 200 : 404, { 'content-type': 'application/json' })
-    response.end(JSON.stringify(answer ?? { status: 404 }))
-  })
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      resolve({ host: `127.0.0.1:${port}`, close: () => server.close() })
-    }),
-  )
-}
 
 /** The floor: scripts/bench/hono-floor-function.ts bundled and minified into one file, as a build would. */
 async function buildFloor(directory: string): Promise<string> {
@@ -97,7 +62,8 @@ async function coldStartInEdgeVm(job: ColdStartJob): Promise<ColdStart> {
 const functions = readEdgeFunctionsOrExit()
 const scratch = mkdtempSync(join(tmpdir(), 'edgeline-bench-edge-'))
 const floorFile = await buildFloor(scratch)
-const stub = await startStubApi()
+/** Where the requests say they go: no function below makes a request of its own (pages read no data signed out). */
+const HOST = 'localhost:3000'
 const targets = [
   {
     name: 'floor (Hono only)',
@@ -125,14 +91,14 @@ const processEnv = {
   DATABASE_URL: 'postgresql://bench@127.0.0.1:5432/bench',
 }
 
-console.log(`Cold starts, median of ${RUNS} runs each (ms); pages ask a stub API at ${stub.host}.`)
+console.log(`Cold starts, median of ${RUNS} runs each (ms); requests carry no session.`)
 // One unrecorded start of each kind first: this process's own first-use costs are no function's.
 {
   const floor = targets[0] as (typeof targets)[number]
   const warmUp: ColdStartJob = {
     ...floor,
     processEnv,
-    request: { url: `http://${stub.host}/api/hello`, method: 'GET', headers: { host: stub.host } },
+    request: { url: `http://${HOST}/api/hello`, method: 'GET', headers: { host: HOST } },
   }
   await coldStartInEdgeVm(warmUp)
   await coldStartInWorkerd(warmUp, [[floorFile, readFileSync(floorFile, 'utf8')]], COMPATIBILITY_DATE)
@@ -157,14 +123,12 @@ for (const target of targets) {
     env: target.env,
     processEnv,
     request: {
-      url: `http://${stub.host}${path}`,
+      url: `http://${HOST}${path}`,
       method: 'GET',
       headers: {
-        host: stub.host,
+        host: HOST,
         'x-forwarded-proto': 'http',
         accept: 'text/html,application/json',
-        // What middleware.ts hands every page (loaded alone here, a page has no middleware in front of it).
-        [SITE_ORIGIN_HEADER]: `http://${stub.host}`,
       },
     },
   }
@@ -193,5 +157,4 @@ for (const target of targets) {
     ].join('  '),
   )
 }
-stub.close()
 rmSync(scratch, { recursive: true, force: true })

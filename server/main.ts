@@ -98,10 +98,6 @@ async function main(argv: string[]): Promise<void> {
     rewriteClientAddress: createClientAddressRewriter(serverConfig.trustProxy),
   })
   await listen(server, serverConfig.port, serverConfig.hostname)
-  // Pages reach the API on this very server, over loopback, rather than at whatever Host a request names (a forged
-  // one would make the server fetch from it; a proxy's public name may not route back here). Read by each page
-  // function's process.env when Next first runs it, after this.
-  process.env.PAGES_API_ORIGIN ||= loopbackOrigin(server.address() as AddressInfo)
   printBanner(server.address() as AddressInfo, databaseUrl, gateway)
 
   let stopping = false
@@ -189,10 +185,3 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error)
   process.exit(1)
 })
-
-/** This server as seen from itself: its own address, or loopback when it listens on every interface. */
-function loopbackOrigin(address: AddressInfo): string {
-  const anyAddress = address.address === '0.0.0.0' || address.address === '::'
-  const host = anyAddress ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address
-  return `http://${host}:${address.port}`
-}

@@ -1,6 +1,6 @@
 /**
- * `/account`: your own profile, from `GET /api/auth/me` (the typed client); change your name or password, log out,
- * or delete your account (after a confirmation step, `?delete=me`, that needs no script).
+ * `/account`: your own profile, read as `GET /api/auth/me` reads it (in-process, one round trip); change your name or
+ * password, log out, or delete your account (after a confirmation step, `?delete=me`, that needs no script).
  */
 import type { Metadata } from 'next'
 import { redirect } from 'next/navigation'
@@ -8,87 +8,93 @@ import { logInThenReturnTo } from '@/edge/auth/gate'
 import { FormField } from '../form-field'
 import { OutcomeMessage, readOutcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
-import { readSignedInAccount } from '../signed-in-account'
+import { viewPage } from '../page-view'
+import { SiteHeader } from '../site-header'
 
 export const runtime = 'edge'
 export const metadata: Metadata = { title: 'Your account' }
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
   const query = await searchParams
-  const me = await readSignedInAccount()
-  if (!me) redirect(logInThenReturnTo('/account'))
-  const { user, role } = me
+  const view = await viewPage()
+  // middleware.ts sends a visitor without a session to log in before this page runs; this is the same rule.
+  if (!view.identity) redirect(logInThenReturnTo('/account'))
+  const { account: user, problem } = view
   const outcome = await readOutcome(query, '/account')
 
   return (
-    <main>
-      <h1>Your account</h1>
-      <OutcomeMessage outcome={outcome} />
-      {user ? (
-        <>
-          <dl className="profile">
-            <dt>Name</dt>
-            <dd id="profile-name">{user.name}</dd>
-            <dt>Email</dt>
-            <dd>{user.email}</dd>
-            <dt>Role</dt>
-            <dd>{user.role}</dd>
-            <dt>Member since</dt>
-            <dd>
-              <time dateTime={user.createdAt}>{user.createdAt.slice(0, 10)}</time>
-            </dd>
-          </dl>
-          <form method="post" action="/account/submit" noValidate aria-labelledby="change-name">
-            <h2 id="change-name">Change your name</h2>
-            <input type="hidden" name="id" value={user.id} />
-            <FormField
-              id="name"
-              name="name"
-              label="Name"
-              type="text"
-              autoComplete="name"
-              defaultValue={queryValue(query, 'name') ?? user.name}
-              error={outcome.fieldErrors.name}
-            />
-            <button type="submit" name="intent" value="rename">
-              Save name
-            </button>
-          </form>
-          <form method="post" action="/account/submit" noValidate aria-labelledby="change-password">
-            <h2 id="change-password">Change your password</h2>
-            <FormField
-              id="currentPassword"
-              name="currentPassword"
-              label="Current password"
-              type="password"
-              autoComplete="current-password"
-              error={outcome.fieldErrors.currentPassword}
-            />
-            <FormField
-              id="newPassword"
-              name="newPassword"
-              label="New password"
-              type="password"
-              autoComplete="new-password"
-              error={outcome.fieldErrors.newPassword}
-            />
-            <button type="submit" name="intent" value="password">
-              Change password
-            </button>
-          </form>
-          <DeleteAccount email={user.email} confirming={queryValue(query, 'delete') === 'me'} />
-        </>
-      ) : (
-        <p role="status">
-          No account here matches this session ({role}): it was deleted, or you signed in through an identity
-          provider, where your profile and password live.
-        </p>
-      )}
-      <form method="post" action="/api/auth/logout">
-        <h2>Leave</h2>
-        <button type="submit">Log out</button>
-      </form>
-    </main>
+    <>
+      <SiteHeader view={view} />
+      <main>
+        <h1>Your account</h1>
+        <OutcomeMessage outcome={outcome} />
+        {problem ? <p role="alert">{problem.detail}</p> : null}
+        {user ? (
+          <>
+            <dl className="profile">
+              <dt>Name</dt>
+              <dd id="profile-name">{user.name}</dd>
+              <dt>Email</dt>
+              <dd>{user.email}</dd>
+              <dt>Role</dt>
+              <dd>{user.role}</dd>
+              <dt>Member since</dt>
+              <dd>
+                <time dateTime={user.createdAt}>{user.createdAt.slice(0, 10)}</time>
+              </dd>
+            </dl>
+            <form method="post" action="/account/submit" noValidate aria-labelledby="change-name">
+              <h2 id="change-name">Change your name</h2>
+              <input type="hidden" name="id" value={user.id} />
+              <FormField
+                id="name"
+                name="name"
+                label="Name"
+                type="text"
+                autoComplete="name"
+                defaultValue={queryValue(query, 'name') ?? user.name}
+                error={outcome.fieldErrors.name}
+              />
+              <button type="submit" name="intent" value="rename">
+                Save name
+              </button>
+            </form>
+            <form method="post" action="/account/submit" noValidate aria-labelledby="change-password">
+              <h2 id="change-password">Change your password</h2>
+              <FormField
+                id="currentPassword"
+                name="currentPassword"
+                label="Current password"
+                type="password"
+                autoComplete="current-password"
+                error={outcome.fieldErrors.currentPassword}
+              />
+              <FormField
+                id="newPassword"
+                name="newPassword"
+                label="New password"
+                type="password"
+                autoComplete="new-password"
+                error={outcome.fieldErrors.newPassword}
+              />
+              <button type="submit" name="intent" value="password">
+                Change password
+              </button>
+            </form>
+            <DeleteAccount email={user.email} confirming={queryValue(query, 'delete') === 'me'} />
+          </>
+        ) : user === null ? (
+          <p role="status">
+            No account here matches this session ({view.identity.role}): it was deleted, or you signed in
+            through an identity provider, where your profile and password live.
+          </p>
+        ) : null}
+        <form method="post" action="/api/auth/logout">
+          <h2>Leave</h2>
+          <button type="submit">Log out</button>
+        </form>
+      </main>
+    </>
   )
 }
 

@@ -1,20 +1,23 @@
 /**
- * `/users`: the signed-in view of the Users API. Server-rendered from the API through the typed client (one database
- * round trip), with search, keyset pages, and the forms the caller's role allows (the API refuses the others anyway).
+ * `/users`: the signed-in view of the Users API. Server-rendered from the API's own list query and rules, read
+ * in-process in one round trip with the header's account, with search, keyset pages, and the forms the caller's
+ * role allows (the API refuses the others anyway).
  */
 import type { Metadata } from 'next'
-import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import type { ReactNode } from 'react'
-import { readIdentityHeaders } from '@/edge/auth/credentials'
 import { logInThenReturnTo } from '@/edge/auth/gate'
+import { isSelf, mayChangeUser, mayManageUsers } from '@/edge/auth/permissions'
 import type { Identity } from '@/edge/auth/tokens'
 import type { Outcome } from '@/edge/pages/outcome-seal'
-import { pageApi } from '@/edge/pages/page-api'
+import { readUsersListQuery } from '@/edge/pages/users-list-query'
+import type { Problem } from '@/edge/problem'
 import type { UserResponse } from '@/edge/schemas/users'
 import { FormField } from '../form-field'
 import { OutcomeMessage, readOutcome } from '../outcome'
 import { type PageQuery, queryValue } from '../page-query'
+import { viewPage } from '../page-view'
+import { SiteHeader } from '../site-header'
 
 export const runtime = 'edge'
 export const metadata: Metadata = { title: 'Users' }
@@ -23,67 +26,69 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const query = await searchParams
   const q = queryValue(query, 'q') ?? ''
   const cursor = queryValue(query, 'cursor')
-  const browserHeaders = await headers()
-  const identity = readIdentityHeaders(browserHeaders)
   const here = usersPath({ q, cursor })
+  const view = await viewPage({ users: readUsersListQuery({ q, cursor }) })
+  const { identity, usersPage: page } = view
+  // middleware.ts sends a visitor without a session to log in before this page runs; this is the same rule.
+  if (!identity) redirect(logInThenReturnTo(here))
   const outcome = await readOutcome(query, '/users')
-
-  const answer = await pageApi(browserHeaders).api.users.$get({
-    query: { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) },
-  })
-  // 401 is app-wide (the route's own type lists 200 and 400): the session ran out between the gate and here.
-  if ((answer.status as number) === 401) redirect(logInThenReturnTo(here))
-  const page = answer.status === 200 ? await answer.json() : undefined
-  const listError = page ? undefined : problemText((await answer.json()) as ProblemLike)
+  const listError = view.problem ? problemText(view.problem) : undefined
   // `?delete=<id>`: the confirmation step of a row's Delete (a link, so it needs no script). Only a row of this
-  // very list, and never your own (the API would refuse it anyway); anything else shows the plain list.
+  // very list that the table offers to delete; anything else shows the plain list.
   const deleteId = queryValue(query, 'delete')
-  const toDelete =
-    identity?.role === 'admin'
-      ? page?.data.find((user) => String(user.id) === deleteId && String(user.id) !== identity.userId)
-      : undefined
+  const toDelete = page?.data.find(
+    (user) => String(user.id) === deleteId && mayDeleteFromList(identity, user),
+  )
 
   return (
-    <main>
-      <h1>Users</h1>
-      <OutcomeMessage outcome={outcome} />
-      <search>
-        <form method="get" action="/users">
-          <label htmlFor="q">Search names and emails</label>{' '}
-          <input id="q" name="q" type="search" defaultValue={q} maxLength={200} />{' '}
-          <button type="submit">Search</button> {q ? <a href="/users">Clear</a> : null}
-        </form>
-      </search>
-      {listError ? <p role="alert">{listError}</p> : null}
-      {toDelete ? <ConfirmDelete user={toDelete} back={here} /> : null}
-      {page ? (
-        <UsersTable
-          users={page.data}
-          identity={identity}
-          back={here}
-          confirmPath={(user) => usersPath({ q, cursor, confirmDelete: user.id })}
-        />
-      ) : null}
-      <p className="pages">
-        {cursor ? <a href={usersPath({ q })}>First page</a> : null}{' '}
-        {page?.prevCursor ? (
-          <a href={usersPath({ q, cursor: page.prevCursor })} rel="prev">
-            Previous page
-          </a>
-        ) : null}{' '}
-        {page?.nextCursor ? (
-          <a href={usersPath({ q, cursor: page.nextCursor })} rel="next">
-            Next page
-          </a>
+    <>
+      <SiteHeader view={view} />
+      <main>
+        <h1>Users</h1>
+        <OutcomeMessage outcome={outcome} />
+        <search>
+          <form method="get" action="/users">
+            <label htmlFor="q">Search names and emails</label>{' '}
+            <input id="q" name="q" type="search" defaultValue={q} maxLength={200} />{' '}
+            <button type="submit">Search</button> {q ? <a href="/users">Clear</a> : null}
+          </form>
+        </search>
+        {listError ? <p role="alert">{listError}</p> : null}
+        {toDelete ? <ConfirmDelete user={toDelete} back={here} /> : null}
+        {page ? (
+          <UsersTable
+            users={page.data}
+            identity={identity}
+            back={here}
+            confirmPath={(user) => usersPath({ q, cursor, confirmDelete: user.id })}
+          />
         ) : null}
-      </p>
-      {identity?.role === 'admin' ? (
-        <CreateUserForm query={query} outcome={outcome} back={here} />
-      ) : (
-        <p>Only an admin can create or delete users; you can rename yourself.</p>
-      )}
-    </main>
+        <p className="pages">
+          {cursor ? <a href={usersPath({ q })}>First page</a> : null}{' '}
+          {page?.prevCursor ? (
+            <a href={usersPath({ q, cursor: page.prevCursor })} rel="prev">
+              Previous page
+            </a>
+          ) : null}{' '}
+          {page?.nextCursor ? (
+            <a href={usersPath({ q, cursor: page.nextCursor })} rel="next">
+              Next page
+            </a>
+          ) : null}
+        </p>
+        {mayManageUsers(identity) ? (
+          <CreateUserForm query={query} outcome={outcome} back={here} />
+        ) : (
+          <p>Only an admin can create or delete users; you can rename yourself.</p>
+        )}
+      </main>
+    </>
   )
+}
+
+/** Whom a row offers to delete: whoever the API lets you delete, but not yourself (/account does that, and logs out). */
+function mayDeleteFromList(identity: Identity, user: UserResponse): boolean {
+  return mayChangeUser(identity, user.id) && !isSelf(identity, user.id)
 }
 
 function usersPath({
@@ -110,7 +115,7 @@ function UsersTable({
   confirmPath,
 }: {
   users: UserResponse[]
-  identity?: Identity
+  identity: Identity
   back: string
   confirmPath: (user: UserResponse) => string
 }) {
@@ -127,19 +132,18 @@ function UsersTable({
       </thead>
       <tbody>
         {users.map((user) => {
-          const isSelf = identity?.userId === String(user.id)
-          const isAdmin = identity?.role === 'admin'
+          const yours = isSelf(identity, user.id)
           return (
             <tr key={user.id} id={`user-${user.id}`}>
               <td>
                 {user.name}
-                {isSelf ? ' (you)' : ''}
+                {yours ? ' (you)' : ''}
               </td>
               <td>{user.email}</td>
               <td>{user.role}</td>
               <td>
-                {isAdmin || isSelf ? <RenameForm user={user} back={back} /> : null}
-                {isAdmin && !isSelf ? (
+                {mayChangeUser(identity, user.id) ? <RenameForm user={user} back={back} /> : null}
+                {mayDeleteFromList(identity, user) ? (
                   <a href={confirmPath(user)} className="delete" aria-label={`Delete ${user.name}`}>
                     Delete
                   </a>
@@ -237,10 +241,8 @@ function CreateUserForm({ query, outcome, back }: { query: PageQuery; outcome: O
   )
 }
 
-/** A refused list (a bad `cursor` or `q` in the address) as one sentence: the detail and each field's message. */
-type ProblemLike = { detail?: string; errors?: { field: string; detail: string }[] }
-
-function problemText(problem: ProblemLike): string {
+/** A refused list (a bad `cursor` or `q` in the address, the database down) as one sentence: the API's problem. */
+function problemText(problem: Problem): string {
   const fields = (problem.errors ?? []).map((error) => `${error.field} ${error.detail}.`)
-  return [problem.detail ?? 'The list could not be read.', ...fields].join(' ')
+  return [problem.detail, ...fields].join(' ')
 }

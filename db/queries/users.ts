@@ -1,5 +1,5 @@
 /** The SQL the Users API runs, as named functions: each one is exactly one database round trip, none reads a password hash. */
-import { and, asc, desc, eq, gt, ilike, inArray, lt, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type Placeholder, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
 import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users, type VersionedUser } from '../schema'
@@ -58,15 +58,20 @@ export type DeleteUserResult = 'deleted' | 'not-found' | 'precondition-failed'
 export type ExpectedVersions = readonly number[] | undefined
 
 /** Lists users in id order after a keyset position, optionally filtered by a search term. */
-export async function listUsers(
-  db: Database,
-  { limit, position, search }: ListUsersOptions,
-): Promise<UsersPage> {
+export async function listUsers(db: Database, options: ListUsersOptions): Promise<UsersPage> {
+  return toUsersPage(await selectUsersPage(db, options), options)
+}
+
+/**
+ * The statement behind `listUsers`, not yet run: a page view sends it in one batch with the other reads it needs.
+ * Its rows become a page with `toUsersPage`.
+ */
+export function selectUsersPage(db: Database, { limit, position, search }: ListUsersOptions) {
   const pattern = search ? `%${escapeLikePattern(search)}%` : undefined
   // A previous page is the keyset in reverse: the `limit` ids just below the position, read downwards on the
   // primary key's index, then put back in id order.
   const backward = position?.direction === 'before'
-  const rows = await db
+  return db
     .select(publicUserColumns)
     .from(users)
     .where(
@@ -77,8 +82,12 @@ export async function listUsers(
     )
     .orderBy(backward ? desc(users.id) : asc(users.id))
     .limit(limit + 1)
+}
+
+/** The rows of `selectUsersPage` as a page: at most `limit` of them, in id order, and whether more lie beyond. */
+export function toUsersPage(rows: User[], { limit, position }: ListUsersOptions): UsersPage {
   const page = rows.slice(0, limit)
-  if (backward) page.reverse()
+  if (position?.direction === 'before') page.reverse()
   return { users: page, hasMore: rows.length > limit }
 }
 
@@ -89,11 +98,12 @@ export async function listUsers(
 const findUserByIdQueries = new WeakMap<Database, ReturnType<typeof prepareFindUserById>>()
 
 function prepareFindUserById(db: Database) {
-  return db
-    .select(versionedUserColumns)
-    .from(users)
-    .where(eq(users.id, sql.placeholder('id')))
-    .prepare('find_user_by_id')
+  return selectUserById(db, sql.placeholder('id')).prepare('find_user_by_id')
+}
+
+/** The statement behind `findUserById`, not yet run (for a batch); at most one row. */
+export function selectUserById(db: Database, id: number | Placeholder) {
+  return db.select(versionedUserColumns).from(users).where(eq(users.id, id))
 }
 
 export async function findUserById(db: Database, id: number): Promise<VersionedUser | undefined> {

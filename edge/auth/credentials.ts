@@ -9,12 +9,6 @@ export const REFRESH_COOKIE_PATH = '/api/auth'
 
 /** Request headers carrying the identity `middleware.ts` verified, for pages and other Next code behind it. */
 export const IDENTITY_HEADERS = { userId: 'x-edgeline-user-id', role: 'x-edgeline-user-role' } as const
-/**
- * The origin this server itself answers at, as the platform handed the request to the middleware, for pages that
- * call the API over HTTP (edge/pages/page-api.ts): never the client's Host, so a forged one cannot aim a page's
- * request at another host.
- */
-export const SITE_ORIGIN_HEADER = 'x-edgeline-site-origin'
 /** Every header with this prefix is removed from incoming requests: only the middleware may set them. */
 const IDENTITY_HEADER_PREFIX = 'x-edgeline-'
 
@@ -57,8 +51,9 @@ export function withoutIdentityHeaders(headers: Headers): Headers {
 }
 
 /**
- * The identity `middleware.ts` verified, for pages behind it (undefined without one). Only for what a page shows:
- * the API the page calls verifies the session cookie itself, so a page never acts on these headers alone.
+ * The identity `middleware.ts` verified, for pages behind it (undefined without one). Pages read for it (their own
+ * account, and what any signed-in caller may list: edge/pages/page-view.ts) but never act on it alone: every write
+ * goes through the API, which verifies the session cookie itself.
  */
 export function readIdentityHeaders(headers: Headers): Identity | undefined {
   const userId = headers.get(IDENTITY_HEADERS.userId)
@@ -71,17 +66,4 @@ export function readIdentityHeaders(headers: Headers): Identity | undefined {
 export function setIdentityHeaders(headers: Headers, identity: Identity): void {
   headers.set(IDENTITY_HEADERS.userId, identity.userId)
   headers.set(IDENTITY_HEADERS.role, identity.role)
-}
-
-/** Names of this machine that a server listening on it is reached at over plain http. */
-const THIS_MACHINE = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[::]'])
-
-/**
- * The origin of the server a request reached, from the URL the platform built: Vercel's is the deployment's public
- * URL; `next start` builds `http://localhost:PORT` (or its `--hostname`) whatever Host the client sent. That URL
- * takes its scheme from `X-Forwarded-Proto`, but a server on this machine speaks plain http itself.
- */
-export function serverOrigin(requestUrl: string): string {
-  const url = new URL(requestUrl)
-  return THIS_MACHINE.has(url.hostname) ? `http://${url.host}` : url.origin
 }

@@ -1,13 +1,7 @@
 /** The perimeter rule, shared by `middleware.ts` and the Hono app: who is calling, and may they pass without a session. */
 import { problemResponse, problems } from '../problem'
 import { requestLineProblem } from '../request-line'
-import {
-  readCredential,
-  SITE_ORIGIN_HEADER,
-  serverOrigin,
-  setIdentityHeaders,
-  withoutIdentityHeaders,
-} from './credentials'
+import { readCredential, setIdentityHeaders, withoutIdentityHeaders } from './credentials'
 import { isApiPath, isPublicPath, isStaticFilePath } from './public-paths'
 import type { Identity, TokenService } from './tokens'
 
@@ -114,7 +108,6 @@ export function createEdgeGate(tokens: TokenService, options: GateOptions) {
     }
     // First of what passes: whatever happens next, no client-sent identity header travels further.
     const requestHeaders = withoutIdentityHeaders(request.headers)
-    requestHeaders.set(SITE_ORIGIN_HEADER, serverOrigin(request.url))
     const { identity, refused } = await identifyCaller(request.headers, tokens)
     if (identity) setIdentityHeaders(requestHeaders, identity)
     if (identity || mayPassWithoutSession(pathname, request.method, request.headers, options)) {

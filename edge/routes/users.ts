@@ -12,7 +12,8 @@ import {
   listUsers,
   updateUser,
 } from '../../db/queries/users'
-import type { User, VersionedUser } from '../../db/schema'
+import type { VersionedUser } from '../../db/schema'
+import { mayChangeUser, mayManageUsers } from '../auth/permissions'
 import type { Identity } from '../auth/tokens'
 import {
   entityTagOf,
@@ -23,7 +24,6 @@ import {
   REVALIDATE_PRIVATELY,
   versionsAllowedByIfMatch,
 } from '../conditional'
-import { encodeCursor } from '../cursor'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -42,10 +42,10 @@ import {
   ListUsersQuerySchema,
   UpdateUserSchema,
   UserIdParamsSchema,
-  type UserResponse,
   UserSchema,
   UsersPageSchema,
 } from '../schemas/users'
+import { toUserResponse, toUsersPageResponse } from '../user-response'
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
@@ -176,18 +176,6 @@ const deleteUserRoute = createRoute({
   },
 })
 
-/** The wire shape of a user: timestamps as ISO 8601 strings; field by field, so nothing else can ever slip out. */
-export function toUserResponse(user: User): UserResponse {
-  return {
-    id: user.id,
-    name: user.name,
-    email: user.email,
-    role: user.role,
-    createdAt: user.createdAt.toISOString(),
-    updatedAt: user.updatedAt.toISOString(),
-  }
-}
-
 const userNotFound = (id: number) => problems.notFound(`There is no user with id ${id}.`)
 
 const staleVersion = (id: number) =>
@@ -200,15 +188,13 @@ function versionHeaders(user: VersionedUser): Record<string, string> {
   return { ETag: entityTagOf(user.version), 'Cache-Control': REVALIDATE_PRIVATELY }
 }
 
-const isSelf = (identity: Identity, id: number) => identity.userId === String(id)
-
 /** Checked before the database: a refusal costs no round trip and says nothing about whether the id exists. */
 function requireAdmin(identity: Identity, action: string): void {
-  if (identity.role !== 'admin') throw problems.forbidden(`Only an admin may ${action}.`)
+  if (!mayManageUsers(identity)) throw problems.forbidden(`Only an admin may ${action}.`)
 }
 
 function requireSelfOrAdmin(identity: Identity, id: number, action: string): void {
-  if (identity.role !== 'admin' && !isSelf(identity, id)) {
+  if (!mayChangeUser(identity, id)) {
     throw problems.forbidden(`You may ${action} only your own account; an admin may ${action} any.`)
   }
 }
@@ -218,17 +204,7 @@ export function usersRoutes(db: Database) {
     .openapi(listUsersRoute, async (c) => {
       const { limit, cursor, q } = c.req.valid('query')
       const page = await timeDatabase(c, () => listUsers(db, { limit, position: cursor, search: q }))
-      const [first, last] = [page.users[0], page.users.at(-1)]
-      const backward = cursor?.direction === 'before'
-      // Read forward, there is more before this page whenever it did not start at the beginning; read backward,
-      // there is more after it (the page it was reached from).
-      const nextCursor =
-        last && (backward || page.hasMore) ? encodeCursor({ direction: 'after', id: last.id }) : null
-      const prevCursor =
-        first && (backward ? page.hasMore : cursor !== undefined)
-          ? encodeCursor({ direction: 'before', id: first.id })
-          : null
-      return c.json({ data: page.users.map(toUserResponse), nextCursor, prevCursor }, 200)
+      return c.json(toUsersPageResponse(page, cursor), 200)
     })
     .openapi(createUserRoute, async (c) => {
       const identity = currentIdentity(c)

@@ -1,11 +1,10 @@
 /** zod schemas of the Users API: the single source for request validation, TypeScript types and the OpenAPI document. */
 import * as z from 'zod'
 import { decodeCursor } from '../cursor'
+import { MAX_USER_ID, USER_ID_TEXT } from '../user-id'
 
-/** Largest value of the `integer` identity column: a bigger id cannot exist, so it is rejected as malformed. */
-export const MAX_USER_ID = 2_147_483_647
-/** A user id as text that may go into a path or be taken for one of ours: 1 to 10 digits, no leading zero. */
-export const USER_ID_TEXT = /^[1-9][0-9]{0,9}$/
+// Kept where zod is not, so the pages can know an id without loading the schemas; exported here as before.
+export { MAX_USER_ID, USER_ID_TEXT }
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
 

@@ -103,18 +103,6 @@ describe('configuration from the environment', () => {
     )
   })
 
-  it('reads where pages call the API from PAGES_API_ORIGIN, an http(s) origin without a path', () => {
-    expect(parseConfig({}).pagesApiOrigin).toBeUndefined()
-    expect(parseConfig({ PAGES_API_ORIGIN: 'http://127.0.0.1:3000/' }).pagesApiOrigin).toBe(
-      'http://127.0.0.1:3000',
-    )
-    for (const bad of ['127.0.0.1:3000', 'ftp://files.example.test', 'http://127.0.0.1:3000/api']) {
-      expect(() => parseConfig({ PAGES_API_ORIGIN: bad }), bad).toThrow(
-        /PAGES_API_ORIGIN must be an http\(s\) origin/,
-      )
-    }
-  })
-
   it('fails fast naming SQL_GATEWAY_ENDPOINT when it is not an http URL', () => {
     expect(() => parseConfig({ SQL_GATEWAY_ENDPOINT: 'localhost:4444' })).toThrow(/SQL_GATEWAY_ENDPOINT/)
   })

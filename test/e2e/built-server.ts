@@ -94,7 +94,7 @@ async function forgetLoopbackFailures(databaseUrl: string, sqlEndpoint: string):
   await db.delete(loginAttempts).where(inArray(loginAttempts.bucket, buckets))
 }
 
-async function startNextServer(databaseUrl: string, sqlEndpoint: string, log: WriteStream) {
+export async function startNextServer(databaseUrl: string, sqlEndpoint: string, log: WriteStream) {
   // Port 0: next start picks a free port itself and prints it, so no probe can race another process for one.
   // Spawned directly (not through npx/npm) so the PID we hold is the server's, and we stop exactly it.
   const server = spawn(NEXT, ['start', '--port', '0', '--hostname', '127.0.0.1'], {
@@ -116,14 +116,19 @@ async function startNextServer(databaseUrl: string, sqlEndpoint: string, log: Wr
  * The production server on a port it picks itself (no probe-then-race). On real Postgres it runs its own
  * in-process gateway and reaches the database by a host name that is not "localhost" (as RDS or any remote host
  * would be); on the embedded database it uses the run's endpoint, which holds that in-memory database.
+ * `useEndpoint` makes it use `sqlEndpoint` whatever the database (a test that counts what reaches the endpoint).
  */
-async function startProductionServer(databaseUrl: string, sqlEndpoint: string, log: WriteStream) {
-  const embedded = databaseUrl === EMBEDDED_DATABASE_URL
+export async function startProductionServer(
+  databaseUrl: string,
+  sqlEndpoint: string,
+  log: WriteStream,
+  useEndpoint = databaseUrl === EMBEDDED_DATABASE_URL,
+) {
   const server = spawn('node', [PRODUCTION_SERVER, '--port', '0', '--hostname', '127.0.0.1'], {
     env: {
       ...process.env,
-      DATABASE_URL: embedded ? databaseUrl : await nonLocalAlias(databaseUrl),
-      ...(embedded ? { SQL_GATEWAY_ENDPOINT: sqlEndpoint } : {}),
+      DATABASE_URL: useEndpoint ? databaseUrl : await nonLocalAlias(databaseUrl),
+      ...(useEndpoint ? { SQL_GATEWAY_ENDPOINT: sqlEndpoint } : {}),
       JWT_SECRET: E2E_JWT_SECRET,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,7 +178,7 @@ export function announcedUrl(
   })
 }
 
-async function stop(server: ChildProcess): Promise<void> {
+export async function stop(server: ChildProcess): Promise<void> {
   if (server.exitCode !== null || server.signalCode !== null) return
   const exited = new Promise((resolve) => server.once('exit', resolve))
   server.kill('SIGTERM')
@@ -202,7 +207,12 @@ export function runToCompletion(command: string, args: string[]): Promise<string
   })
 }
 
-async function waitUntilServing(server: ChildProcess, url: string, timeoutMs: number, logFile: string) {
+export async function waitUntilServing(
+  server: ChildProcess,
+  url: string,
+  timeoutMs: number,
+  logFile: string,
+) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (server.exitCode !== null) throw new Error(`the server exited early; see ${logFile}`)

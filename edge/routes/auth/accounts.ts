@@ -2,6 +2,7 @@
 
 import { createAccountWithSession, createAccountWithSessionIdempotently } from '../../../db/queries/accounts'
 import { findUserById } from '../../../db/queries/users'
+import { builtInUserId } from '../../auth/built-in-user'
 import { hashPassword } from '../../auth/password'
 import {
   idempotencyKeyOf,
@@ -17,8 +18,8 @@ import { problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import { MeSchema, SessionSchema, SignupSchema } from '../../schemas/auth'
 import { problemResponse } from '../../schemas/problem'
-import { toUserResponse } from '../users'
-import { type AuthDependencies, builtInUserId, canSign, issueTokens, json, newRefresh } from './session-kit'
+import { toUserResponse } from '../../user-response'
+import { type AuthDependencies, canSign, issueTokens, json, newRefresh } from './session-kit'
 
 const signupRoute = createRoute({
   ...documented({

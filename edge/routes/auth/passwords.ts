@@ -1,5 +1,6 @@
 /** Passwords: the signed-in caller changes theirs, which ends every session of the account. */
 import { changePassword, countPasswordCheck } from '../../../db/queries/accounts'
+import { builtInUserId } from '../../auth/built-in-user'
 import { clientBucket } from '../../auth/login-throttle'
 import { hashPassword, verifyPassword } from '../../auth/password'
 import { currentIdentity } from '../../middleware/authenticate'
@@ -9,8 +10,8 @@ import { problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import { ChangePasswordSchema, SessionSchema } from '../../schemas/auth'
 import { problemResponse } from '../../schemas/problem'
-import { toUserResponse } from '../users'
-import { type AuthDependencies, builtInUserId, canSign, issueTokens, json, newRefresh } from './session-kit'
+import { toUserResponse } from '../../user-response'
+import { type AuthDependencies, canSign, issueTokens, json, newRefresh } from './session-kit'
 
 const changePasswordRoute = createRoute({
   ...documented({

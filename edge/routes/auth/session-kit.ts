@@ -10,7 +10,6 @@ import type { Identity, TokenService } from '../../auth/tokens'
 import type { AppEnv } from '../../context'
 import type { AuthConfig } from '../../env'
 import { timeDatabase } from '../../middleware/server-timing'
-import { MAX_USER_ID, USER_ID_TEXT } from '../../schemas/users'
 
 /** What the auth flows need, handed in once by `authRoutes`. */
 export interface AuthDependencies {
@@ -23,15 +22,6 @@ export const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
 /** Built-in accounts need a secret to sign our own tokens; with only an external identity provider there is none. */
 export const canSign = (config: AuthConfig) => config.secrets.length > 0
-
-/**
- * The caller's account id, when the token's subject is one of ours. Subjects of an external identity provider need
- * not be ids of ours: only a numeric one in the id range is taken for one.
- */
-export function builtInUserId(identity: Identity): number | undefined {
-  const numeric = USER_ID_TEXT.test(identity.userId) ? Number(identity.userId) : undefined
-  return numeric !== undefined && numeric <= MAX_USER_ID ? numeric : undefined
-}
 
 /**
  * Whether the browser reached us over https: the request's own scheme (Vercel's, or TLS on this server), or

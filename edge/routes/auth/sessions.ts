@@ -6,6 +6,7 @@ import {
   revokeRefreshTokenFamilyById,
   startSession,
 } from '../../../db/queries/accounts'
+import { builtInUserId } from '../../auth/built-in-user'
 import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie } from '../../auth/credentials'
 import { logInThenReturnTo } from '../../auth/gate'
 import { loginBuckets } from '../../auth/login-throttle'
@@ -23,10 +24,9 @@ import {
   SessionSchema,
 } from '../../schemas/auth'
 import { problemResponse } from '../../schemas/problem'
-import { toUserResponse } from '../users'
+import { toUserResponse } from '../../user-response'
 import {
   type AuthDependencies,
-  builtInUserId,
   canSign,
   clearCookies,
   cookieBasics,
