@@ -340,13 +340,22 @@ async function makeFixture(direct: Client, postgresUrl: string): Promise<Fixture
   return fixture
 }
 
-interface Figures {
+interface PlacementFigures {
   latencyMs: number[]
   database: DatabaseRequests[]
-  statuses: Set<number>
-  internalRequests: number
 }
 
+interface JourneyFigures {
+  statuses: Set<number>
+  /** The app's HTTP requests to its own API, per run (from the access log). */
+  internalRequests: number
+  byPlacement: Map<string, PlacementFigures>
+}
+
+/**
+ * Every journey in turn; within a journey, runs are interleaved across placements (run 1 at every placement, then
+ * run 2…), so a burst of load on a shared machine falls on every placement alike rather than on one column.
+ */
 async function measureTarget(
   target: string,
   origin: string,
@@ -354,45 +363,51 @@ async function measureTarget(
   proxy: Awaited<ReturnType<typeof startDelayingProxy>>,
   database: Awaited<ReturnType<typeof startDistantDatabase>>,
   placements: Placement[],
-): Promise<Map<string, Map<string, Figures>>> {
+): Promise<Map<string, JourneyFigures>> {
   const direct = new Client(origin)
   const distant = new Client(proxy.origin)
   database.roundTripMs = 0
   const fixture = await makeFixture(direct, values.postgres)
-  const results = new Map<string, Map<string, Figures>>()
-  for (const placement of placements) {
-    // A fresh admin session per placement: the access token lives 15 minutes.
+  const results = new Map<string, JourneyFigures>()
+  for (const journey of JOURNEYS) {
+    const figures: JourneyFigures = { statuses: new Set(), internalRequests: 0, byPlacement: new Map() }
+    for (const placement of placements)
+      figures.byPlacement.set(placement.name, { latencyMs: [], database: [] })
+    // A fresh admin session per journey: the access token lives 15 minutes.
     database.roundTripMs = 0
     fixture.admin = await direct.logIn(fixture.admin.user.email, PASSWORD)
-    proxy.oneWayMs = placement.userToFunctionMs / 2
-    database.roundTripMs = placement.functionToDatabaseMs
-    const byJourney = new Map<string, Figures>()
-    for (const journey of JOURNEYS) {
-      const figures: Figures = { latencyMs: [], database: [], statuses: new Set(), internalRequests: 0 }
-      const logMark = accessLog.length
-      // Run 0 warms up (a new connection through the proxy, the function's first call) and is not kept.
-      for (let index = 0; index <= runs; index++) {
+    const logMark = accessLog.length
+    // Run 0 warms up (a new connection through the proxy, a gateway's first request) and is not kept.
+    for (let index = 0; index <= runs; index++) {
+      for (const placement of placements) {
+        // Preparation is not measured: it meets the database with no distance, to keep the bench short.
+        database.roundTripMs = 0
         const call = journey.prepare ? await journey.prepare(fixture, direct) : journey.call?.(fixture)
         if (!call) throw new Error(`${journey.name} has neither prepare nor call`)
+        proxy.oneWayMs = placement.userToFunctionMs / 2
+        database.roundTripMs = placement.functionToDatabaseMs
         const since = performance.now()
         const response = await distant.send(call)
         await response.arrayBuffer()
         const latency = performance.now() - since
+        const requests = database.requestsSince(since)
         journey.after?.(fixture, response.status)
         if (index === 0) continue
-        figures.latencyMs.push(latency)
-        figures.database.push(database.requestsSince(since))
+        const at = figures.byPlacement.get(placement.name) as PlacementFigures
+        at.latencyMs.push(latency)
+        at.database.push(requests)
         figures.statuses.add(response.status)
       }
-      await sleep(ACCESS_LOG_FLUSH_MS)
-      const internal = accessLog.slice(logMark).filter((line) => !/"requestId":"bench-/.test(line)).length
-      figures.internalRequests = internal / (runs + 1)
-      byJourney.set(journey.name, figures)
-      console.error(
-        `  ${target} · ${placement.name} · ${journey.name}: ${median(figures.latencyMs).toFixed(0)} ms`,
-      )
     }
-    results.set(placement.name, byJourney)
+    await sleep(ACCESS_LOG_FLUSH_MS)
+    const internal = accessLog.slice(logMark).filter((line) => !/"requestId":"bench-/.test(line)).length
+    figures.internalRequests = internal / ((runs + 1) * placements.length)
+    results.set(journey.name, figures)
+    console.error(
+      `  ${target} · ${journey.name}: ${placements
+        .map((p) => median(figures.byPlacement.get(p.name)?.latencyMs ?? []).toFixed(0))
+        .join(' / ')} ms`,
+    )
   }
   return results
 }
@@ -404,27 +419,29 @@ function spread(numbers: number[]): string {
   return low === high ? String(low) : `${low}–${high}`
 }
 
-function printTable(target: string, placements: Placement[], results: Map<string, Map<string, Figures>>) {
+function printTable(target: string, placements: Placement[], results: Map<string, JourneyFigures>) {
+  // Whether two requests overlapped is clearest where each lasts longest: serial counts come from the placements
+  // with the farthest database (near it, two requests sent together may still happen not to overlap).
+  const farthest = Math.max(...placements.map((p) => p.functionToDatabaseMs))
+  const far = placements.filter((p) => p.functionToDatabaseMs === farthest)
   const header = [
     'journey',
     'status',
-    'DB round trips, serial (all)',
+    'DB round trips: serial (all)',
     'internal HTTP',
     ...placements.map((p) => `${p.name} ms`),
   ]
   const rows = JOURNEYS.map((journey) => {
-    const all = placements.map((p) => results.get(p.name)?.get(journey.name))
-    const figures = all.filter((f): f is Figures => f !== undefined)
-    const serial = spread(figures.flatMap((f) => f.database.map((d) => d.serial)))
-    const total = spread(figures.flatMap((f) => f.database.map((d) => d.total)))
-    const internal = spread(figures.map((f) => Math.round(f.internalRequests * 10) / 10))
-    const statuses = [...new Set(figures.flatMap((f) => [...f.statuses]))].sort().join('/')
+    const figures = results.get(journey.name)
+    const at = (p: Placement) => figures?.byPlacement.get(p.name)
+    const serial = spread(far.flatMap((p) => at(p)?.database.map((d) => d.serial) ?? []))
+    const total = spread(placements.flatMap((p) => at(p)?.database.map((d) => d.total) ?? []))
     return [
       journey.name,
-      statuses,
+      [...(figures?.statuses ?? [])].sort().join('/'),
       serial === total ? serial : `${serial} (${total})`,
-      internal,
-      ...all.map((f) => (f ? median(f.latencyMs).toFixed(0) : '')),
+      String(Math.round((figures?.internalRequests ?? 0) * 10) / 10),
+      ...placements.map((p) => median(at(p)?.latencyMs ?? []).toFixed(0)),
     ]
   })
   console.log(`\n### ${target}\n`)
@@ -441,7 +458,7 @@ async function main() {
   await run('node', ['.next/standalone/server.mjs', 'migrate'], env)
   const database = await startDistantDatabase({ roundTripMs: 0 })
   const serverEnv = { ...env, SQL_GATEWAY_ENDPOINT: database.url }
-  const tables: [string, Map<string, Map<string, Figures>>][] = []
+  const tables: [string, Map<string, JourneyFigures>][] = []
   try {
     for (const target of targets) {
       const port = await freePort()
@@ -484,7 +501,8 @@ async function main() {
 
   console.log(
     `\n${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} cores · ` +
-      `median of ${runs} runs (after one warm-up) per journey and placement; the database in Virginia (us-east-1)`,
+      `median of ${runs} runs (after one warm-up) per journey and placement, interleaved; ` +
+      'the database in Virginia (us-east-1)',
   )
   console.log('\nplacement: user↔function round trip / function↔database round trip (ms)')
   for (const p of placements) console.log(`  ${p.name}: ${p.userToFunctionMs} / ${p.functionToDatabaseMs}`)
