@@ -1,7 +1,8 @@
 /**
  * `npm run bench:api`: the production server (`npm start`) against, in the same run, the server a Node engineer
  * would write by hand (Fastify 5 + pino + jose + pg, scripts/bench/fastify.ts) and two floors: bare Hono for
- * GET /api/hello, Hono + `pg` for reading one user; optionally `next start` (--with-next). Rounds are interleaved so
+ * GET /api/hello, Hono + `pg` for reading one user; optionally `next start` (--with-next), and npm start after it
+ * rendered pages (--after-pages), as a deployment serving pages does. Rounds are interleaved so
  * the machine's noise falls on every target alike; medians are printed. Measures, asserts nothing.
  * Needs `npm run build` first and a real Postgres (--postgres, default TEST_DATABASE_URL or 127.0.0.1:5432/test).
  */
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     'with-next': { type: 'boolean', default: false },
+    'after-pages': { type: 'boolean', default: false },
   },
 })
 const connections = Number(values.connections)
@@ -140,6 +142,15 @@ async function signUpAndToken(baseUrl: string): Promise<{ token: string; id: num
   return { token: session.accessToken, id: session.user.id }
 }
 
+/** Renders a few pages once, as the first visitors of a deployment would. */
+async function renderPages(baseUrl: string): Promise<void> {
+  for (const page of ['/login', '/', '/signup']) {
+    const response = await fetch(`${baseUrl}${page}`, { redirect: 'manual' })
+    await response.arrayBuffer()
+    if (response.status >= 500) throw new Error(`${page} answered ${response.status}`)
+  }
+}
+
 async function main() {
   const env = { DATABASE_URL: values.postgres, JWT_SECRET }
   console.error('migrating…')
@@ -195,13 +206,17 @@ async function main() {
       })()
     : undefined
   const { token, id } = await signUpAndToken(production)
+  // A real deployment serves pages from the same process. Once Next has rendered one, its AsyncLocalStorages have
+  // switched on Node 20's async hooks for the whole process, and every promise of every API request pays for them.
+  if (values['after-pages']) await renderPages(production)
+  const startLabel = values['after-pages'] ? 'npm start (pages served)' : 'npm start'
   const auth = { Authorization: `Bearer ${token}` }
 
   const names = {
-    helloStart: 'npm start: GET /api/hello',
+    helloStart: `${startLabel}: GET /api/hello`,
     helloFastify: 'Fastify: GET /api/hello',
     helloBare: 'bare Hono: GET /hello',
-    userStart: 'npm start: GET /api/users/:id (token)',
+    userStart: `${startLabel}: GET /api/users/:id (token)`,
     userFastify: 'Fastify: GET /api/users/:id (token)',
     userHonoPg: 'Hono + pg: GET /users/:id',
   }
@@ -260,7 +275,8 @@ async function main() {
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((cells) => (cells[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')
   console.log(
-    `\n${connections} connections, ${rounds} interleaved rounds of ${seconds} s, node ${process.version}\n`,
+    `\n${connections} connections, ${rounds} interleaved rounds of ${seconds} s, node ${process.version}` +
+      `${values['after-pages'] ? ', npm start after rendering pages' : ''}\n`,
   )
   console.log(line(header))
   for (const cells of table) console.log(line(cells))
