@@ -1,13 +1,13 @@
 /** Builds the Hono app: middleware in the order a request meets it, then the route modules, then the error handlers. */
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
-import { methodNotAllowed } from 'hono/method-not-allowed'
-import { requestId } from 'hono/request-id'
 import { createDatabase, type Database } from '../db/client'
 import { createTokenService } from './auth/tokens'
 import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
+import { notFoundOrMethodNotAllowed } from './middleware/method-not-allowed'
+import { requestId } from './middleware/request-id'
 import { requestLine } from './middleware/request-line'
 import { serverTiming } from './middleware/server-timing'
 import { problemFromError, problems, renderProblem } from './problem'
@@ -55,13 +55,6 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
   app.use(requestLine())
   // Verified here again, whatever middleware.ts did: no request reaches a route, or has its body read, without it.
   app.use(authenticate({ tokens, corsEnabled: config.corsOrigins.length > 0 }))
-  // A 404 on a path that exists for other methods becomes a 405 with Allow (derived from the routes below).
-  app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, allowed) => renderProblem(c, problems.methodNotAllowed(c.req.method, allowed)),
-    }),
-  )
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -79,7 +72,12 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     .route('/auth', authRoutes(db, config.auth, tokens))
     .route('/users', usersRoutes(db))
 
-  app.notFound((c) => renderProblem(c, problems.notFound(`Nothing at ${c.req.method} ${c.req.path}.`)))
+  // A path that exists for other methods is a 405 with Allow (derived from the routes above), any other a 404.
+  app.notFound(
+    notFoundOrMethodNotAllowed(app, (c) =>
+      renderProblem(c, problems.notFound(`Nothing at ${c.req.method} ${c.req.path}.`)),
+    ),
+  )
   // Unknown errors (bugs, outages) are logged in full by the access log (it sees c.error) and answered generically.
   app.onError((error, c) => renderProblem(c, problemFromError(error) ?? problems.internalError()))
   return routes

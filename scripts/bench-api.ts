@@ -1,13 +1,19 @@
 /**
- * `npm run bench:api`: the production server (`npm start`) against plain alternatives in the same run: bare Hono
- * for GET /api/hello, Hono + `pg` for reading one user; optionally `next start` (--with-next). Rounds are
- * interleaved so the machine's noise falls on every target alike; medians are printed. Measures, asserts nothing.
+ * `npm run bench:api`: the production server (`npm start`) against, in the same run, the server a Node engineer
+ * would write by hand (Fastify 5 + pino + jose + pg, scripts/bench/fastify.ts) and two floors: bare Hono for
+ * GET /api/hello, Hono + `pg` for reading one user; optionally `next start` (--with-next), and npm start after it
+ * rendered pages (--after-pages), as a deployment serving pages does. Rounds are interleaved so
+ * the machine's noise falls on every target alike; medians are printed. Measures, asserts nothing.
  * Needs `npm run build` first and a real Postgres (--postgres, default TEST_DATABASE_URL or 127.0.0.1:5432/test).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import { processCpuMilliseconds } from './bench/process-cpu'
 import { median } from './lib/median'
 
 const { values } = parseArgs({
@@ -20,6 +26,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     'with-next': { type: 'boolean', default: false },
+    'after-pages': { type: 'boolean', default: false },
   },
 })
 const connections = Number(values.connections)
@@ -31,6 +38,8 @@ interface Target {
   name: string
   url: string
   headers?: Record<string, string>
+  /** The server's process, whose CPU time each round charges to the requests it served. */
+  pid: number | undefined
 }
 
 interface Figures {
@@ -38,30 +47,45 @@ interface Figures {
   p50: number
   p99: number
   errors: number
+  /** The server's CPU time per request, in microseconds (NaN where /proc is missing). */
+  cpuMicrosPerRequest: number
 }
 
 const children: ChildProcess[] = []
+/** Every server's output, its access log among it, goes to a file here, as the Fastify peer's log does. */
+const logDirectory = mkdtempSync(join(tmpdir(), 'edgeline-bench-api-'))
 
-/** Starts a server process and resolves with the URL it prints once it listens, and what it printed by then. */
+/**
+ * Starts a server process with its output in a file of its own, and resolves with the URL it prints once it
+ * listens, and what it printed by then. A file, not a pipe: reading every access line through a pipe would cost
+ * this process CPU the servers should have, and every server writes its log the same way.
+ */
 function start(
+  name: string,
   command: string,
   args: string[],
   env: Record<string, string>,
   pattern: RegExp,
-): Promise<{ url: string; output: string }> {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+): Promise<{ url: string; output: string; pid: number | undefined }> {
+  const outputFile = join(logDirectory, `${name}.out`)
+  const fd = openSync(outputFile, 'w')
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] })
   children.push(child)
-  // The access log goes nowhere: reading it would cost this process CPU the servers should have.
   return new Promise((resolve, reject) => {
-    let output = ''
-    const onData = (chunk: Buffer) => {
-      if (output.length < 20_000) output += chunk.toString()
-      const url = pattern.exec(output)?.[1]
-      if (url) resolve({ url, output })
+    const read = () => readFileSync(outputFile, 'utf8').slice(0, 20_000)
+    const exited = (code: number | null) => {
+      clearInterval(poll)
+      reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${read()}`))
     }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)))
+    const poll = setInterval(() => {
+      const output = read()
+      const url = pattern.exec(output)?.[1]
+      if (!url) return
+      clearInterval(poll)
+      child.off('exit', exited)
+      resolve({ url, output, pid: child.pid })
+    }, 100)
+    child.once('exit', exited)
   })
 }
 
@@ -84,6 +108,7 @@ function freePort(): Promise<number> {
 }
 
 async function measure(target: Target, durationSeconds: number): Promise<Figures> {
+  const cpuBefore = processCpuMilliseconds(target.pid)
   const result = await autocannon({
     url: target.url,
     connections,
@@ -95,6 +120,9 @@ async function measure(target: Target, durationSeconds: number): Promise<Figures
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    cpuMicrosPerRequest:
+      ((processCpuMilliseconds(target.pid) ?? Number.NaN) - (cpuBefore ?? Number.NaN)) *
+      (1000 / result.requests.total),
   }
 }
 
@@ -114,53 +142,100 @@ async function signUpAndToken(baseUrl: string): Promise<{ token: string; id: num
   return { token: session.accessToken, id: session.user.id }
 }
 
+/** Renders a few pages once, as the first visitors of a deployment would. */
+async function renderPages(baseUrl: string): Promise<void> {
+  for (const page of ['/login', '/', '/signup']) {
+    const response = await fetch(`${baseUrl}${page}`, { redirect: 'manual' })
+    await response.arrayBuffer()
+    if (response.status >= 500) throw new Error(`${page} answered ${response.status}`)
+  }
+}
+
 async function main() {
   const env = { DATABASE_URL: values.postgres, JWT_SECRET }
   console.error('migrating…')
   await run('node', ['.next/standalone/server.mjs', 'migrate'], env)
   console.error('starting servers…')
-  const [started, bare, reference] = await Promise.all([
+  const [started, peer, bare, reference] = await Promise.all([
     start(
+      'npm-start',
       'node',
       ['.next/standalone/server.mjs', '--port', '0', '--hostname', '127.0.0.1'],
       env,
       /Edgeline\s+(http:\/\/\S+)[\s\S]*Stop/,
     ),
-    start('node', ['--import', 'tsx', 'scripts/bench/bare-hono.ts'], {}, /listening on (http:\/\/\S+)/),
-    start('node', ['--import', 'tsx', 'scripts/bench/hono-pg.ts'], env, /listening on (http:\/\/\S+)/),
+    start(
+      'fastify',
+      'node',
+      ['--import', 'tsx', 'scripts/bench/fastify.ts'],
+      { ...env, LOG_FILE: join(logDirectory, 'fastify.log') },
+      /listening on (http:\/\/\S+)/,
+    ),
+    start(
+      'bare-hono',
+      'node',
+      ['--import', 'tsx', 'scripts/bench/bare-hono.ts'],
+      {},
+      /listening on (http:\/\/\S+)/,
+    ),
+    start(
+      'hono-pg',
+      'node',
+      ['--import', 'tsx', 'scripts/bench/hono-pg.ts'],
+      env,
+      /listening on (http:\/\/\S+)/,
+    ),
   ])
   const production = started.url
+  const fastify = peer.url
   const bareHono = bare.url
   const honoPg = reference.url
   // next start runs the edge functions, which reach Postgres through the production server's gateway.
   const gateway = /gateway (http:\/\/\S+)/.exec(started.output)?.[1] ?? ''
-  const nextUrl = values['with-next']
+  const nextServer = values['with-next']
     ? await (async () => {
         const port = await freePort()
-        await start(
+        const { pid } = await start(
+          'next-start',
           './node_modules/.bin/next',
           ['start', '--port', String(port), '--hostname', '127.0.0.1'],
           { ...env, SQL_GATEWAY_ENDPOINT: gateway },
           /(Ready)/i,
         )
-        return `http://127.0.0.1:${port}`
+        return { url: `http://127.0.0.1:${port}`, pid }
       })()
     : undefined
   const { token, id } = await signUpAndToken(production)
+  // A real deployment serves pages from the same process. Once Next has rendered one, its AsyncLocalStorages have
+  // switched on Node 20's async hooks for the whole process, and every promise of every API request pays for them.
+  if (values['after-pages']) await renderPages(production)
+  const startLabel = values['after-pages'] ? 'npm start (pages served)' : 'npm start'
   const auth = { Authorization: `Bearer ${token}` }
 
+  const names = {
+    helloStart: `${startLabel}: GET /api/hello`,
+    helloFastify: 'Fastify: GET /api/hello',
+    helloBare: 'bare Hono: GET /hello',
+    userStart: `${startLabel}: GET /api/users/:id (token)`,
+    userFastify: 'Fastify: GET /api/users/:id (token)',
+    userHonoPg: 'Hono + pg: GET /users/:id',
+  }
   const targets: Target[] = [
-    { name: 'npm start: GET /api/hello', url: `${production}/api/hello` },
-    { name: 'bare Hono: GET /hello', url: `${bareHono}/hello` },
-    { name: 'npm start: GET /api/users/:id (token)', url: `${production}/api/users/${id}`, headers: auth },
-    { name: 'Hono + pg: GET /users/:id', url: `${honoPg}/users/${id}` },
-    ...(nextUrl
+    { name: names.helloStart, url: `${production}/api/hello`, pid: started.pid },
+    { name: names.helloFastify, url: `${fastify}/api/hello`, pid: peer.pid },
+    { name: names.helloBare, url: `${bareHono}/hello`, pid: bare.pid },
+    { name: names.userStart, url: `${production}/api/users/${id}`, headers: auth, pid: started.pid },
+    { name: names.userFastify, url: `${fastify}/api/users/${id}`, headers: auth, pid: peer.pid },
+    { name: names.userHonoPg, url: `${honoPg}/users/${id}`, pid: reference.pid },
+    ...(nextServer
       ? [
-          { name: 'next start: GET /api/hello', url: `${nextUrl}/api/hello` },
+          // Its CPU column leaves out the gateway's share, which the npm start process pays.
+          { name: 'next start: GET /api/hello', url: `${nextServer.url}/api/hello`, pid: nextServer.pid },
           {
             name: 'next start: GET /api/users/:id (token)',
-            url: `${nextUrl}/api/users/${id}`,
+            url: `${nextServer.url}/api/users/${id}`,
             headers: auth,
+            pid: nextServer.pid,
           },
         ]
       : []),
@@ -184,9 +259,10 @@ async function main() {
       p50: median(figures.map((f) => f.p50)),
       p99: median(figures.map((f) => f.p99)),
       errors: figures.reduce((sum, f) => sum + f.errors, 0),
+      cpu: median(figures.map((f) => f.cpuMicrosPerRequest)),
     }
   })
-  const header = ['target', 'req/s (median)', 'rounds', 'p50 ms', 'p99 ms', 'errors']
+  const header = ['target', 'req/s (median)', 'rounds', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req']
   const table = rows.map((row) => [
     row.name,
     row.rps.toFixed(0),
@@ -194,20 +270,31 @@ async function main() {
     row.p50.toFixed(1),
     row.p99.toFixed(1),
     String(row.errors),
+    row.cpu.toFixed(0),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((cells) => (cells[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')
   console.log(
-    `\n${connections} connections, ${rounds} interleaved rounds of ${seconds} s, node ${process.version}\n`,
+    `\n${connections} connections, ${rounds} interleaved rounds of ${seconds} s, node ${process.version}` +
+      `${values['after-pages'] ? ', npm start after rendering pages' : ''}\n`,
   )
   console.log(line(header))
   for (const cells of table) console.log(line(cells))
-  const rate = (name: string) => rows.find((row) => row.name === name)?.rps ?? Number.NaN
+  const row = (name: string) => rows.find((candidate) => candidate.name === name)
+  const ratio = (name: string, over: string) =>
+    ((row(name)?.rps ?? Number.NaN) / (row(over)?.rps ?? Number.NaN)).toFixed(2)
+  // CPU per request the other way round (theirs over ours), so that above 1 means "npm start is ahead" in both.
+  const cpuRatio = (name: string, over: string) =>
+    ((row(over)?.cpu ?? Number.NaN) / (row(name)?.cpu ?? Number.NaN)).toFixed(2)
   console.log(
-    `\nGET /api/hello: npm start / bare Hono = ${(rate(targets[0]?.name ?? '') / rate(targets[1]?.name ?? '')).toFixed(2)}`,
+    `\nGET /api/hello:     npm start / Fastify = ${ratio(names.helloStart, names.helloFastify)}` +
+      ` (by CPU per request ${cpuRatio(names.helloStart, names.helloFastify)})` +
+      `   npm start / bare Hono = ${ratio(names.helloStart, names.helloBare)}`,
   )
   console.log(
-    `GET /api/users/:id: npm start / Hono + pg = ${(rate(targets[2]?.name ?? '') / rate(targets[3]?.name ?? '')).toFixed(2)}`,
+    `GET /api/users/:id: npm start / Fastify = ${ratio(names.userStart, names.userFastify)}` +
+      ` (by CPU per request ${cpuRatio(names.userStart, names.userFastify)})` +
+      `   npm start / Hono + pg = ${ratio(names.userStart, names.userHonoPg)}`,
   )
 }
 
@@ -215,4 +302,5 @@ try {
   await main()
 } finally {
   for (const child of children) child.kill('SIGTERM')
+  rmSync(logDirectory, { recursive: true, force: true })
 }

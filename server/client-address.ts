@@ -17,12 +17,16 @@ const DROPPED_FROM_STRANGERS = new Set([
   'x-real-ip',
 ])
 
+/** From a trusted proxy, only X-Forwarded-For is rewritten; the others it set pass. */
+const DROPPED_FROM_PROXIES = new Set(['x-forwarded-for'])
+
 export function createClientAddressRewriter(trust: TrustProxy): (request: IncomingMessage) => string {
   const isTrusted = compileTrust(trust)
   return (request) => {
     const peer = request.socket.remoteAddress ?? ''
-    const address = proxyAddr(request, isTrusted)
-    const dropped = isTrusted(peer, 0) ? new Set(['x-forwarded-for']) : DROPPED_FROM_STRANGERS
+    // Trusting no proxy, the client is the peer: proxy-addr would parse X-Forwarded-For only to ignore it.
+    const address = trust.kind === 'none' ? peer : proxyAddr(request, isTrusted)
+    const dropped = isTrusted(peer, 0) ? DROPPED_FROM_PROXIES : DROPPED_FROM_STRANGERS
     request.headers['x-forwarded-for'] = address
     for (const name of dropped) if (name !== 'x-forwarded-for') delete request.headers[name]
     // Both views of the headers: Next reads `headers`, @hono/node-server builds its Request from `rawHeaders`.

@@ -109,8 +109,9 @@ function discardBody(request: IncomingMessage, maxBytes: number, maxMs: number):
 
 /** What the Hono app serves: its base path is `/api`, less the docs' static files, which Next serves from public/. */
 function isApiPath(url: string): boolean {
-  if (Object.hasOwn(API_DOCS_FILES, url.replace(/\?.*$/, ''))) return false
-  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')
+  if (!(url === '/api' || url.startsWith('/api/') || url.startsWith('/api?'))) return false
+  const query = url.indexOf('?')
+  return !Object.hasOwn(API_DOCS_FILES, query < 0 ? url : url.slice(0, query))
 }
 
 /** What Node's HTTP parser refuses never reaches a handler: answer it as a problem, then close the connection. */

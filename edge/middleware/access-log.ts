@@ -24,6 +24,7 @@ export const writeJsonLine: LogWriter = (entry) => console.log(JSON.stringify(en
 
 /** Logs after the response is ready; must run after request-id and server-timing so both are available. */
 export function accessLog(write: LogWriter = writeJsonLine): MiddlewareHandler<AppEnv> {
+  const now = isoClock()
   return async function accessLog(c, next) {
     await next()
     const timing = c.get('timing')
@@ -33,7 +34,7 @@ export function accessLog(write: LogWriter = writeJsonLine): MiddlewareHandler<A
     const unexpected = failed && c.error ? c.error : undefined
     write({
       level: failed ? 'error' : status >= 400 ? 'warn' : 'info',
-      time: new Date().toISOString(),
+      time: now(),
       msg: 'request',
       requestId: c.get('requestId'),
       method: c.req.method,
@@ -69,6 +70,23 @@ function describeError(error: Error): NonNullable<AccessLogEntry['error']> {
 export function withoutQueryParameters(text: string): string {
   // Up to the end of the line, or of this error in a joined cause chain (` <- `).
   return text.replace(/params: (?:(?! <- )[^\n])*/g, 'params: [redacted]')
+}
+
+/**
+ * `new Date().toISOString()`, formatted once per millisecond: under load many requests end within the same one,
+ * and on Node the `Date` constructor is Next's instrumented wrapper (its cacheComponents checks), slow to call.
+ */
+function isoClock(): () => string {
+  let formattedAt = Number.NaN
+  let formatted = ''
+  return () => {
+    const ms = Date.now()
+    if (ms !== formattedAt) {
+      formattedAt = ms
+      formatted = new Date(ms).toISOString()
+    }
+    return formatted
+  }
 }
 
 function round(ms: number): number {

@@ -4,6 +4,7 @@ import { identifyCaller, mayPassWithoutSession } from '../auth/gate'
 import type { Identity, TokenService } from '../auth/tokens'
 import type { AppEnv } from '../context'
 import { problems } from '../problem'
+import { rawPathname } from '../request-line'
 
 export interface AuthenticateOptions {
   /** Verifies access tokens (our HS256 secrets and/or the identity provider's JWKS). */
@@ -23,7 +24,7 @@ export function authenticate({ tokens, corsEnabled }: AuthenticateOptions): Midd
     // The raw pathname, not Hono's decoded one: the public list is matched exactly as the edge middleware sees it.
     if (
       !identity &&
-      !mayPassWithoutSession(new URL(c.req.url).pathname, c.req.method, c.req.raw.headers, { corsEnabled })
+      !mayPassWithoutSession(rawPathname(c.req.url), c.req.method, c.req.raw.headers, { corsEnabled })
     ) {
       throw problems.unauthorized(refused)
     }

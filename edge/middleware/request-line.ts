@@ -1,7 +1,7 @@
 /** Request-line middleware: a method we do not implement is a 501 problem, a path that does not decode a 400. */
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../context'
-import { requestLineProblem } from '../request-line'
+import { rawPathname, requestLineProblem } from '../request-line'
 
 /**
  * Refuses, before authentication, what no route could answer: the rule `middleware.ts` applies first (see
@@ -9,9 +9,10 @@ import { requestLineProblem } from '../request-line'
  * not Hono's decoded path, which leaves a malformed escape as it is.
  */
 export function requestLine(): MiddlewareHandler<AppEnv> {
-  return async function requestLine(c, next) {
-    const problem = requestLineProblem(c.req.method, new URL(c.req.url).pathname)
+  // Not async: nothing to do after the route, so no promise of its own on every request.
+  return function requestLine(c, next) {
+    const problem = requestLineProblem(c.req.method, rawPathname(c.req.url))
     if (problem) throw problem
-    await next()
+    return next()
   }
 }
