@@ -79,12 +79,13 @@ step "podman build (the Dockerfile as docker build reads it; this machine's CA b
 # OCI images have no HEALTHCHECK.
 npmrc=$(mktemp)
 printf 'prefer-offline=true\n' >"$npmrc"
-mkdir -p "$HOME/.npm"
+npm_cache="${HOME:-/root}/.npm"
+mkdir -p "$npm_cache"
 build_started=$SECONDS
 podman build --pull=never --format docker --layers=false --force-rm --tag "$IMAGE" \
   --volume /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro \
   --build-arg NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
-  --volume "$HOME/.npm:/root/.npm" --volume "$npmrc:/root/.npmrc:ro" \
+  --volume "$npm_cache:/root/.npm" --volume "$npmrc:/root/.npmrc:ro" \
   . >"${TMPDIR:-/tmp}/edgeline-$RUN_ID-build.log" 2>&1 \
   || { tail -n 40 "${TMPDIR:-/tmp}/edgeline-$RUN_ID-build.log"; fail "podman build failed"; }
 rm -f "$npmrc" "${TMPDIR:-/tmp}/edgeline-$RUN_ID-build.log"
