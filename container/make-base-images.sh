@@ -31,6 +31,7 @@ tar -xzf "$work/npm-$NPM_VERSION.tgz" -C "$work/npm" --strip-components=1
 
 # minbase is Debian's essential set plus apt. Like Docker's -slim images it keeps no manuals, docs or apt lists, and
 # it merges /usr itself rather than through the usrmerge package (which would bring 50 MB of Perl).
+log="$work/mmdebstrap.log"
 mmdebstrap --quiet --mode=root --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
   --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/doc/*' \
@@ -38,7 +39,7 @@ mmdebstrap --quiet --mode=root --variant=minbase --hook-dir=/usr/share/mmdebstra
   --dpkgopt='path-exclude=/usr/share/info/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*' \
-  bookworm "$work/rootfs"
+  bookworm "$work/rootfs" >"$log" 2>&1 || { tail -n 30 "$log" >&2; echo "✗ mmdebstrap failed" >&2; exit 1; }
 
 import_rootfs() { # IMAGE CMD: the root file system as one layer
   tar -C "$work/rootfs" --numeric-owner -cf - . | podman import --quiet \

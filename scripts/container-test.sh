@@ -92,14 +92,21 @@ rm -f "$npmrc" "${TMPDIR:-/tmp}/edgeline-$RUN_ID-build.log"
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 pass "built in $((SECONDS - build_started)) s; image size $((size / 1000000)) MB ($((size / 1048576)) MiB) uncompressed"
 
-step "with neither DATABASE_URL nor a volume, it refuses to start and says why"
+step "with neither DATABASE_URL nor a volume, or without a token secret, it refuses to start and says why"
 set +e
 refusal=$(run_image --rm "$IMAGE" 2>&1)
 code=$?
 set -e
 [ "$code" = 78 ] || fail "expected exit 78 with no DATABASE_URL, got $code: $refusal"
 grep -q "DATABASE_URL is not set" <<<"$refusal" || fail "the refusal does not name DATABASE_URL: $refusal"
-pass "exit 78: $(head -n 1 <<<"$refusal")"
+pass "exit 78: $(grep -m 1 '^✗' <<<"$refusal")"
+set +e
+refusal=$(run_image --rm -e DATABASE_URL="$DATABASE_URL" "$IMAGE" 2>&1)
+code=$?
+set -e
+[ "$code" = 78 ] && grep -q "JWT_SECRET (or JWKS_URL) is not set" <<<"$refusal" \
+  || fail "expected exit 78 naming JWT_SECRET with a DATABASE_URL but no secret, got $code: $refusal"
+pass "exit 78 without a token secret: $(grep -m 1 '^✗' <<<"$refusal")"
 
 step "migrate (docker run … edgeline migrate) into a new database"
 psql_admin "CREATE DATABASE $DATABASE"
@@ -181,6 +188,7 @@ volume_files=$(podman run --rm --pull=never --volume "$RUN_ID-data:/data:ro" --e
 grep -q pglite <<<"$volume_files" && grep -q jwt-secret <<<"$volume_files" \
   || fail "the volume does not hold the database and the token secret: $volume_files"
 podman stop --time 10 "$RUN_ID-embedded" >/dev/null
+[ "$(podman inspect --format '{{.State.ExitCode}}' "$RUN_ID-embedded")" = 0 ] || fail "the embedded container did not exit 0"
 pass "healthy $((SECONDS - run_started)) s after podman run; the database and its token secret are in the volume"
 
 step "done: the image, its containers, volume and database are removed (base images kept as a cache)"
