@@ -83,7 +83,7 @@ export default defineConfig({
               // The build's edge budgets are the build's, whoever serves it: checked once, in the e2e project.
               exclude:
                 name === 'e2e'
-                  ? ['test/e2e/production-server.test.ts']
+                  ? ['test/e2e/production-server.test.ts', 'test/e2e/multi-instance.test.ts']
                   : ['test/e2e/next-start-answers.test.ts', 'test/e2e/edge-budgets.test.ts'],
               // After the root setup (the run's SQL endpoint): builds once, then serves the build for this project.
               globalSetup: ['test/e2e/built-server.ts'],
