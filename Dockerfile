@@ -1,5 +1,5 @@
 # Edgeline's production server (`node server.mjs`, decision 0018) as a container image: README "Deploy → Docker",
-# decision 0099. Build with `docker build -t edgeline .`; scripts/container-test.sh builds and checks it in CI.
+# decision 0026. Build with `docker build -t edgeline .`; scripts/container-test.sh builds and checks it in CI.
 
 # ---- build: the whole project, installed and built as on any machine -------------------------------------------
 FROM node:22-bookworm-slim AS build

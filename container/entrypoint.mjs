@@ -1,7 +1,7 @@
 /**
  * The container's entry point: refuses settings whose data a container would lose, then runs the production server
  * (`server.mjs`, beside this folder) in this very process, so that it is PID 1 and gets the stop signal itself.
- * `docker run … edgeline migrate` reaches the server as `node server.mjs migrate` (decision 0099).
+ * `docker run … edgeline migrate` reaches the server as `node server.mjs migrate` (decision 0026).
  */
 import { accessSync, constants as fsConstants, readFileSync } from 'node:fs'
 import { constants as osConstants } from 'node:os'
