@@ -1,13 +1,29 @@
 /** The backends the conformance suite runs against, and a Neon client pointed at the test run's gateway. */
 import { neon, neonConfig } from '@neondatabase/serverless'
-import { inject } from 'vitest'
+import { afterAll, inject } from 'vitest'
+import { EMBEDDED_DATABASE_HOST } from '../../db/database-url'
+import { startSqlGateway } from '../../db/gateway/server'
 
-neonConfig.fetchEndpoint = inject('sqlEndpoint')
+const sharedGateway = inject('sqlEndpoint')
+/**
+ * Real Postgres is reached through a gateway started in this test file's own process, not the run's shared one
+ * (which lives in vitest's main process): the file then exercises the gateway code it imports, which is what
+ * mutation testing changes (stryker.gateway.config.mjs). PGlite stays on the shared gateway: one PGlite costs
+ * seconds and hundreds of MiB.
+ */
+const ownGateway = await startSqlGateway({ port: 0 })
+afterAll(() => ownGateway.close())
+
+/** The driver's endpoint rule for these tests: the embedded database on the shared gateway, the rest on our own. */
+export const routeToTheGateways = (host: string) =>
+  host === EMBEDDED_DATABASE_HOST ? sharedGateway : ownGateway.url
+neonConfig.fetchEndpoint = routeToTheGateways
 
 /** `describe.each(backends)` runs a suite on embedded PGlite, and on real Postgres when TEST_DATABASE_URL is set. */
 export const backends = inject('backendUrls')
 
-export const sqlEndpoint = inject('sqlEndpoint')
+/** The run's shared gateway (the embedded database lives there), for tests that speak HTTP to it directly. */
+export const sqlEndpoint = sharedGateway
 
 export function connect(url: string) {
   return neon(url)

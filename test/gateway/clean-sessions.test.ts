@@ -7,7 +7,7 @@ import { neon, neonConfig } from '@neondatabase/serverless'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMBEDDED_DATABASE_HOST } from '../../db/database-url'
 import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
-import { backends, sqlEndpoint, uniqueName } from './backends'
+import { backends, routeToTheGateways, sqlEndpoint, uniqueName } from './backends'
 
 let poolOfOne: SqlGateway
 beforeAll(async () => {
@@ -16,7 +16,7 @@ beforeAll(async () => {
   neonConfig.fetchEndpoint = (host) => (host === EMBEDDED_DATABASE_HOST ? sqlEndpoint : poolOfOne.url)
 })
 afterAll(async () => {
-  neonConfig.fetchEndpoint = sqlEndpoint
+  neonConfig.fetchEndpoint = routeToTheGateways
   await poolOfOne?.close()
 })
 

@@ -40,6 +40,22 @@ describe.each(backends)('transactions through the Neon driver on $name', ({ url 
     await sql.query(`DROP TABLE ${table}`)
   })
 
+  it('fails a batch whose COMMIT fails (a deferred constraint), and keeps none of it', async () => {
+    const table = uniqueName('deferred')
+    await sql.query(
+      `CREATE TABLE ${table} (v int, CONSTRAINT ${table}_v UNIQUE (v) DEFERRABLE INITIALLY DEFERRED)`,
+    )
+    // Each INSERT succeeds on its own; the duplicate is found only when the transaction commits.
+    await expect(
+      sql.transaction([
+        sql.query(`INSERT INTO ${table} VALUES (1)`),
+        sql.query(`INSERT INTO ${table} VALUES (1)`),
+      ]),
+    ).rejects.toMatchObject({ code: '23505' })
+    expect(await sql.query(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }])
+    await sql.query(`DROP TABLE ${table}`)
+  })
+
   it('runs a batch with the isolation level, read-only and deferrable options it was given', async () => {
     const settings = sql`SELECT current_setting('transaction_isolation') AS i, current_setting('transaction_read_only') AS r, current_setting('transaction_deferrable') AS d`
     expect(

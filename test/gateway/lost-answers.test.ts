@@ -13,7 +13,7 @@ import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
 import { createApp } from '../../edge/app'
 import { parseConfig } from '../../edge/env'
 import { type CuttingProxy, startCuttingProxy } from '../support/cutting-proxy'
-import { backends, sqlEndpoint, uniqueName } from './backends'
+import { backends, routeToTheGateways, sqlEndpoint, uniqueName } from './backends'
 
 const realPostgres = backends.filter((backend) => backend.name === 'real Postgres')
 
@@ -39,7 +39,7 @@ describe.each(realPostgres)('the gateway when its connection to $name is cut aft
   })
 
   afterAll(async () => {
-    neonConfig.fetchEndpoint = sqlEndpoint
+    neonConfig.fetchEndpoint = routeToTheGateways
     await direct?.query(`DROP TABLE IF EXISTS ${table}`)
     await direct?.end()
     await gateway?.close()

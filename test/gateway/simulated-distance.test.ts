@@ -2,7 +2,7 @@
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
-import { backends, sqlEndpoint } from './backends'
+import { backends, routeToTheGateways } from './backends'
 
 const DISTANCE_MS = 150
 const realPostgres = backends.filter((backend) => backend.name === 'real Postgres')
@@ -14,7 +14,7 @@ describe.each(realPostgres)('a gateway simulating distance, on $name', ({ url })
     neonConfig.fetchEndpoint = far.url
   })
   afterAll(async () => {
-    neonConfig.fetchEndpoint = sqlEndpoint
+    neonConfig.fetchEndpoint = routeToTheGateways
     await far?.close()
   })
 
