@@ -183,7 +183,13 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/he
   [ $((SECONDS - run_started)) -lt 120 ] || { podman logs "$RUN_ID-embedded"; fail "no 200 in 120 s"; }
   sleep 0.5
 done
-podman logs "$RUN_ID-embedded" 2>&1 | grep -q 'embedded PGlite' || fail "it did not serve the embedded database"
+# The banner is printed once the server listens, so it may reach the container's log just after the first 200.
+banner_seen=false
+for _ in $(seq 1 40); do
+  if podman logs "$RUN_ID-embedded" 2>&1 | grep -q 'embedded PGlite'; then banner_seen=true; break; fi
+  sleep 0.25
+done
+[ "$banner_seen" = true ] || { podman logs "$RUN_ID-embedded"; fail "it did not serve the embedded database"; }
 volume_files=$(podman run --rm --pull=never --volume "$RUN_ID-data:/data:ro" --entrypoint ls "$IMAGE" /data)
 grep -q pglite <<<"$volume_files" && grep -q jwt-secret <<<"$volume_files" \
   || fail "the volume does not hold the database and the token secret: $volume_files"
