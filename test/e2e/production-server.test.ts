@@ -86,6 +86,34 @@ function acceptsConnections(port: number): Promise<boolean> {
   })
 }
 
+/**
+ * A log-in that has sent its headers and part of its body, so it is in flight while the server stops: `finish`
+ * sends the rest, `answered` is its status.
+ */
+function startLogInStillSending(port: number, requestId: string, email: string) {
+  const body = JSON.stringify({ email, password: 'long-enough-password' })
+  const request = httpRequest({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/api/auth/login',
+    headers: {
+      'Content-Type': 'application/json',
+      'X-Request-Id': requestId,
+      'Content-Length': String(Buffer.byteLength(body)),
+    },
+  })
+  const answered = new Promise<number>((resolve, reject) => {
+    request.on('response', (response) => {
+      response.resume()
+      response.on('end', () => resolve(response.statusCode ?? 0))
+    })
+    request.on('error', reject)
+  })
+  request.write(body.slice(0, 20))
+  return { finish: () => request.end(body.slice(20)), answered }
+}
+
 function directorySize(directory: string): number {
   let bytes = 0
   for (const entry of readdirSync(directory, { recursive: true, withFileTypes: true })) {
@@ -293,32 +321,13 @@ describe('stopping', () => {
     const port = Number(new URL(behindProxy.url).port)
     const requestId = `drain-${Date.now()}`
     // A request still sending its body when SIGTERM arrives.
-    const body = JSON.stringify({ email: 'drain@example.test', password: 'long-enough-password' })
-    const request = httpRequest({
-      host: '127.0.0.1',
-      port,
-      method: 'POST',
-      path: '/api/auth/login',
-      headers: {
-        'Content-Type': 'application/json',
-        'X-Request-Id': requestId,
-        'Content-Length': String(Buffer.byteLength(body)),
-      },
-    })
-    const answered = new Promise<number>((resolve, reject) => {
-      request.on('response', (response) => {
-        response.resume()
-        response.on('end', () => resolve(response.statusCode ?? 0))
-      })
-      request.on('error', reject)
-    })
-    request.write(body.slice(0, 20))
+    const { finish, answered } = startLogInStillSending(port, requestId, 'drain@example.test')
     await pause(300)
     behindProxy.child.kill('SIGTERM')
     await pause(300)
     // Stopped accepting: a new connection is refused while the old one is still being served.
     expect(await acceptsConnections(port)).toBe(false)
-    request.end(body.slice(20))
+    finish()
     expect(await answered).toBe(401)
     expect(await exitOf(behindProxy.child)).toEqual({ code: 0, signal: null })
     const logLine = behindProxy
@@ -338,32 +347,13 @@ describe('stopping', () => {
       ),
     )
     const inFlight = `sigint-in-flight-${Date.now()}`
-    const body = JSON.stringify({ email: 'sigint@example.test', password: 'long-enough-password' })
-    const request = httpRequest({
-      host: '127.0.0.1',
-      port,
-      method: 'POST',
-      path: '/api/auth/login',
-      headers: {
-        'Content-Type': 'application/json',
-        'X-Request-Id': inFlight,
-        'Content-Length': String(Buffer.byteLength(body)),
-      },
-    })
-    const answered = new Promise<number>((resolve, reject) => {
-      request.on('response', (response) => {
-        response.resume()
-        response.on('end', () => resolve(response.statusCode ?? 0))
-      })
-      request.on('error', reject)
-    })
-    request.write(body.slice(0, 20))
+    const { finish, answered } = startLogInStillSending(port, inFlight, 'sigint@example.test')
     // Well inside the log sink's 200 ms flush interval: the hello lines may all still be in its buffer.
     await pause(20)
     server.child.kill('SIGINT')
     await pause(300)
     expect(await acceptsConnections(port)).toBe(false)
-    request.end(body.slice(20))
+    finish()
     expect(await answered).toBe(401)
     expect(await exitOf(server.child)).toEqual({ code: 0, signal: null })
     const lines = server.output().split('\n')

@@ -1,33 +1,10 @@
 /** A stand-in SQL-over-HTTP endpoint that answers every query with one error, shaped exactly as Neon's proxy shapes it. */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { errorBody as neonErrorBody } from '../../db/gateway/errors'
 
-/** The fields of Neon's error body after `message`, in Neon's order (shared/neon-http-protocol.md §6). */
-const ERROR_FIELDS = [
-  'code',
-  'detail',
-  'hint',
-  'position',
-  'internalPosition',
-  'internalQuery',
-  'severity',
-  'where',
-  'table',
-  'column',
-  'schema',
-  'dataType',
-  'constraint',
-  'file',
-  'line',
-  'routine',
-] as const
-
-type ErrorFields = Partial<Record<(typeof ERROR_FIELDS)[number], string>>
-
-/** Neon's error body: `message`, then every field, `null` where Postgres gave none. */
-export function neonErrorBody(message: string, fields: ErrorFields = {}): Record<string, string | null> {
-  return { message, ...Object.fromEntries(ERROR_FIELDS.map((field) => [field, fields[field] ?? null])) }
-}
+// Neon's error body (message, then every field, null where Postgres gave none): the gateway renders it already.
+export { neonErrorBody }
 
 /**
  * What Postgres 15 raises while opening a session, as Neon forwards it (HTTP 400). The first two were captured

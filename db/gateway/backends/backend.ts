@@ -26,6 +26,19 @@ export interface FieldDescription {
   format: 'text'
 }
 
+/** RowDescription's column metadata (pg-protocol's field) as Neon reports it: every number kept, format text. */
+export function describeField(field: Omit<FieldDescription, 'format'>): FieldDescription {
+  return {
+    name: field.name,
+    dataTypeID: field.dataTypeID,
+    tableID: field.tableID,
+    columnID: field.columnID,
+    dataTypeSize: field.dataTypeSize,
+    dataTypeModifier: field.dataTypeModifier,
+    format: 'text',
+  }
+}
+
 /** One statement's outcome before the endpoint renders it: rows are arrays of Postgres text. */
 export interface StatementResult {
   fields: FieldDescription[]

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { PGlite, protocol } from '@electric-sql/pglite'
 import { cancelledError, EndpointError, isPostgresErrorLike, toPostgresError } from '../errors'
 import {
-  type FieldDescription,
+  describeField,
   parseCommandTag,
   type RunRequest,
   SESSION_DEFAULTS,
@@ -142,24 +142,13 @@ class PgliteBackend implements SqlBackend {
 function collectResult(messages: BackendMessage[]): StatementResult {
   const result: StatementResult = { fields: [], rows: [], command: '', rowCount: null }
   for (const message of messages) {
-    if (message.name === 'rowDescription') result.fields = (message as RowDescription).fields.map(toField)
+    if (message.name === 'rowDescription')
+      result.fields = (message as RowDescription).fields.map(describeField)
     else if (message.name === 'dataRow') result.rows.push((message as DataRow).fields as (string | null)[])
     else if (message.name === 'commandComplete')
       Object.assign(result, parseCommandTag((message as CommandComplete).text))
   }
   return result
-}
-
-function toField(field: RowDescription['fields'][number]): FieldDescription {
-  return {
-    name: field.name,
-    dataTypeID: field.dataTypeID,
-    tableID: field.tableID,
-    columnID: field.columnID,
-    dataTypeSize: field.dataTypeSize,
-    dataTypeModifier: field.dataTypeModifier,
-    format: 'text',
-  }
 }
 
 /** Resolves after the event loop has polled for I/O at least once (two check phases bracket one poll phase). */

@@ -1,7 +1,7 @@
 /** A group of statements written to Postgres as one extended-protocol exchange (one Sync), results kept as raw text. */
 import pg from 'pg'
 import type { FieldDescription, SqlStatement, StatementResult } from './backend'
-import { parseCommandTag } from './backend'
+import { describeField, parseCommandTag } from './backend'
 
 /** The parts of pg's connection a group writes to (pg passes it to every query it runs). */
 interface WireConnection {
@@ -99,7 +99,7 @@ export class StatementGroup extends PgQuery {
   }
 
   handleRowDescription(message: RowDescriptionMessage): void {
-    this.#fields = message.fields.map(toField)
+    this.#fields = message.fields.map(describeField)
   }
 
   handleDataRow(message: DataRowMessage): void {
@@ -137,17 +137,5 @@ export class StatementGroup extends PgQuery {
     this.#results.push({ fields: this.#fields, rows: this.#rows, command, rowCount })
     this.#fields = []
     this.#rows = []
-  }
-}
-
-function toField(field: FieldDescription): FieldDescription {
-  return {
-    name: field.name,
-    dataTypeID: field.dataTypeID,
-    tableID: field.tableID,
-    columnID: field.columnID,
-    dataTypeSize: field.dataTypeSize,
-    dataTypeModifier: field.dataTypeModifier,
-    format: 'text',
   }
 }
