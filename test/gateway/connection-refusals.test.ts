@@ -24,7 +24,10 @@ async function failureOf(promise: Promise<unknown>): Promise<Record<string, unkn
   throw new Error('the query succeeded')
 }
 
-describe.each(realPostgres)('the gateway when $name refuses the connection string', ({ url }) => {
+// Without TEST_DATABASE_URL there is no real Postgres: the suite is reported skipped rather than the file empty.
+const url = realPostgres[0]?.url ?? ''
+
+describe.skipIf(!url)('the gateway when real Postgres refuses the connection string', () => {
   it('answers a database that does not exist with 400 and Postgres 3D000, as Neon does', async () => {
     const database = uniqueName('no_such_db')
     const sql = connect(variant(url, (parsed) => (parsed.pathname = `/${database}`)))

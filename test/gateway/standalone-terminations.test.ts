@@ -36,7 +36,10 @@ async function startStandaloneGateway(): Promise<{ child: ChildProcess; url: str
   return { child, url, output: () => output }
 }
 
-describe.each(adminUrl ? [adminUrl] : [])('the standalone gateway on real Postgres', (admin) => {
+// Without TEST_DATABASE_URL there is no real Postgres: the suite is reported skipped rather than the file empty.
+const admin = adminUrl ?? ''
+
+describe.skipIf(!admin)('the standalone gateway on real Postgres', () => {
   it('survives 20 rounds of pg_terminate_backend under load and serves within 1 s of the database reopening', {
     timeout: 90_000,
   }, async () => {
