@@ -417,14 +417,17 @@ export async function changePassword(
  * Uses a refresh token: if it is live, marks it used and stores its successor in the same family, returning the
  * user's current role (role changes take effect at the next refresh). If it was used more than `graceSeconds` ago,
  * revokes every token of its family; used more recently, it is only refused (`superseded`). Expired, revoked and
- * unknown tokens are simply invalid.
+ * unknown tokens are simply invalid, and so is a token of another family than `onlyFamilyId` when it is given (a
+ * browser's refresh cookie counts only for the session its session-id cookie names: a planted one is not touched).
  */
 export async function rotateRefreshToken(
   db: Database,
   presentedHash: string,
   next: Omit<NewRefreshToken, 'familyId'>,
   graceSeconds: number,
+  onlyFamilyId?: string,
 ): Promise<RotateResult> {
+  const ofFamily = sql`(${onlyFamilyId ?? null}::uuid is null or family_id = ${onlyFamilyId ?? null}::uuid)`
   const result = await db.execute<{
     reused: boolean | null
     superseded: boolean | null
@@ -436,10 +439,11 @@ export async function rotateRefreshToken(
       select family_id,
              used_at < now() - make_interval(secs => ${graceSeconds}) as replayed,
              used_at >= now() - make_interval(secs => ${graceSeconds}) as superseded
-      from ${refreshTokens} where token_hash = ${presentedHash}
+      from ${refreshTokens} where token_hash = ${presentedHash} and ${ofFamily}
     ), consumed as (
       update ${refreshTokens} set used_at = now()
-      where token_hash = ${presentedHash} and used_at is null and revoked_at is null and expires_at > now()
+      where token_hash = ${presentedHash} and ${ofFamily}
+        and used_at is null and revoked_at is null and expires_at > now()
       returning family_id, user_id
     ), revoked as (
       update ${refreshTokens} set revoked_at = now()

@@ -142,7 +142,7 @@ describe('GET /api/openapi.json', () => {
     expect(document.components.securitySchemes.cookieAuth).toMatchObject({
       type: 'apiKey',
       in: 'cookie',
-      name: 'edgeline_session',
+      name: '__Host-edgeline_session',
     })
     expect(document.security).toEqual([{ bearerAuth: [] }, { cookieAuth: [] }])
     expect(document.paths['/api/auth/login']?.post?.security).toEqual([])

@@ -177,7 +177,7 @@ describe('the pages in Chromium', () => {
       await logIn(page, user, '/account')
       await page.waitForURL('**/account')
       // What the browser does when the session cookie's Max-Age runs out; the refresh cookie lives 30 days.
-      await page.context().clearCookies({ name: 'edgeline_session' })
+      await page.context().clearCookies({ name: '__Host-edgeline_session' })
       await page.goto('/users?q=renew')
       expect(pathOf(page)).toBe('/users?q=renew')
       expect(await page.locator('#signed-in-as').textContent()).toBe(`Signed in as ${user.name} (user)`)

@@ -246,7 +246,7 @@ describe('the scheme (X-Forwarded-Proto, under the same TRUST_PROXY)', () => {
     })
     expect(response.status).toBe(201)
     const cookies = response.headers.getSetCookie()
-    expect(cookies).toHaveLength(2)
+    expect(cookies).toHaveLength(3)
     return cookies
   }
 

@@ -7,7 +7,7 @@ import {
   startSession,
 } from '../../../db/queries/accounts'
 import { builtInUserId } from '../../auth/built-in-user'
-import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie } from '../../auth/credentials'
+import { REFRESH_COOKIE_PATH, readCookie } from '../../auth/credentials'
 import { logInThenReturnTo } from '../../auth/gate'
 import { loginBuckets } from '../../auth/login-throttle'
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../../auth/password'
@@ -35,6 +35,7 @@ import {
   json,
   newRefresh,
   presentedRefreshToken,
+  refreshCookieOf,
   rotateSession,
 } from './session-kit'
 
@@ -182,7 +183,8 @@ export function sessionRoutes(deps: AuthDependencies) {
       return c.json({ user: toUserResponse(user), ...session }, 200)
     })
     .openapi(refreshRoute, async (c) => {
-      const rotated = await rotateSession(deps, c, presentedRefreshToken(c, c.req.valid('json')))
+      const presented = presentedRefreshToken(c, c.req.valid('json'))
+      const rotated = await rotateSession(deps, c, presented.token, presented.fromCookie)
       if (rotated.status !== 'rotated') throw problems.invalidRefreshToken()
       return c.json({ ...rotated.identity, ...rotated.session }, 200)
     })
@@ -191,7 +193,8 @@ export function sessionRoutes(deps: AuthDependencies) {
       const toLogin = logInThenReturnTo(next)
       // Never cached: each answer either carries new tokens or depends on the cookies sent.
       c.header('Cache-Control', 'no-store')
-      const rotated = await rotateSession(deps, c, readCookie(c.req.raw.headers, REFRESH_COOKIE))
+      // Two refresh cookies (one planted by a sibling subdomain?) are a 400 problem here too: never a guess.
+      const rotated = await rotateSession(deps, c, refreshCookieOf(c), true)
       if (rotated.status === 'rotated') return c.redirect(next, 303)
       if (rotated.status === 'invalid') return c.redirect(toLogin, 303)
       // Another tab renewed with this cookie a moment ago and set new cookies in this browser: go back once and
@@ -208,7 +211,7 @@ export function sessionRoutes(deps: AuthDependencies) {
       // A browser's form sends the refresh cookie here (Path=/api/auth), even after its access token expired.
       const fromForm = isFormPost(c.req.header('content-type'))
       if (fromForm && !isSameOrigin(c.req.raw)) throw problems.forbidden('Cross-site form posts are refused.')
-      const presented = presentedRefreshToken(c, fromForm ? {} : c.req.valid('json'))
+      const presented = presentedRefreshToken(c, fromForm ? {} : c.req.valid('json')).token
       const caller = c.get('identity')
       const callerId = caller ? builtInUserId(caller) : undefined
       if (presented && isWellFormedRefreshToken(presented)) {
