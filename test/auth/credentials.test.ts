@@ -83,6 +83,16 @@ describe('readCookie', () => {
     }
     expect(readCookie(new Headers(), 'edgeline_session')).toBeUndefined()
   })
+
+  it('refuses a name sent twice, whatever the values (one may be planted): a problem, never a guess', () => {
+    for (const cookie of ['s=a; s=b', 's=a;s=a', 's=; s=b', ' s = a ; t=1; s=b']) {
+      expect(() => readCookie(headers({ cookie }), 's'), cookie).toThrow(
+        expect.objectContaining({ slug: 'ambiguous-cookies', status: 400 }),
+      )
+    }
+    // Other names twice, or a longer name, are none of its business.
+    expect(readCookie(headers({ cookie: 't=1; t=2; s=a; sx=b' }), 's')).toBe('a')
+  })
 })
 
 describe('identity headers', () => {
