@@ -234,29 +234,52 @@ describe('the client address across several hops (X-Forwarded-For with more than
 })
 
 describe('the scheme (X-Forwarded-Proto, under the same TRUST_PROXY)', () => {
-  const cookiesOfSignUp = async (url: string, label: string) => {
-    const response = await fetch(`${url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Forwarded-Proto': 'https' },
-      body: JSON.stringify({
+  /**
+   * A sign-up claiming https, addressed to a host name that is not loopback (as a browser on another machine
+   * would): on a loopback name cookies are Secure anyway, since browsers take localhost as a secure context.
+   */
+  const cookiesOfSignUp = (url: string, label: string) =>
+    new Promise<string[]>((resolve, reject) => {
+      const body = JSON.stringify({
         name: label,
         email: `${label}-${Date.now()}@example.test`,
         password: 'long-enough-pw',
-      }),
+      })
+      const sent = httpRequest(
+        `${url}/api/auth/signup`,
+        {
+          method: 'POST',
+          headers: {
+            host: 'edgeline.example.test',
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-forwarded-proto': 'https',
+          },
+        },
+        (response) => {
+          response.resume()
+          response.on('end', () => {
+            expect(response.statusCode).toBe(201)
+            const cookies = response.headers['set-cookie'] ?? []
+            expect(cookies).toHaveLength(3)
+            resolve(cookies)
+          })
+        },
+      )
+      sent.on('error', reject)
+      sent.end(body)
     })
-    expect(response.status).toBe(201)
-    const cookies = response.headers.getSetCookie()
-    expect(cookies).toHaveLength(3)
-    return cookies
-  }
 
-  it('makes cookies Secure when a trusted proxy says the browser came over https', async () => {
+  it('makes cookies Secure, with prefixed names, when a trusted proxy says the browser came over https', async () => {
     for (const cookie of await cookiesOfSignUp(behindProxy.url, 'tls-proxy'))
-      expect(cookie).toMatch(/; Secure/)
+      expect(cookie).toMatch(/^__(Host|Secure)-edgeline_.*; Secure/)
   })
 
   it('is not taken from a client when no proxy is trusted', async () => {
-    for (const cookie of await cookiesOfSignUp(plain.url, 'tls-claim')) expect(cookie).not.toMatch(/Secure/)
+    for (const cookie of await cookiesOfSignUp(plain.url, 'tls-claim')) {
+      expect(cookie).toMatch(/^edgeline_/)
+      expect(cookie).not.toMatch(/Secure/)
+    }
   })
 })
 
