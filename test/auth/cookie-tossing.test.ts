@@ -108,16 +108,30 @@ describe('two refresh cookies in one request', () => {
     expect((await refreshWith(tosser.refreshToken)).status).toBe(200)
   })
 
-  it('are refused by /api/auth/refresh and /api/auth/logout, which revoke nothing', async () => {
+  it('are refused by /api/auth/refresh, which spends neither', async () => {
     const [victim, tosser] = await victimAndTosser()
     const cookie = `${refreshCookies(victim)}; __Secure-edgeline_refresh=${tosser.refreshToken}`
-    for (const path of ['/api/auth/refresh', '/api/auth/logout']) {
-      await expectAmbiguous(
-        await app.request(path, { method: 'POST', headers: { cookie } }),
-        '__Secure-edgeline_refresh',
-      )
-    }
+    await expectAmbiguous(
+      await app.request('/api/auth/refresh', { method: 'POST', headers: { cookie } }),
+      '__Secure-edgeline_refresh',
+    )
     expect((await refreshWith(victim.refreshToken)).status).toBe(200)
+    expect((await refreshWith(tosser.refreshToken)).status).toBe(200)
+  })
+
+  it("are used for nothing by log-out, which still ends the browser's session by its access token", async () => {
+    const [victim, tosser] = await victimAndTosser()
+    const cookie = [
+      `__Secure-edgeline_refresh=${tosser.refreshToken}`,
+      refreshCookies(victim),
+      `__Host-edgeline_session=${victim.accessToken}`,
+    ].join('; ')
+    const response = await app.request('/api/auth/logout', { method: 'POST', headers: { cookie } })
+    // Log-out never strands a browser (decision 0019): this one's cookies are cleared, its session ended.
+    expect(response.status).toBe(204)
+    expect(response.headers.getSetCookie().join('\n')).toMatch(/__Secure-edgeline_refresh=;.*Max-Age=0/)
+    expect((await refreshWith(victim.refreshToken)).status).toBe(401)
+    // The planted token was not the one ended: no guess was made between the two.
     expect((await refreshWith(tosser.refreshToken)).status).toBe(200)
   })
 })

@@ -1,4 +1,5 @@
 /** Sessions: log-in, refresh, a browser's session renewal (resume) and log-out. */
+import type { Context } from 'hono'
 import { setCookie } from 'hono/cookie'
 import * as z from 'zod'
 import {
@@ -12,9 +13,10 @@ import { logInThenReturnTo } from '../../auth/gate'
 import { loginBuckets } from '../../auth/login-throttle'
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../../auth/password'
 import { hashRefreshToken, isWellFormedRefreshToken } from '../../auth/refresh-tokens'
+import type { AppEnv } from '../../context'
 import { timeDatabase } from '../../middleware/server-timing'
 import { documented } from '../../openapi'
-import { problems } from '../../problem'
+import { Problem, problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import { isFormPost, isSameOrigin, sameSitePath } from '../../same-origin'
 import {
@@ -150,6 +152,20 @@ const logoutRoute = createRoute({
   },
 })
 
+/**
+ * The refresh token whose session a log-out ends. Two refresh cookies (one planted?) are used for nothing, as
+ * everywhere, but log-out still runs (decision 0019): it ends the session the access token names, if any, and
+ * clears this browser's cookies, after which a planted one left behind has no session id to go with.
+ */
+function refreshTokenToEnd(c: Context<AppEnv>, body: { refreshToken?: string }): string | undefined {
+  try {
+    return presentedRefreshToken(c, body).token
+  } catch (error) {
+    if (error instanceof Problem && error.slug === 'ambiguous-cookies') return undefined
+    throw error
+  }
+}
+
 export function sessionRoutes(deps: AuthDependencies) {
   const { db, config } = deps
   return createRouter()
@@ -211,7 +227,7 @@ export function sessionRoutes(deps: AuthDependencies) {
       // A browser's form sends the refresh cookie here (Path=/api/auth), even after its access token expired.
       const fromForm = isFormPost(c.req.header('content-type'))
       if (fromForm && !isSameOrigin(c.req.raw)) throw problems.forbidden('Cross-site form posts are refused.')
-      const presented = presentedRefreshToken(c, fromForm ? {} : c.req.valid('json')).token
+      const presented = refreshTokenToEnd(c, fromForm ? {} : c.req.valid('json'))
       const caller = c.get('identity')
       const callerId = caller ? builtInUserId(caller) : undefined
       if (presented && isWellFormedRefreshToken(presented)) {
