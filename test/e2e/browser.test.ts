@@ -184,21 +184,39 @@ describe('the pages in Chromium', () => {
     })
   })
 
-  it('keeps the session in __Host-/__Secure- cookies on http://localhost, a secure context for cookies', async () => {
+  it('keeps the session in __Host-/__Secure- cookies on http://localhost and 127.0.0.1, secure contexts for cookies', async () => {
     const user = await createE2eAccount('user', 'prefixed')
-    await inBrowser('prefixed-cookies', async (page) => {
-      await logIn(page, user, '/account')
-      await page.waitForURL('**/account')
-      // Chromium stored what the server set over plain http to a loopback host, prefixes and Secure included.
-      const cookies = new Map((await page.context().cookies()).map((cookie) => [cookie.name, cookie]))
-      const host = new URL(appUrl).hostname
-      expect(cookies.get('__Host-edgeline_session')).toMatchObject({ domain: host, path: '/', secure: true })
-      expect(cookies.get('__Host-edgeline_sid')).toMatchObject({ domain: host, path: '/', secure: true })
-      expect(cookies.get('__Secure-edgeline_refresh')).toMatchObject({ path: '/api/auth', secure: true })
-      expect([...cookies.keys()].filter((name) => !name.startsWith('__'))).toEqual([])
-      // And sent them back: the page is signed in.
-      expect(await page.locator('#signed-in-as').textContent()).toBe(`Signed in as ${user.name} (user)`)
-    })
+    // The server listens on 127.0.0.1; the name localhost reaches it too, and is what `npm run dev` prints.
+    for (const baseURL of [appUrl, appUrl.replace('//127.0.0.1:', '//localhost:')]) {
+      await inBrowser(
+        'prefixed-cookies',
+        async (page) => {
+          await logIn(page, user, '/account')
+          await page.waitForURL('**/account')
+          // Chromium stored what the server set over plain http to a loopback host, prefixes and Secure included.
+          const cookies = new Map((await page.context().cookies()).map((cookie) => [cookie.name, cookie]))
+          const host = new URL(baseURL).hostname
+          expect(cookies.get('__Host-edgeline_session'), baseURL).toMatchObject({
+            domain: host,
+            path: '/',
+            secure: true,
+          })
+          expect(cookies.get('__Host-edgeline_sid'), baseURL).toMatchObject({
+            domain: host,
+            path: '/',
+            secure: true,
+          })
+          expect(cookies.get('__Secure-edgeline_refresh'), baseURL).toMatchObject({
+            path: '/api/auth',
+            secure: true,
+          })
+          expect([...cookies.keys()].filter((name) => !name.startsWith('__'))).toEqual([])
+          // And sent them back: the page is signed in.
+          expect(await page.locator('#signed-in-as').textContent()).toBe(`Signed in as ${user.name} (user)`)
+        },
+        { baseURL },
+      )
+    }
   })
 
   it('refuses to renew a session when a second refresh cookie was planted, rather than guess', async () => {
