@@ -98,7 +98,8 @@ const resumeRoute = createRoute({
     summary: 'Resume a browser session',
     description:
       'For browsers, not API clients: renews an expired session cookie from the refresh cookie and redirects ' +
-      'back to `next` (a path on this site), or to the log-in page. Always a 303. Public.',
+      'back to `next` (a path on this site), or to the log-in page: a 303, unless two refresh cookies arrive ' +
+      '(one planted by another host?), which is a 400 problem rather than a guess. Public.',
     touchesDatabase: true,
   }),
   method: 'get',
