@@ -35,7 +35,9 @@ async function lintSummary(): Promise<Record<string, number>> {
       maxBuffer: 64 * 1024 * 1024,
     },
   ).catch((failure: { stdout?: string }) => ({ stdout: failure.stdout ?? '' }))
-  const { summary } = JSON.parse(stdout) as { summary: Record<string, number> }
+  const { summary } = JSON.parse(stdout) as {
+    summary: { changed: number; unchanged: number; errors: number; warnings: number }
+  }
   return { files: summary.changed + summary.unchanged, errors: summary.errors, warnings: summary.warnings }
 }
 
