@@ -456,6 +456,32 @@ describe('stopping', () => {
     expect(lastRequestAt).toBeLessThan(stoppedAt)
   })
 
+  it('says "✓ stopped" only after the log lines of the requests that were in flight at the signal', async () => {
+    const server = await startArtefact('stop-order', {})
+    const ids = Array.from({ length: 20 }, (_, i) => `stop-order-${Date.now()}-${i}`)
+    // Sent, not awaited: most are still being answered when SIGTERM arrives, and their lines are written during
+    // the drain, into the log sink's buffer.
+    const answers = ids.map((id) =>
+      fetch(`${server.url}/api/hello`, { headers: { 'X-Request-Id': id } }).then(
+        (response) => response.status,
+        () => 0,
+      ),
+    )
+    await pause(5)
+    server.child.kill('SIGTERM')
+    expect(await exitOf(server.child)).toEqual({ code: 0, signal: null })
+    const answered = (await Promise.all(answers)).filter((status) => status === 200).length
+    const lines = server.output().split('\n')
+    const stoppedAt = lines.findIndex((line) => line.startsWith('✓ stopped'))
+    const logged = ids
+      .map((id) => lines.findIndex((line) => line.includes(`"${id}"`)))
+      .filter((at) => at >= 0)
+    expect(answered).toBeGreaterThan(0)
+    expect(logged.length).toBeGreaterThanOrEqual(answered)
+    expect(stoppedAt).toBeGreaterThan(-1)
+    expect(Math.max(...logged)).toBeLessThan(stoppedAt)
+  })
+
   it('leaves nothing half-alive on SIGKILL: the gateway in the same process is gone with it', async () => {
     const gatewayPort = Number(/gateway http:\/\/127\.0\.0\.1:(\d+)\/sql/.exec(plain.output())?.[1])
     const appPort = Number(new URL(plain.url).port)
