@@ -9,9 +9,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { request as httpRequest } from 'node:http'
 import { connect as connectTcp } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { ENV_NAMES } from '../../edge/env'
 import { createScratchDatabase, runTerminationDrill } from '../support/termination-drill'
 import { announcedUrl, E2E_JWT_SECRET } from './built-server'
 import { nonLocalAlias } from './non-local-host'
@@ -65,6 +66,30 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
   }
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+}
+
+/** Runs the artefact's server.mjs to its exit, away from the project, and returns its exit and everything it printed. */
+async function runArtefact(
+  args: string[],
+  env: Record<string, string> = {},
+  script = join(artefact, 'server.mjs'),
+) {
+  const child = spawn('node', [script, ...args], {
+    cwd: scratch,
+    env: bareEnvironment(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  started.push(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const exit = await exitOf(child)
+  return { ...exit, stdout, stderr }
 }
 
 function failedLogin(url: string, email: string, forwardedFor: string): Promise<Response> {
@@ -169,6 +194,65 @@ describe('the standalone artefact', () => {
     expect(await home.text()).toContain('<h1>Edgeline</h1>')
     expect((await fetch(`${plain.url}/api/docs`)).status).toBe(200)
     expect((await fetch(`${plain.url}/api/openapi.json`)).status).toBe(200)
+  })
+})
+
+describe('asking the artefact how to run it, and starting it wrongly', () => {
+  // What an operator sets on a Node host; development-only and platform variables (Vercel's, Next's) are not.
+  const serverVariables = [
+    ...ENV_NAMES.filter(
+      (name) =>
+        !['VERCEL', 'NODE_ENV', 'NEXT_PHASE', 'DEV_ALLOWED_HOSTS', 'LOCAL_SQL_ENDPOINT'].includes(name),
+    ),
+    'PORT',
+    'HOSTNAME',
+    'TRUST_PROXY',
+    'SHUTDOWN_TIMEOUT_MS',
+    'SQL_GATEWAY_PORT',
+    'SQL_GATEWAY_POOL_SIZE',
+    'SQL_GATEWAY_POOL_TIMEOUT_MS',
+    'SQL_GATEWAY_STATEMENT_TIMEOUT_MS',
+    'LOCAL_SQL_DATA_DIR',
+  ]
+
+  it.each([
+    ['node server.mjs --help, copied away from the project', ['--help'], join(artefact, 'server.mjs')],
+    ['node server.mjs -h', ['-h'], join(artefact, 'server.mjs')],
+    [
+      'node .next/standalone/server.mjs --help, where the build leaves it',
+      ['--help'],
+      resolve(STANDALONE, 'server.mjs'),
+    ],
+  ])(
+    'prints usage for %s: its commands, options and variables, and exits 0 without serving',
+    async (_label, args, script) => {
+      const { code, stdout, stderr } = await runArtefact(args, {}, script)
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+      expect(stdout).toMatch(/^Usage:$/m)
+      expect(stdout).toMatch(/node server\.mjs migrate\b/)
+      for (const option of ['--port', '-p', '--hostname', '-H', '--help']) expect(stdout).toContain(option)
+      for (const variable of serverVariables)
+        expect(stdout, variable).toMatch(new RegExp(`\\b${variable}\\b`))
+      expect(stdout).not.toMatch(/Edgeline {4}http|migrations applied/)
+    },
+  )
+
+  it('names a bad variable, points at --help and at no file the artefact lacks, and exits 1', async () => {
+    const { code, stderr } = await runArtefact([], {
+      DATABASE_TIMEOUT_MS: 'soon',
+      JWT_SECRET: E2E_JWT_SECRET,
+    })
+    expect(code).toBe(1)
+    expect(stderr).toContain('DATABASE_TIMEOUT_MS')
+    expect(stderr).toContain('`node server.mjs --help` lists the options and variables.')
+    expect(stderr).not.toMatch(/\.env\.example|README/)
+  })
+
+  it('names an unknown option and points at --help, exiting 1', async () => {
+    const { code, stderr } = await runArtefact(['--prot', '8080'])
+    expect(code).toBe(1)
+    expect(stderr).toContain("'--prot'")
+    expect(stderr).toContain('`node server.mjs --help`')
   })
 })
 
@@ -386,6 +470,39 @@ describe('stopping', () => {
         id,
       ).toHaveLength(1)
     }
+    // And before the line that says it is over: whoever reads the output up to "✓ stopped" has every request.
+    const stoppedAt = lines.findIndex((line) => line.startsWith('✓ stopped'))
+    expect(stoppedAt, 'the "✓ stopped" line').toBeGreaterThan(-1)
+    const lastRequestAt = Math.max(
+      ...[...ids, inFlight].map((id) => lines.findIndex((l) => l.includes(`"${id}"`))),
+    )
+    expect(lastRequestAt).toBeLessThan(stoppedAt)
+  })
+
+  it('says "✓ stopped" only after the log lines of the requests that were in flight at the signal', async () => {
+    const server = await startArtefact('stop-order', {})
+    const ids = Array.from({ length: 20 }, (_, i) => `stop-order-${Date.now()}-${i}`)
+    // Sent, not awaited: most are still being answered when SIGTERM arrives, and their lines are written during
+    // the drain, into the log sink's buffer.
+    const answers = ids.map((id) =>
+      fetch(`${server.url}/api/hello`, { headers: { 'X-Request-Id': id } }).then(
+        (response) => response.status,
+        () => 0,
+      ),
+    )
+    await pause(5)
+    server.child.kill('SIGTERM')
+    expect(await exitOf(server.child)).toEqual({ code: 0, signal: null })
+    const answered = (await Promise.all(answers)).filter((status) => status === 200).length
+    const lines = server.output().split('\n')
+    const stoppedAt = lines.findIndex((line) => line.startsWith('✓ stopped'))
+    const logged = ids
+      .map((id) => lines.findIndex((line) => line.includes(`"${id}"`)))
+      .filter((at) => at >= 0)
+    expect(answered).toBeGreaterThan(0)
+    expect(logged.length).toBeGreaterThanOrEqual(answered)
+    expect(stoppedAt).toBeGreaterThan(-1)
+    expect(Math.max(...logged)).toBeLessThan(stoppedAt)
   })
 
   it('leaves nothing half-alive on SIGKILL: the gateway in the same process is gone with it', async () => {
