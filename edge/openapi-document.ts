@@ -150,7 +150,7 @@ const UNMATCHED_RESPONSES = {
 /**
  * Adds what the app-wide middleware answers, so no route module has to repeat it: operations on the public-path
  * list need no session (`security: []`), every other one may answer 401; a JSON body may be malformed (400), too
- * large (413) or not JSON (415); an operation that touches the database may find it down (503) or slow (504);
+ * large (413), not JSON (415) or have invalid or unknown fields (422); an operation that touches the database may find it down (503) or slow (504);
  * anything may fail (500). A route's own, more specific description wins. Then the headers every response of a
  * status carries, and the answers to requests no operation matches (405, 404) or no route could (501, 400).
  */
@@ -170,6 +170,8 @@ function addAppWideProblems(document: OpenApiDocument): OpenApiDocument {
         add('400', 'The body is not valid JSON')
         add('413', 'The body is larger than 1 MiB')
         add('415', 'The body is not JSON')
+        // Every JSON body is strict (decision 0020): even one with no required field can have an unknown one.
+        add('422', 'The body has invalid or unknown fields (`/problems/validation-failed`); see errors')
       }
       add('500', 'An unexpected failure; the problem carries a requestId to quote')
       if (operation[TOUCHES_DATABASE]) {
