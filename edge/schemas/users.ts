@@ -2,6 +2,12 @@
 import * as z from 'zod'
 import { decodeCursor } from '../cursor'
 import { MAX_USER_ID, USER_ID_TEXT } from '../user-id'
+import {
+  hasRefusedCharacter,
+  INVISIBLE_TEXT_MESSAGE,
+  isEmptyOrVisible,
+  REFUSED_CHARACTER_MESSAGE,
+} from './text'
 
 // Kept where zod is not, so the pages can know an id without loading the schemas; exported here as before.
 export { MAX_USER_ID, USER_ID_TEXT }
@@ -10,21 +16,17 @@ export const MAX_PAGE_SIZE = 100
 
 export const RoleSchema = z.enum(['admin', 'user']).meta({ example: 'user' })
 
-/**
- * Control characters (C0, DEL, C1) and bidirectional overrides and isolates: a name is shown on pages and in other
- * systems' logs and terminals, where these hide or reorder text (`Jane\u202Enimda` reads as "Janeadmin").
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this rule
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
-
 export const userName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
-  .refine((name) => !UNPRINTABLE.test(name), 'must not contain control or text-direction characters')
+  .refine((name) => !hasRefusedCharacter(name), { message: REFUSED_CHARACTER_MESSAGE, abort: true })
+  .refine(isEmptyOrVisible, INVISIBLE_TEXT_MESSAGE)
   .meta({
-    description: 'Trimmed, then 1 to 200 characters, in any script; no control or text-direction characters',
+    description:
+      'Trimmed, then 1 to 200 characters, in any script, at least one of them visible; no control, format ' +
+      '(text-direction, zero-width, tag; the joiners U+200C and U+200D excepted), private-use or unassigned characters',
     example: 'Ada Lovelace',
   })
 // Trim first, then check the format: a pasted address with a trailing space is still a valid email.
@@ -123,11 +125,15 @@ export const ListUsersQuerySchema = z.object({
     .string()
     .trim()
     .max(200, 'must be at most 200 characters')
+    // The names' rule: no name can hold what it refuses, and a term that shows nothing is a mistake, not "all".
+    .refine((q) => !hasRefusedCharacter(q), { message: REFUSED_CHARACTER_MESSAGE, abort: true })
+    .refine(isEmptyOrVisible, INVISIBLE_TEXT_MESSAGE)
     .optional()
     .transform((q) => q || undefined)
     .meta({
       param: { name: 'q', in: 'query' },
-      description: 'Case-insensitive substring of the name or email; trimmed, at most 200 characters',
+      description:
+        'Case-insensitive substring of the name or email; trimmed, at most 200 characters, the same characters as a name',
     }),
 })
 
