@@ -61,17 +61,40 @@ export function openApiDocument(app: any): OpenApiDocument {
     const path = `${basePathForDocument.replace(/\/$/, '')}${route.path === '/' ? '' : route.path}` || '/'
     registry.registerPath({ ...route, path })
   }
-  return addAppWideProblems(
-    new OpenApiGeneratorV31(registry.definitions).generateDocument({
-      openapi: '3.1.0',
-      info: { title: 'Edgeline API', version: '0.1.0', description: API_DESCRIPTION },
-      // Relative: the origin that serves this document, whichever deployment or preview it is.
-      servers: [{ url: '/', description: 'This deployment' }],
-      // A session is needed everywhere except on the public paths, which say so per operation.
-      security: [{ bearerAuth: [] }, { cookieAuth: [] }],
-      tags: TAGS.map((tag) => ({ ...tag })),
-    }),
+  return addHeadOperations(
+    addAppWideProblems(
+      new OpenApiGeneratorV31(registry.definitions).generateDocument({
+        openapi: '3.1.0',
+        info: { title: 'Edgeline API', version: '0.1.0', description: API_DESCRIPTION },
+        // Relative: the origin that serves this document, whichever deployment or preview it is.
+        servers: [{ url: '/', description: 'This deployment' }],
+        // A session is needed everywhere except on the public paths, which say so per operation.
+        security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+        tags: TAGS.map((tag) => ({ ...tag })),
+      }),
+    ),
   )
+}
+
+/**
+ * Every path that answers GET answers HEAD too (Hono does, as RFC 9110 §9.3.2 asks): the same status and headers,
+ * no body. Documented as an operation of its own, so clients and validators that take the document at its word
+ * (Prism, generated clients) know HEAD is there rather than expecting a 405. Its responses keep the GET's
+ * `content`, which says what `Content-Type` comes back (the body itself is never sent).
+ */
+function addHeadOperations(document: OpenApiDocument): OpenApiDocument {
+  for (const item of Object.values(document.paths ?? {})) {
+    const get = item?.get
+    if (!item || !get || item.head) continue
+    item.head = {
+      ...structuredClone(get),
+      operationId: `${get.operationId}Head`,
+      summary: `${get.summary} (headers only)`,
+      description:
+        `The status and headers of \`GET\`, without its body (HTTP HEAD). ${get.description ?? ''}`.trim(),
+    }
+  }
+  return document
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const
