@@ -107,7 +107,8 @@ function serveApiBounded(
 
 /**
  * Reads a request body, keeping its first `keepBytes` bytes and discarding the rest, up to
- * OVERSIZED_BODY_DRAIN_BYTES in all and OVERSIZED_BODY_DRAIN_MS. `complete` is false when it stopped at a bound
+ * OVERSIZED_BODY_DRAIN_BYTES in all and OVERSIZED_BODY_DRAIN_MS of discarding (a body within `keepBytes` takes as
+ * long as Node's own request timeout allows, as it would in the app). `complete` is false when it stopped at a bound
  * (or the body broke off): then the connection cannot carry another request.
  */
 function readBounded(
@@ -118,13 +119,16 @@ function readBounded(
     const kept: Buffer[] = []
     let keptBytes = 0
     let totalBytes = 0
+    let drainClock: ReturnType<typeof setTimeout> | undefined
     const finish = (complete: boolean) => {
-      clearTimeout(timer)
+      clearTimeout(drainClock)
       request.off('data', onData)
       if (!complete) request.pause()
       resolve({ head: Buffer.concat(kept, keptBytes), complete })
     }
-    const timer = setTimeout(() => finish(false), OVERSIZED_BODY_DRAIN_MS)
+    const startDrainClock = () => {
+      drainClock ??= setTimeout(() => finish(false), OVERSIZED_BODY_DRAIN_MS)
+    }
     const onData = (chunk: Buffer) => {
       totalBytes += chunk.length
       if (keptBytes < keepBytes) {
@@ -132,8 +136,10 @@ function readBounded(
         kept.push(part)
         keptBytes += part.length
       }
+      if (totalBytes > keepBytes) startDrainClock()
       if (totalBytes > OVERSIZED_BODY_DRAIN_BYTES) finish(false)
     }
+    if (keepBytes === 0) startDrainClock()
     request.on('data', onData)
     request.once('end', () => finish(true))
     request.once('error', () => finish(false))

@@ -354,7 +354,8 @@ describe('a body too large, and the keep-alive connection it came on (issue 20, 
   const appUrl = inject('appUrl')
   const { host } = new URL(appUrl)
   const THREE_MIB = 3 * 1024 * 1024
-  const hello = ['GET /api/hello HTTP/1.1', `Host: ${host}`]
+  // Connection: close, so the server ends the exchange at once instead of the client waiting for silence.
+  const hello = ['GET /api/hello HTTP/1.1', `Host: ${host}`, 'Connection: close']
   let adminToken = ''
 
   beforeAll(async () => {
