@@ -2,7 +2,8 @@
  * For `next start`, where no code of ours sees a request before Next routes it: every Node HTTP server of the
  * process serves an absolute-form request target (`GET http://evil.example/login HTTP/1.1`) as the path it
  * carries, as the production server does (server/request-target.ts). Next's own answer to one is a 308 to the
- * host the client named (decision 0029). Installed by instrumentation.ts, which Next runs once at start-up.
+ * host the client named (decision 0029). Installed by next.config.ts, which `next start` loads in the process that
+ * serves; installing it twice is harmless.
  */
 import { type IncomingMessage, Server } from 'node:http'
 import { originFormOf } from './request-target'
