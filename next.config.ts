@@ -1,6 +1,12 @@
 /** Next.js settings: Next only hosts the edge API route (and later pages); the API itself lives in edge/. */
 import type { NextConfig } from 'next'
 import { API_DOCS_CACHE_CONTROL, API_DOCS_FILES } from './edge/openapi'
+import { serveAbsoluteFormAsPath } from './server/absolute-form-guard'
+
+// `next start` and `next dev` load this file in the process that serves, and run no other code of ours before
+// Next's router: the one place to stop an absolute-form target from becoming a 308 to the host the client named
+// (decision 0029). Not instrumentation.ts: Next would add its wrapper to every edge function (4 KiB gzip each).
+serveAbsoluteFormAsPath()
 
 const nextConfig: NextConfig = {
   // Do not advertise the framework in every response.

@@ -61,17 +61,40 @@ export function openApiDocument(app: any): OpenApiDocument {
     const path = `${basePathForDocument.replace(/\/$/, '')}${route.path === '/' ? '' : route.path}` || '/'
     registry.registerPath({ ...route, path })
   }
-  return addAppWideProblems(
-    new OpenApiGeneratorV31(registry.definitions).generateDocument({
-      openapi: '3.1.0',
-      info: { title: 'Edgeline API', version: '0.1.0', description: API_DESCRIPTION },
-      // Relative: the origin that serves this document, whichever deployment or preview it is.
-      servers: [{ url: '/', description: 'This deployment' }],
-      // A session is needed everywhere except on the public paths, which say so per operation.
-      security: [{ bearerAuth: [] }, { cookieAuth: [] }],
-      tags: TAGS.map((tag) => ({ ...tag })),
-    }),
+  return addHeadOperations(
+    addAppWideProblems(
+      new OpenApiGeneratorV31(registry.definitions).generateDocument({
+        openapi: '3.1.0',
+        info: { title: 'Edgeline API', version: '0.1.0', description: API_DESCRIPTION },
+        // Relative: the origin that serves this document, whichever deployment or preview it is.
+        servers: [{ url: '/', description: 'This deployment' }],
+        // A session is needed everywhere except on the public paths, which say so per operation.
+        security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+        tags: TAGS.map((tag) => ({ ...tag })),
+      }),
+    ),
   )
+}
+
+/**
+ * Every path that answers GET answers HEAD too (Hono does, as RFC 9110 §9.3.2 asks): the same status and headers,
+ * no body. Documented as an operation of its own, so clients and validators that take the document at its word
+ * (Prism, generated clients) know HEAD is there rather than expecting a 405. Its responses keep the GET's
+ * `content`, which says what `Content-Type` comes back (the body itself is never sent).
+ */
+function addHeadOperations(document: OpenApiDocument): OpenApiDocument {
+  for (const item of Object.values(document.paths ?? {})) {
+    const get = item?.get
+    if (!item || !get || item.head) continue
+    item.head = {
+      ...structuredClone(get),
+      operationId: `${get.operationId}Head`,
+      summary: `${get.summary} (headers only)`,
+      description:
+        `The status and headers of \`GET\`, without its body (HTTP HEAD). ${get.description ?? ''}`.trim(),
+    }
+  }
+  return document
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const
@@ -150,8 +173,8 @@ const UNMATCHED_RESPONSES = {
 /**
  * Adds what the app-wide middleware answers, so no route module has to repeat it: operations on the public-path
  * list need no session (`security: []`), every other one may answer 401; any, 400 for twin cookies (decision
- * 0034); a JSON body may be malformed (400), too
- * large (413) or not JSON (415); an operation that touches the database may find it down (503) or slow (504);
+ * 0034); a JSON body may be malformed (400), too large (413), not JSON (415) or have invalid or unknown fields
+ * (422); an operation that touches the database may find it down (503) or slow (504);
  * anything may fail (500). A route's own, more specific description wins. Then the headers every response of a
  * status carries, and the answers to requests no operation matches (405, 404) or no route could (501, 400).
  */
@@ -171,6 +194,8 @@ function addAppWideProblems(document: OpenApiDocument): OpenApiDocument {
         add('400', 'The body is not valid JSON')
         add('413', 'The body is larger than 1 MiB')
         add('415', 'The body is not JSON')
+        // Every JSON body is strict (decision 0020): even one with no required field can have an unknown one.
+        add('422', 'The body has invalid or unknown fields (`/problems/validation-failed`); see errors')
       }
       // The app-wide authentication reads the session cookie on every path (public ones too) and refuses a twin.
       const ambiguous =

@@ -17,6 +17,18 @@ export interface FieldError {
   pointer?: string
 }
 
+/**
+ * At most this many field errors in one problem; the rest are only counted (`omittedErrors`). A body of 85,000
+ * unknown fields once got a 9.67 MB answer listing each: a problem must never be much larger than the request.
+ */
+export const MAX_FIELD_ERRORS = 20
+
+/** The first field errors of a failed validation (a bounded number), and how many more were left out. */
+export interface BoundedFieldErrors {
+  errors: FieldError[]
+  omitted: number
+}
+
 export interface ProblemInit {
   status: ContentfulStatusCode
   /** Stable identifier; the `type` URI is `/problems/<slug>`. Never change a published slug. */
@@ -24,6 +36,8 @@ export interface ProblemInit {
   title: string
   detail: string
   errors?: FieldError[]
+  /** How many field errors were found beyond those in `errors` (only the first few are listed). */
+  omittedErrors?: number
   headers?: Record<string, string>
 }
 
@@ -34,6 +48,7 @@ export class Problem extends Error {
   readonly title: string
   readonly detail: string
   readonly errors: FieldError[] | undefined
+  readonly omittedErrors: number
   readonly headers: Record<string, string>
 
   constructor(init: ProblemInit) {
@@ -44,6 +59,7 @@ export class Problem extends Error {
     this.title = init.title
     this.detail = init.detail
     this.errors = init.errors
+    this.omittedErrors = init.omittedErrors ?? 0
     this.headers = init.headers ?? {}
   }
 
@@ -83,13 +99,14 @@ export const problems = {
       detail:
         'The path has a malformed percent-escape (such as %zz, or bytes that are not UTF-8); send a literal % as %25.',
     }),
-  invalidParameters: (errors: FieldError[]) =>
+  invalidParameters: ({ errors, omitted }: BoundedFieldErrors) =>
     new Problem({
       status: 400,
       slug: 'invalid-parameters',
       title: 'Invalid Parameters',
-      detail: 'The path or query string has invalid values; see errors.',
+      detail: `The path or query string has invalid values; see errors${firstOf(errors.length, omitted)}.`,
       errors,
+      omittedErrors: omitted,
     }),
   malformedJson: () =>
     new Problem({
@@ -98,13 +115,14 @@ export const problems = {
       title: 'Malformed JSON',
       detail: 'The request body is not valid JSON.',
     }),
-  validationFailed: (errors: FieldError[]) =>
+  validationFailed: ({ errors, omitted }: BoundedFieldErrors) =>
     new Problem({
       status: 422,
       slug: 'validation-failed',
       title: 'Validation Failed',
-      detail: 'The request body has invalid fields; see errors.',
+      detail: `The request body has invalid fields; see errors${firstOf(errors.length, omitted)}.`,
       errors,
+      omittedErrors: omitted,
     }),
   unsupportedMediaType: () =>
     new Problem({
@@ -297,6 +315,11 @@ export const problems = {
     }),
 }
 
+/** ` (the first 20 of 85000)` when errors were left out of a problem, else nothing. */
+function firstOf(listed: number, omitted: number): string {
+  return omitted > 0 ? ` (the first ${listed} of ${listed + omitted})` : ''
+}
+
 /** What the health check says is wrong, per kind of misconfiguration: the category, never a name or a secret. */
 const MISCONFIGURATION_DETAILS: Record<DatabaseMisconfiguration, string> = {
   'unknown-database': 'The database named by DATABASE_URL does not exist.',
@@ -367,6 +390,7 @@ export function problemBody(problem: Problem, where: { instance: string; request
     instance: where.instance,
     requestId: where.requestId,
     ...(problem.errors ? { errors: problem.errors } : {}),
+    ...(problem.omittedErrors > 0 ? { omittedErrors: problem.omittedErrors } : {}),
   }
 }
 

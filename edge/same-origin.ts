@@ -1,16 +1,24 @@
 /** Whether a browser request comes from a page of this site (the CSRF check), and where it may be sent next. */
 
 /**
- * True when the request's `Origin` names the host the browser addressed. (The Host header, not `request.url`:
- * behind `next start` or a proxy the URL may carry another host name for the same site. A page of another site
- * can forge neither header in a cross-site form post, and a request without `Origin` is refused.)
+ * True when the request's `Origin` is this site's whole origin: the scheme the browser used and the host it
+ * addressed. (The Host header, not `request.url`: behind `next start` or a proxy the URL may carry another host name
+ * for the same site. The scheme is the request's own, or `https` when a proxy that ended TLS says so in
+ * `X-Forwarded-Proto`, as for Secure cookies. A page of another site can forge none of these in a cross-site form
+ * post, and a request without `Origin` is refused.) `https://site` posting to `http://site` is another origin
+ * (RFC 6454): a page served over https elsewhere on the same host name is not ours.
  */
 export function isSameOrigin(request: Request): boolean {
   const origin = request.headers.get('origin')
   if (origin === null) return false
-  const host = request.headers.get('host') ?? new URL(request.url).host
+  const url = new URL(request.url)
+  const host = request.headers.get('host') ?? url.host
+  const forwardedProto = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase()
+  const scheme = forwardedProto === 'https' ? 'https:' : url.protocol
   try {
-    return new URL(origin).host === host
+    const claimed = new URL(origin)
+    // `new URL` drops a default port (`:443` for https, `:80` for http) from the origin; Host may carry it.
+    return claimed.protocol === scheme && claimed.host === new URL(`${scheme}//${host}`).host
   } catch {
     return false
   }

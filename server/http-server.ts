@@ -9,6 +9,7 @@ import { MAX_BODY_BYTES } from '../edge/app'
 import { API_DOCS_FILES } from '../edge/openapi'
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody, problems } from '../edge/problem'
 import { requestLineProblem } from '../edge/request-line'
+import { hostFault, originFormOf } from './request-target'
 
 export interface ProductionHandlers {
   /** The Hono app's `fetch`. */
@@ -21,21 +22,15 @@ export interface ProductionHandlers {
 
 export function createProductionServer(handlers: ProductionHandlers): Server {
   const serveApi = getRequestListener(handlers.api)
-  const server = createServer((request, response) => {
+  // Host is checked below, so that its absence is a problem like any other rather than Node's empty 400.
+  const server = createServer({ requireHostHeader: false }, (request, response) => {
+    trackAnswer(request.socket, response)
+    const hostProblem = invalidHost(request)
+    if (hostProblem) return writeProblemResponse(response, hostProblem)
+    // Absolute-form (`GET http://evil.example/api/users`): the path it carries, on our origin (server/request-target.ts).
+    request.url = originFormOf(request.url ?? '/')
     handlers.rewriteClientAddress(request)
-    if (isApiPath(request.url ?? '/')) {
-      const declaredBytes = Number(request.headers['content-length'] ?? 0)
-      if (!(declaredBytes > MAX_BODY_BYTES)) return void serveApi(request, response)
-      // A body the API will refuse (413) by its declared length: read it to the end first, so that the client
-      // finishes sending before it reads the answer, and the connection stays usable for its next request.
-      // Closing early instead cut the client off mid-upload (EPIPE); leaving it unread made the next request on
-      // that keep-alive connection fail. Past the bound, the connection is dropped.
-      discardBody(request, OVERSIZED_BODY_DRAIN_BYTES, OVERSIZED_BODY_DRAIN_MS).then(
-        () => serveApi(request, response),
-        () => request.socket.destroy(),
-      )
-      return
-    }
+    if (isApiPath(request.url)) return void serveApiBounded(serveApi, request, response)
     const refusal = refusedBeforeNext(request)
     if (refusal) return writeProblemResponse(response, refusal)
     handlers.next(request, response).catch((error: unknown) => {
@@ -81,29 +76,73 @@ function refusedBeforeNext(request: IncomingMessage): Problem | undefined {
   return requestLineProblem(method, pathname)
 }
 
-/** How much of a body declared too large is read and thrown away before the 413, and for how long at most. */
+/** How much of a body too large for the API is read and thrown away before the 413, and for how long at most. */
 const OVERSIZED_BODY_DRAIN_BYTES = 16 * MAX_BODY_BYTES
 const OVERSIZED_BODY_DRAIN_MS = 10_000
 
-function discardBody(request: IncomingMessage, maxBytes: number, maxMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let bytes = 0
-    const timer = setTimeout(() => reject(new Error('body too slow')), maxMs)
-    request.on('data', (chunk: Buffer) => {
-      bytes += chunk.length
-      if (bytes > maxBytes) {
-        clearTimeout(timer)
-        reject(new Error('body too large'))
+/**
+ * Hands a request to the API so that a body too large for it (413) never spoils the connection: the client
+ * finishes sending before it reads the answer, and its next request on the same keep-alive connection is read as
+ * a request. Closing early instead cut the client off mid-upload (EPIPE); leaving the body unread made the next
+ * request fail, since the app stops reading at the limit and @hono/node-server then destroys the stream and with
+ * it the socket. A body declared too large is drained, then the app answers 413 from the declared length. A body of
+ * unknown length (chunked) is read here, up to one byte past the limit, and given to the app as it is
+ * (`rawBody`); the rest is drained. Past the drain bound, the answer says `Connection: close` and the
+ * connection is closed after it.
+ */
+function serveApiBounded(
+  serveApi: (request: IncomingMessage, response: ServerResponse) => unknown,
+  request: IncomingMessage,
+  response: ServerResponse,
+): void {
+  const declared = request.headers['content-length']
+  const chunked = declared === undefined && request.headers['transfer-encoding'] !== undefined
+  if (!chunked && !(Number(declared ?? 0) > MAX_BODY_BYTES)) return void serveApi(request, response)
+  readBounded(request, chunked ? MAX_BODY_BYTES + 1 : 0).then(({ head, complete }) => {
+    if (chunked) Object.assign(request, { rawBody: head })
+    if (!complete) response.setHeader('Connection', 'close')
+    serveApi(request, response)
+  })
+}
+
+/**
+ * Reads a request body, keeping its first `keepBytes` bytes and discarding the rest, up to
+ * OVERSIZED_BODY_DRAIN_BYTES in all and OVERSIZED_BODY_DRAIN_MS of discarding (a body within `keepBytes` takes as
+ * long as Node's own request timeout allows, as it would in the app). `complete` is false when it stopped at a bound
+ * (or the body broke off): then the connection cannot carry another request.
+ */
+function readBounded(
+  request: IncomingMessage,
+  keepBytes: number,
+): Promise<{ head: Buffer; complete: boolean }> {
+  return new Promise((resolve) => {
+    const kept: Buffer[] = []
+    let keptBytes = 0
+    let totalBytes = 0
+    let drainClock: ReturnType<typeof setTimeout> | undefined
+    const finish = (complete: boolean) => {
+      clearTimeout(drainClock)
+      request.off('data', onData)
+      if (!complete) request.pause()
+      resolve({ head: Buffer.concat(kept, keptBytes), complete })
+    }
+    const startDrainClock = () => {
+      drainClock ??= setTimeout(() => finish(false), OVERSIZED_BODY_DRAIN_MS)
+    }
+    const onData = (chunk: Buffer) => {
+      totalBytes += chunk.length
+      if (keptBytes < keepBytes) {
+        const part = chunk.subarray(0, keepBytes - keptBytes)
+        kept.push(part)
+        keptBytes += part.length
       }
-    })
-    request.once('end', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    request.once('error', (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
+      if (totalBytes > keepBytes) startDrainClock()
+      if (totalBytes > OVERSIZED_BODY_DRAIN_BYTES) finish(false)
+    }
+    if (keepBytes === 0) startDrainClock()
+    request.on('data', onData)
+    request.once('end', () => finish(true))
+    request.once('error', () => finish(false))
   })
 }
 
@@ -114,31 +153,77 @@ function isApiPath(url: string): boolean {
   return !Object.hasOwn(API_DOCS_FILES, query < 0 ? url : url.slice(0, query))
 }
 
-/** What Node's HTTP parser refuses never reaches a handler: answer it as a problem, then close the connection. */
+/**
+ * The answers still being written on each connection. Pipelined requests share one: a parser error on a later one
+ * must wait for the answers of those before it, or its problem would go out first and the connection close on them.
+ */
+const answersInFlight = new WeakMap<Socket, { count: number; whenIdle: (() => void)[] }>()
+
+function trackAnswer(socket: Socket, response: ServerResponse): void {
+  const inFlight = answersInFlight.get(socket) ?? { count: 0, whenIdle: [] }
+  answersInFlight.set(socket, inFlight)
+  inFlight.count += 1
+  response.once('close', () => {
+    inFlight.count -= 1
+    if (inFlight.count === 0) for (const run of inFlight.whenIdle.splice(0)) run()
+  })
+}
+
+function afterAnswersInFlight(socket: Socket, run: () => void): void {
+  const state = answersInFlight.get(socket)
+  if (state && state.count > 0) state.whenIdle.push(run)
+  else run()
+}
+
+/** A Host that is missing, repeated or no host at all: the request cannot be placed on a site (RFC 9112 §3.2). */
+function invalidHost(request: IncomingMessage): Problem | undefined {
+  const fault = hostFault(request.rawHeaders)
+  if (!fault) return undefined
+  return new Problem({
+    status: 400,
+    slug: 'invalid-host',
+    title: 'Invalid Host',
+    detail: {
+      missing: 'The request has no Host header; send the host name (and port) the request is for.',
+      repeated: 'The request has more than one Host header; send exactly one.',
+      malformed: 'The Host header is not a host name or address with an optional port.',
+    }[fault],
+  })
+}
+
+/**
+ * What Node's HTTP parser refuses never reaches a handler: answer it as a problem, then close the connection;
+ * after the answers to the requests before it on the same connection, which were read whole and are answered first.
+ */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy()
-  const problem =
-    error.code === 'HPE_HEADER_OVERFLOW'
+  afterAnswersInFlight(socket, () => {
+    if (socket.writable) writeRawProblem(socket, clientErrorProblem(error))
+    else socket.destroy()
+  })
+}
+
+function clientErrorProblem(error: Error & { code?: string }): Problem {
+  return error.code === 'HPE_HEADER_OVERFLOW'
+    ? new Problem({
+        status: 431,
+        slug: 'headers-too-large',
+        title: 'Request Header Fields Too Large',
+        detail: 'The request headers exceed the server limit (16 KiB in all).',
+      })
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? new Problem({
-          status: 431,
-          slug: 'headers-too-large',
-          title: 'Request Header Fields Too Large',
-          detail: 'The request headers exceed the server limit (16 KiB in all).',
+          status: 408,
+          slug: 'request-timeout',
+          title: 'Request Timeout',
+          detail: 'The request was not received in time.',
         })
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new Problem({
-            status: 408,
-            slug: 'request-timeout',
-            title: 'Request Timeout',
-            detail: 'The request was not received in time.',
-          })
-        : new Problem({
-            status: 400,
-            slug: 'malformed-request',
-            title: 'Malformed Request',
-            detail: 'The request is not valid HTTP/1.1.',
-          })
-  writeRawProblem(socket, problem)
+      : new Problem({
+          status: 400,
+          slug: 'malformed-request',
+          title: 'Malformed Request',
+          detail: 'The request is not valid HTTP/1.1.',
+        })
 }
 
 /** A problem straight onto a socket that no HTTP response object owns (parser errors, CONNECT); then close it. */

@@ -1,6 +1,6 @@
 /** zod schema of the problem+json body, so every route can document its error responses in one line. */
 import * as z from 'zod'
-import { PROBLEM_CONTENT_TYPE } from '../problem'
+import { MAX_FIELD_ERRORS, PROBLEM_CONTENT_TYPE } from '../problem'
 
 export const ProblemSchema = z
   .object({
@@ -23,7 +23,13 @@ export const ProblemSchema = z
           pointer: z.string().optional(),
         }),
       )
-      .optional(),
+      .max(MAX_FIELD_ERRORS)
+      .optional()
+      .meta({ description: `The invalid fields: the first ${MAX_FIELD_ERRORS} at most` }),
+    omittedErrors: z.int().min(1).optional().meta({
+      description:
+        'How many more invalid fields were found than `errors` lists; absent when it lists them all',
+    }),
   })
   .meta({ id: 'Problem' })
 

@@ -2,6 +2,12 @@
 import * as z from 'zod'
 import { decodeCursor } from '../cursor'
 import { MAX_USER_ID, USER_ID_TEXT } from '../user-id'
+import {
+  hasRefusedCharacter,
+  INVISIBLE_TEXT_MESSAGE,
+  isEmptyOrVisible,
+  REFUSED_CHARACTER_MESSAGE,
+} from './text'
 
 // Kept where zod is not, so the pages can know an id without loading the schemas; exported here as before.
 export { MAX_USER_ID, USER_ID_TEXT }
@@ -10,37 +16,50 @@ export const MAX_PAGE_SIZE = 100
 
 export const RoleSchema = z.enum(['admin', 'user']).meta({ example: 'user' })
 
-/**
- * Control characters (C0, DEL, C1) and bidirectional overrides and isolates: a name is shown on pages and in other
- * systems' logs and terminals, where these hide or reorder text (`Jane\u202Enimda` reads as "Janeadmin").
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this rule
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
-
 export const userName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
-  .refine((name) => !UNPRINTABLE.test(name), 'must not contain control or text-direction characters')
+  .refine((name) => !hasRefusedCharacter(name), { message: REFUSED_CHARACTER_MESSAGE, abort: true })
+  .refine(isEmptyOrVisible, INVISIBLE_TEXT_MESSAGE)
   .meta({
-    description: 'Trimmed, then 1 to 200 characters, in any script; no control or text-direction characters',
+    description:
+      'Trimmed, then 1 to 200 characters, in any script, at least one of them visible; no control, format ' +
+      '(text-direction, zero-width, tag; the joiners U+200C and U+200D excepted), private-use or unassigned characters',
     example: 'Ada Lovelace',
   })
+/**
+ * An email as the API checks it (zod's `z.email()` pattern), for the OpenAPI document: what the server accepts, the
+ * document must not refuse. The standard `format: email` of JSON Schema validators differs in the details (it
+ * refuses `ada@a-.example.com`, which this accepts).
+ */
+const EMAIL = z.regexes.email.source.replace(/^\^/, '').replace(/\$$/, '')
+
 // Trim first, then check the format: a pasted address with a trailing space is still a valid email.
 export const userEmail = z
   .string()
   .trim()
-  .max(254, 'must be at most 254 characters')
-  .pipe(z.email('must be a valid email address'))
-  // The pipe hides the format from the generator: said again here.
-  .meta({ format: 'email', description: 'Trimmed; unique whatever its case', example: 'ada@example.com' })
+  // The bound inside the pipe, so the document (which shows the pipe's input) has no maxLength on the padded value.
+  .pipe(z.email('must be a valid email address').max(254, 'must be at most 254 characters'))
+  // The pipe hides the rule from the generator: said here, padding included, since the server trims before it
+  // checks (the document once said `format: email` and `maxLength: 254`, and so refused ` ada@example.com `).
+  .meta({
+    pattern: `^\\s*(?=\\S{1,254}\\s*$)(?:${EMAIL})\\s*$`,
+    description:
+      'Trimmed (spaces around it are dropped), then at most 254 characters; unique whatever its case',
+    example: 'ada@example.com',
+  })
 
 export const UserSchema = z
   .object({
     id: z.int().min(1).max(MAX_USER_ID).meta({ example: 1 }),
     name: z.string().min(1).max(200).meta({ example: 'John Doe' }),
-    email: z.email().max(254).meta({ example: 'john@example.com' }),
+    // As stored: trimmed, so the same rule without the padding.
+    email: z
+      .string()
+      .max(254)
+      .meta({ pattern: `^(?:${EMAIL})$`, example: 'john@example.com' }),
     role: RoleSchema,
     createdAt: z.iso.datetime().meta({ example: '2026-01-01T00:00:00.000Z' }),
     updatedAt: z.iso.datetime().meta({ example: '2026-01-01T00:00:00.000Z' }),
@@ -123,11 +142,15 @@ export const ListUsersQuerySchema = z.object({
     .string()
     .trim()
     .max(200, 'must be at most 200 characters')
+    // The names' rule: no name can hold what it refuses, and a term that shows nothing is a mistake, not "all".
+    .refine((q) => !hasRefusedCharacter(q), { message: REFUSED_CHARACTER_MESSAGE, abort: true })
+    .refine(isEmptyOrVisible, INVISIBLE_TEXT_MESSAGE)
     .optional()
     .transform((q) => q || undefined)
     .meta({
       param: { name: 'q', in: 'query' },
-      description: 'Case-insensitive substring of the name or email; trimmed, at most 200 characters',
+      description:
+        'Case-insensitive substring of the name or email; trimmed, at most 200 characters, the same characters as a name',
     }),
 })
 

@@ -106,7 +106,9 @@ describe('the sign-up and log-in form posts', () => {
       body.set('name', 'Scheme User')
       body.set('email', uniqueEmail('scheme'))
       body.set('password', 'a long enough password')
-      const headers: Record<string, string> = { origin, host: new URL(origin).host }
+      // The browser's Origin has the scheme it used: https when the proxy in front says so.
+      const browserOrigin = forwardedProto === 'https' ? origin.replace(/^http:/, 'https:') : origin
+      const headers: Record<string, string> = { origin: browserOrigin, host: new URL(origin).host }
       if (forwardedProto) headers['x-forwarded-proto'] = forwardedProto
       const answer = await submitAuthForm(
         site,

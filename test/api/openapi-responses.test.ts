@@ -80,7 +80,7 @@ describe('the response checker', () => {
       [answer('GET', '/api/users/7', 200, { ...user, id: 2_147_483_648 }), /body\/id must be <= 2147483647/],
       [
         answer('GET', '/api/users/7', 200, { ...user, email: 'not an email' }),
-        /body\/email must match format/,
+        /body\/email must match pattern/,
       ],
       [
         answer('GET', '/api/users/7', 200, { ...user, role: undefined }),

@@ -2,7 +2,9 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { describe, expect, it } from 'vitest'
 import { openApiDocument } from '../../edge/openapi-document'
-import { createTestApp } from './support'
+import { userEmail } from '../../edge/schemas/users'
+import { createResponseChecker, type OpenApiDocument } from '../support/openapi-responses'
+import { asNewAdmin, createTestApp, jsonInit, uniqueEmail } from './support'
 
 const { app } = createTestApp()
 
@@ -69,7 +71,10 @@ async function fetchDocument(): Promise<Document> {
  * refused by its caller's input or session, and must say how.
  */
 // The browser's session renewal too: any `next` is accepted (an unsafe one becomes `/`), and every answer is a 303.
-const WITHOUT_CLIENT_ERRORS = new Set(['get /api/hello', 'get /api/health', 'get /api/auth/resume'])
+// HEAD of each, documented beside its GET, answers as the GET does.
+const WITHOUT_CLIENT_ERRORS = new Set(
+  ['/api/hello', '/api/health', '/api/auth/resume'].flatMap((path) => [`get ${path}`, `head ${path}`]),
+)
 
 describe('GET /api/openapi.json', () => {
   it('is an OpenAPI 3.1 document anyone may read, without a session', async () => {
@@ -102,6 +107,10 @@ describe('GET /api/openapi.json', () => {
       .filter((route) => route.method !== 'ALL')
       .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`)
     expect(registered.length).toBeGreaterThan(10)
+    // Hono answers HEAD wherever a GET route is (RFC 9110 §9.3.2): the document lists it there too.
+    registered.push(
+      ...registered.filter((route) => route.startsWith('get ')).map((route) => `head ${route.slice(4)}`),
+    )
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method} ${path}`),
     )
@@ -181,22 +190,30 @@ describe('GET /api/openapi.json', () => {
   it('documents a 2xx answer for every operation but the browser redirect GET /api/auth/resume', async () => {
     for (const { name, operation } of operationsOf(await fetchDocument())) {
       const successes = Object.keys(operation.responses).filter((status) => /^2\d\d$/.test(status))
-      if (name === 'get /api/auth/resume') expect(Object.keys(operation.responses)).toContain('303')
+      if (name === 'get /api/auth/resume' || name === 'head /api/auth/resume')
+        expect(Object.keys(operation.responses)).toContain('303')
       else expect(successes.length, name).toBeGreaterThan(0)
     }
   })
 
-  it('bounds ids as the app does, 1 to 2147483647, and gives emails their format', async () => {
+  it("bounds ids as the app does, 1 to 2147483647, and gives emails the server's own pattern", async () => {
     const document = await fetchDocument()
     const { schemas } = document.components
     expect(schemas.User?.properties.id).toMatchObject({ type: 'integer', minimum: 1, maximum: 2_147_483_647 })
-    for (const name of ['User', 'Signup', 'Login', 'CreateUser', 'UpdateUser']) {
-      expect(schemas[name]?.properties.email, name).toMatchObject({ format: 'email', maxLength: 254 })
+    // As stored: at most 254 characters, no padding. Not `format: email`: validators' idea of it differs from zod's.
+    expect(schemas.User?.properties.email).toMatchObject({ pattern: expect.any(String), maxLength: 254 })
+    for (const name of ['Signup', 'Login', 'CreateUser', 'UpdateUser']) {
+      const email = schemas[name]?.properties.email
+      // As sent: the server trims first, so padding passes, and the 254 bound is inside the pattern.
+      expect(email, name).toMatchObject({ pattern: expect.stringMatching(/^\^\\s\*/) })
+      expect(email, name).not.toHaveProperty('format')
+      expect(email, name).not.toHaveProperty('maxLength')
     }
     const idParameters = operationsOf(document).flatMap(({ operation }) =>
       (operation.parameters ?? []).filter((parameter) => parameter.name === 'id'),
     )
-    expect(idParameters).toHaveLength(3)
+    // GET, HEAD, PATCH and DELETE of /api/users/{id}.
+    expect(idParameters).toHaveLength(4)
     for (const parameter of idParameters) {
       expect(parameter).toMatchObject({ in: 'path', schema: { minimum: 1, maximum: 2_147_483_647 } })
     }
@@ -237,10 +254,86 @@ describe('GET /api/openapi.json', () => {
   it('documents 503 and 504 database problems on every operation that touches the database', async () => {
     for (const { name, operation } of operationsOf(await fetchDocument())) {
       // The health check answers 503 for a database that is down or slow alike; hello touches nothing.
-      expect(Boolean(operation.responses['503']), name).toBe(name !== 'get /api/hello')
+      const getName = name.replace(/^head /, 'get ')
+      expect(Boolean(operation.responses['503']), name).toBe(getName !== 'get /api/hello')
       expect(Boolean(operation.responses['504']), name).toBe(
-        !['get /api/hello', 'get /api/health'].includes(name),
+        !['get /api/hello', 'get /api/health'].includes(getName),
       )
     }
+  })
+})
+
+describe('the document and the server agree', () => {
+  /** Emails at the edges of the server's rule: padded, unusual but valid, and invalid. */
+  const EMAILS = [
+    'ada@example.com',
+    '  ada@example.com  ',
+    '\tada@example.com\n',
+    '\u00a0ada@example.com\u3000',
+    'ADA@Example.COM',
+    "o'brien+tag@example.co.uk",
+    'ada@a-.example.com',
+    `${'a'.repeat(64)}@${'b'.repeat(183)}.com`,
+    `  ${'a'.repeat(64)}@${'b'.repeat(183)}.com  `,
+    `${'a'.repeat(64)}@${'b'.repeat(184)}.com`,
+    'not-an-email',
+    'a b@example.com',
+    'ada@example',
+    ' ',
+    '',
+  ]
+
+  it.each(EMAILS)(
+    'on the email %j: the request schemas accept it exactly when the server does',
+    async (email) => {
+      const checker = createResponseChecker((await fetchDocument()) as unknown as OpenApiDocument)
+      const serverAccepts = userEmail.safeParse(email).success
+      const bodies: [string, string, unknown][] = [
+        ['POST', '/api/users', { name: 'Ada', email }],
+        ['PATCH', '/api/users/1', { email }],
+        ['POST', '/api/auth/signup', { name: 'Ada', email, password: 'long enough password' }],
+        ['POST', '/api/auth/login', { email, password: 'whatever' }],
+      ]
+      for (const [method, path, body] of bodies) {
+        const refusals = checker.checkAcceptedRequest(method, path, body)
+        expect(refusals.length === 0, `${method} ${path}: ${refusals.join('; ')}`).toBe(serverAccepts)
+      }
+    },
+  )
+
+  it('takes a padded email on create as the server does (every accepted request is checked against the document)', async () => {
+    const admin = asNewAdmin(app)
+    const email = ` ${uniqueEmail('padded')}\t`
+    // createTestApp's app checks that the document accepts this body: it would throw here if it refused it.
+    const response = await admin.request('/api/users', jsonInit('POST', { name: 'Padded', email }))
+    expect(response.status).toBe(201)
+    expect(((await response.json()) as { email: string }).email).toBe(email.trim())
+  })
+
+  it('documents HEAD wherever GET is, with the same answers and security', async () => {
+    const document = await fetchDocument()
+    const gets = operationsOf(document).filter(({ method }) => method === 'get')
+    expect(gets.length).toBeGreaterThan(5)
+    for (const { path, operation } of gets) {
+      const head = document.paths[path]?.head
+      expect(head, path).toBeDefined()
+      expect(head?.responses, path).toEqual(operation.responses)
+      expect(head?.security, path).toEqual(operation.security)
+    }
+  })
+
+  it('is what a HEAD is checked against: a HEAD answer matches the head operation', async () => {
+    const checker = createResponseChecker((await fetchDocument()) as unknown as OpenApiDocument)
+    const answer = (status: number) => ({
+      method: 'HEAD',
+      path: '/api/hello',
+      status,
+      headers: new Headers({ 'x-request-id': 'r' }),
+      body: '',
+    })
+    expect(checker.check(answer(200))).toEqual([])
+    expect(checker.check(answer(201))).toEqual([
+      'HEAD /api/hello 201: status 201 is not documented for /api/hello',
+    ])
   })
 })

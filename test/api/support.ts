@@ -176,6 +176,7 @@ export interface ProblemBody {
   instance: string
   requestId: string
   errors?: { field: string; in: string; detail: string; pointer?: string }[]
+  omittedErrors?: number
 }
 
 type AppLike = ReturnType<typeof createApp>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../edge/app'
+import { REFUSED_CHARACTER_MESSAGE } from '../../edge/schemas/text'
 import { UNKNOWN_FIELD_DETAIL } from '../../edge/validation'
 import {
   asNewAdmin,
@@ -100,7 +101,7 @@ describe('POST /api/users', () => {
     expect(((await created.json()) as ProblemBody).errors).toEqual([
       expect.objectContaining({
         field: 'name',
-        detail: 'must not contain control or text-direction characters',
+        detail: REFUSED_CHARACTER_MESSAGE,
       }),
     ])
     const user = await createUserViaApi(app, { name: 'Plain', email: uniqueEmail('ctl') })

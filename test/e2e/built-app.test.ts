@@ -408,6 +408,58 @@ describe('the built app on requests no route could answer', () => {
   })
 })
 
+// Checked and found right by the attack trial of issue 20 (item 6): kept tested on the built app, both servers.
+describe('what the trial found right, kept so over HTTP', () => {
+  it('answers a 70 KiB form post with 413, with a declared length and streamed alike, and creates nothing', async () => {
+    const email = `e2e-big-form-${crypto.randomUUID()}@example.test`
+    const body = `name=${'x'.repeat(70 * 1024)}&email=${encodeURIComponent(email)}&password=long-enough-password`
+    const headers = { Origin: baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' }
+    const declared = await fetch(`${baseUrl}/signup/submit`, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+    })
+    expect(declared.status).toBe(413)
+    const streamed = await fetch(`${baseUrl}/signup/submit`, {
+      method: 'POST',
+      headers,
+      body: new Blob([body]).stream(),
+      duplex: 'half',
+      redirect: 'manual',
+    } as RequestInit)
+    expect(streamed.status).toBe(413)
+    const login = await checkedFetch(
+      `${baseUrl}/api/auth/login`,
+      json('POST', { email, password: 'long-enough-password' }),
+    )
+    expect(login.status).toBe(401)
+  })
+
+  it('compares If-Match strongly and over lists, If-None-Match weakly (RFC 9110 §13.1)', async () => {
+    const created = await checkedFetch(
+      `${baseUrl}/api/users`,
+      json('POST', { name: 'Tagged', email: `e2e-tag-${crypto.randomUUID()}@example.test` }, adminAuth),
+    )
+    expect(created.status).toBe(201)
+    const etag = created.headers.get('etag') as string
+    const { id } = (await created.json()) as { id: number }
+    const patch = (ifMatch: string, name: string) =>
+      checkedFetch(
+        `${baseUrl}/api/users/${id}`,
+        json('PATCH', { name }, { ...adminAuth, 'If-Match': ifMatch }),
+      )
+    expect((await patch(`W/${etag}`, 'Weak')).status).toBe(412)
+    const listed = await patch(`"999999", ${etag}`, 'Listed')
+    expect(listed.status).toBe(200)
+    const current = listed.headers.get('etag') as string
+    const revalidated = await checkedFetch(`${baseUrl}/api/users/${id}`, {
+      headers: { ...adminAuth, 'If-None-Match': `"1", W/${current}` },
+    })
+    expect(revalidated.status).toBe(304)
+  })
+})
+
 function json(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
   return {
     method,

@@ -14,9 +14,10 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ENV_NAMES } from '../../edge/env'
 import { createScratchDatabase, runTerminationDrill } from '../support/termination-drill'
+import { createE2eAccount } from './accounts'
 import { announcedUrl, E2E_JWT_SECRET } from './built-server'
 import { nonLocalAlias } from './non-local-host'
-import { rawRequest } from './raw-request'
+import { rawRequest, sendBodyThenAsk } from './raw-request'
 
 const STANDALONE = '.next/standalone'
 const started: ChildProcess[] = []
@@ -411,6 +412,132 @@ describe('what Next or Node would answer before any code of ours, on the shared 
     const malformed = await fetch(`${appUrl}/users/%zz`)
     expect(malformed.status).toBe(400)
     expect(await malformed.json()).toMatchObject({ type: '/problems/malformed-path' })
+  })
+})
+
+describe('the Host header (issue 20, item 3)', () => {
+  const appUrl = inject('appUrl')
+
+  it.each([
+    ['no Host', [] as string[], 'no Host header'],
+    ['an empty Host', ['Host: '], 'not a host name'],
+    ['a Host with a path', ['Host: evil.example/x'], 'not a host name'],
+    ['a Host with user info', ['Host: user@evil.example'], 'not a host name'],
+    ['a Host with a space', ['Host: a b'], 'not a host name'],
+    ['two Hosts', ['Host: a.example', 'Host: b.example'], 'more than one Host'],
+  ])('answers %s with a 400 problem, on the API and on pages alike', async (_, hostLines, detail) => {
+    for (const path of ['/api/hello', '/login', '/']) {
+      const answer = await rawRequest(appUrl, [`GET ${path} HTTP/1.1`, ...hostLines, 'Connection: close'])
+      expect(answer, path).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      expect(answer, path).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i)
+      expect(answer, path).toContain('"type":"/problems/invalid-host"')
+      expect(answer, path).toContain(detail)
+    }
+  })
+
+  it('serves a Host of an IPv4 address, a bracketed IPv6 address or a name, with or without a port', async () => {
+    for (const host of ['127.0.0.1', '[::1]:8080', 'edgeline.example', 'localhost:3000']) {
+      const answer = await rawRequest(appUrl, [
+        'GET /api/hello HTTP/1.1',
+        `Host: ${host}`,
+        'Connection: close',
+      ])
+      expect(answer, host).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+    }
+  })
+
+  it('answers a valid request before the garbage pipelined behind it, then refuses the garbage', async () => {
+    for (const path of ['/api/hello', '/login']) {
+      const answer = await rawRequest(appUrl, [`GET ${path} HTTP/1.1`, 'Host: localhost', '', 'GARBAGE'])
+      const statuses = [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => Number(match[1]))
+      expect(statuses, path).toEqual([200, 400])
+      expect(answer.indexOf('HTTP/1.1 200'), path).toBe(0)
+      expect(answer, path).toContain('"type":"/problems/malformed-request"')
+    }
+  })
+})
+
+describe('a body too large, and the keep-alive connection it came on (issue 20, item 5)', () => {
+  const appUrl = inject('appUrl')
+  const { host } = new URL(appUrl)
+  const THREE_MIB = 3 * 1024 * 1024
+  // Connection: close, so the server ends the exchange at once instead of the client waiting for silence.
+  const hello = ['GET /api/hello HTTP/1.1', `Host: ${host}`, 'Connection: close']
+  let adminToken = ''
+
+  beforeAll(async () => {
+    const admin = await createE2eAccount('admin', 'oversized')
+    const login = await fetch(`${appUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: admin.email, password: admin.password }),
+    })
+    adminToken = ((await login.json()) as { accessToken: string }).accessToken
+  })
+
+  /** The API's and the forms' handlers, each with what it takes to reach its body limit. */
+  const targets = () => [
+    {
+      name: 'POST /api/users (an admin)',
+      head: [
+        'POST /api/users HTTP/1.1',
+        `Host: ${host}`,
+        'Content-Type: application/json',
+        `Authorization: Bearer ${adminToken}`,
+      ],
+      limit: '"type":"/problems/payload-too-large"',
+    },
+    {
+      name: 'POST /api/auth/login',
+      head: ['POST /api/auth/login HTTP/1.1', `Host: ${host}`, 'Content-Type: application/json'],
+      limit: '"type":"/problems/payload-too-large"',
+    },
+    {
+      name: 'POST /login/submit (the form)',
+      head: [
+        'POST /login/submit HTTP/1.1',
+        `Host: ${host}`,
+        `Origin: ${appUrl}`,
+        'Content-Type: application/x-www-form-urlencoded',
+      ],
+      limit: 'too large',
+    },
+  ]
+
+  for (const chunked of [true, false]) {
+    it(`answers a 3 MiB ${chunked ? 'chunked' : 'declared-length'} body with 413, then the next request on the connection`, async () => {
+      for (const target of targets()) {
+        // Three times each, as the trial did: a reset is a race, not a certainty.
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const label = `${target.name}, attempt ${attempt}`
+          const { received, error, statuses } = await sendBodyThenAsk(
+            appUrl,
+            target.head,
+            { bytes: THREE_MIB, chunked },
+            hello,
+          )
+          expect(error, label).toBeUndefined()
+          expect(statuses, label).toEqual([413, 200])
+          expect(received, label).toContain(target.limit)
+          expect(received, label).toContain('"message":"Hello from Next.js Backend!"')
+        }
+      }
+    })
+  }
+
+  it('answers a chunked body past the drain bound (16 MiB) with 413 and Connection: close, then closes', async () => {
+    const target = targets()[1] as { head: string[] }
+    const { received, error, statuses } = await sendBodyThenAsk(
+      appUrl,
+      target.head,
+      { bytes: 20 * 1024 * 1024, chunked: true },
+      hello,
+    )
+    expect(statuses).toEqual([413])
+    expect(received).toMatch(/\r\nConnection: close\r\n/i)
+    expect(received).toContain('"type":"/problems/payload-too-large"')
+    // The answer was read whole before the connection ended (a reset may follow it: the client was still sending).
+    expect(received.trimEnd().endsWith('}'), `${error}`).toBe(true)
   })
 })
 

@@ -37,6 +37,29 @@ export function checkAnswersAgainstDocument(app: App): void {
     await ledger.record(method, url, response)
     const found = ledger.violations.slice(before)
     if (found.length > 0) throw new Error(`an answer outside the OpenAPI document:\n${found.join('\n')}`)
+    const accepted = acceptedJsonBody(init, response)
+    if (accepted !== undefined) {
+      const refused = (await checkerOf(app)).checkAcceptedRequest(
+        method.toUpperCase(),
+        url.pathname,
+        accepted.body,
+      )
+      if (refused.length > 0) {
+        throw new Error(`a request the API accepted but its OpenAPI document refuses:\n${refused.join('\n')}`)
+      }
+    }
     return response
+  }
+}
+
+/** The JSON body of a request the API accepted (a 2xx answer), or undefined for any other request. */
+function acceptedJsonBody(init: RequestInit | undefined, response: Response): { body: unknown } | undefined {
+  if (response.status < 200 || response.status > 299 || typeof init?.body !== 'string') return undefined
+  const contentType = new Headers(init.headers).get('content-type') ?? ''
+  if (!/^application\/json\b/i.test(contentType)) return undefined
+  try {
+    return { body: JSON.parse(init.body) }
+  } catch {
+    return undefined
   }
 }

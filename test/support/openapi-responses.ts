@@ -19,6 +19,7 @@ interface ResponseObject {
 }
 interface Operation {
   responses?: Record<string, ResponseObject>
+  requestBody?: { content?: Record<string, { schema?: object }> }
 }
 export interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>
@@ -63,6 +64,11 @@ function templatePattern(template: string): RegExp {
 export interface ResponseChecker {
   /** Every way `response` departs from the document; empty when it is one of the answers the document describes. */
   check(response: ObservedResponse): string[]
+  /**
+   * Every way a JSON request body the API accepted departs from the operation's request schema: what the server
+   * accepts, the document must not refuse (a client or proxy that validates requests by it would).
+   */
+  checkAcceptedRequest(method: string, path: string, body: unknown): string[]
 }
 
 export function createResponseChecker(document: OpenApiDocument): ResponseChecker {
@@ -194,14 +200,30 @@ export function createResponseChecker(document: OpenApiDocument): ResponseChecke
       }
       if (!matched) return fallback('path', 404)
       const item = document.paths[matched.template] ?? {}
-      // HEAD is answered for every GET (by Hono), as HTTP has it: the GET's answers, without a body.
-      const operation = item[method] ?? (method === 'head' ? item.get : undefined)
-      const operationMethod = item[method] ? method : 'get'
+      // HEAD is answered for every GET (by Hono), as HTTP has it; the document says so with a head operation.
+      const operation = item[method]
       if (!operation || !OPERATION_METHODS.has(method)) return fallback('method', 405)
       const selected = selectResponse(operation.responses ?? {}, observed.status)
       if (!selected) return [`${name}: status ${observed.status} is not documented for ${matched.template}`]
-      const pointer = `/paths/${pointerToken(matched.template)}/${operationMethod}/responses/${selected.key}`
+      const pointer = `/paths/${pointerToken(matched.template)}/${method}/responses/${selected.key}`
       return checkAgainst(pointer, selected.response, observed).map((problem) => `${name} ${problem}`)
+    },
+    checkAcceptedRequest(method, path, body) {
+      const name = `${method} ${path} request`
+      const matched = templates.find(({ pattern }) => pattern.test(path))
+      const operationMethod = method.toLowerCase()
+      const operation = matched && document.paths[matched.template]?.[operationMethod]
+      if (!matched || !operation) return []
+      if (!operation.requestBody?.content?.['application/json']?.schema) {
+        return [`${name}: the API accepted a JSON body the document does not describe`]
+      }
+      const validate = validatorAt(
+        `/paths/${pointerToken(matched.template)}/${operationMethod}/requestBody/content/application~1json/schema`,
+      )
+      if (validate(body)) return []
+      return [
+        `${name} ${ajv.errorsText(validate.errors, { dataVar: 'body' })}: ${JSON.stringify(body).slice(0, 300)}`,
+      ]
     },
   }
 }
