@@ -15,6 +15,7 @@ import { createRouter } from './router'
 import { authRoutes } from './routes/auth'
 import { healthRoutes } from './routes/health'
 import { helloRoutes } from './routes/hello'
+import { userAccessRoutes } from './routes/user-access'
 import { usersRoutes } from './routes/users'
 
 /** 1 MiB: far above any JSON this API accepts, low enough that nobody can stream junk into a function. */
@@ -69,8 +70,9 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
   const routes = app
     .route('/', helloRoutes())
     .route('/', healthRoutes(db))
-    .route('/auth', authRoutes(db, config.auth, tokens))
-    .route('/users', usersRoutes(db))
+    .route('/auth', authRoutes(db, config.auth, tokens, config.mail))
+    .route('/users', usersRoutes(db, config.mail))
+    .route('/users', userAccessRoutes(db, config.mail))
 
   // A path that exists for other methods is a 405 with Allow (derived from the routes above), any other a 404.
   app.notFound(

@@ -4,6 +4,7 @@
  */
 
 import type { Database } from '../../db/client'
+import type { Invitation } from '../../db/queries/users'
 import {
   createUser,
   createUserIdempotently,
@@ -13,6 +14,7 @@ import {
   updateUser,
 } from '../../db/queries/users'
 import type { VersionedUser } from '../../db/schema'
+import { INVITATION_SECONDS, linkTo, newLinkToken, RESET_PASSWORD_PAGE } from '../auth/account-links'
 import { mayChangeUser, mayManageUsers } from '../auth/permissions'
 import type { Identity } from '../auth/tokens'
 import {
@@ -24,6 +26,7 @@ import {
   REVALIDATE_PRIVATELY,
   versionsAllowedByIfMatch,
 } from '../conditional'
+import type { MailConfig } from '../env'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -31,6 +34,7 @@ import {
   REPLAYED_HEADER,
   replayedResponseHeader,
 } from '../idempotency'
+import { invitationMessage } from '../mail/messages'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
@@ -75,8 +79,10 @@ const createUserRoute = createRoute({
     tag: 'Users',
     summary: 'Create a user',
     description:
-      'Admins only. The user has no password: they cannot log in until one is set. `role` defaults to `user`; ' +
-      'an email already in use, whatever its case, is a 409.',
+      'Admins only. The user has no password yet: an invitation is mailed to them, whose link (valid 7 days) sets ' +
+      'their first password (`POST /api/auth/password-reset/confirm`); resend it with ' +
+      '`POST /api/users/{id}/invitation`. `role` defaults to `user`; an email already in use, whatever its case, ' +
+      'is a 409.',
     touchesDatabase: true,
   }),
   method: 'post',
@@ -133,8 +139,10 @@ const updateUserRoute = createRoute({
     tag: 'Users',
     summary: 'Update a user',
     description:
-      'Changes the fields sent (at least one of `name`, `email`, `role`). A user may change their own name and ' +
-      'email; an admin may change anyone, role included. A role change takes effect at the next refresh.',
+      'Changes the fields sent (at least one of `name`, `email`, `role`). A user may change their own name; an ' +
+      'admin may change anyone, email and role included, at once (an email change by an admin is recorded in the ' +
+      'access log). A user changes their own email with `POST /api/auth/email`, which is confirmed from the new ' +
+      'address. A role change takes effect at the next refresh.',
     touchesDatabase: true,
   }),
   method: 'patch',
@@ -144,7 +152,10 @@ const updateUserRoute = createRoute({
   responses: {
     200: { description: 'The updated user', headers: etagResponseHeader, content: json(UserSchema) },
     400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
-    403: problemResponse("Another user's account, or a role change, and the caller is not an admin"),
+    403: problemResponse(
+      "Another user's account, a role change, or an email change, and the caller is not an admin (a user changes " +
+        'their own email with POST /api/auth/email)',
+    ),
     404: problemResponse('No such user'),
     409: problemResponse('The email is already in use'),
     412: problemResponse('If-Match names a version that is no longer current; nothing was changed'),
@@ -199,7 +210,14 @@ function requireSelfOrAdmin(identity: Identity, id: number, action: string): voi
   }
 }
 
-export function usersRoutes(db: Database) {
+/** The invitation a new user gets: a token, and the email with its link (to the page that sets a password). */
+async function newInvitation(c: Parameters<typeof linkTo>[0], mail: MailConfig): Promise<Invitation> {
+  const link = await newLinkToken(INVITATION_SECONDS)
+  const url = linkTo(c, mail, RESET_PASSWORD_PAGE, { token: link.token, invited: '1' })
+  return { token: link.stored, message: invitationMessage(url) }
+}
+
+export function usersRoutes(db: Database, mail: MailConfig) {
   return createRouter()
     .openapi(listUsersRoute, async (c) => {
       const { limit, cursor, q } = c.req.valid('query')
@@ -212,11 +230,12 @@ export function usersRoutes(db: Database) {
       const input = c.req.valid('json')
       const key = idempotencyKeyOf(c)
       const path = c.req.path.replace(/\/$/, '')
-      const claim =
-        key &&
-        (await idempotentRequest(`users:${identity.userId}`, key, { method: 'POST', path, body: input }))
+      const [claim, invitation] = await Promise.all([
+        key && idempotentRequest(`users:${identity.userId}`, key, { method: 'POST', path, body: input }),
+        newInvitation(c, mail),
+      ])
       const result = await timeDatabase(c, () =>
-        claim ? createUserIdempotently(db, input, claim) : createUser(db, input),
+        claim ? createUserIdempotently(db, input, claim, invitation) : createUser(db, input, invitation),
       )
       if (result.status === 'email-taken') throw problems.emailTaken()
       if (result.status === 'key-reused') throw problems.idempotencyKeyReused()
@@ -241,11 +260,19 @@ export function usersRoutes(db: Database) {
       const identity = currentIdentity(c)
       requireSelfOrAdmin(identity, id, 'change')
       if (changes.role !== undefined) requireAdmin(identity, 'change roles')
+      if (changes.email !== undefined && !mayManageUsers(identity)) {
+        throw problems.forbidden(
+          'Change your own email with POST /api/auth/email: it needs your current password, and takes effect ' +
+            'when you follow the link it mails to the new address.',
+        )
+      }
       const expected = versionsAllowedByIfMatch(c.req.header('If-Match'))
       const result = await timeDatabase(c, () => updateUser(db, id, changes, expected))
       if (result.status === 'not-found') throw userNotFound(id)
       if (result.status === 'precondition-failed') throw staleVersion(id)
       if (result.status === 'email-taken') throw problems.emailTaken()
+      if (changes.email !== undefined)
+        c.set('audit', { action: 'email-changed-by-admin', actorId: identity.userId, userId: id })
       return c.json(toUserResponse(result.user), 200, versionHeaders(result.user))
     })
     .openapi(deleteUserRoute, async (c) => {

@@ -181,13 +181,14 @@ describe('GET /api/openapi.json', () => {
     const document = await fetchDocument()
     const { schemas } = document.components
     expect(schemas.User?.properties.id).toMatchObject({ type: 'integer', minimum: 1, maximum: 2_147_483_647 })
-    for (const name of ['User', 'Signup', 'Login', 'CreateUser', 'UpdateUser']) {
+    for (const name of ['User', 'Signup', 'Login', 'CreateUser', 'UpdateUser', 'PasswordResetRequest']) {
       expect(schemas[name]?.properties.email, name).toMatchObject({ format: 'email', maxLength: 254 })
     }
     const idParameters = operationsOf(document).flatMap(({ operation }) =>
       (operation.parameters ?? []).filter((parameter) => parameter.name === 'id'),
     )
-    expect(idParameters).toHaveLength(3)
+    // GET, PATCH and DELETE /api/users/{id}, its invitation and its log-in throttle.
+    expect(idParameters).toHaveLength(5)
     for (const parameter of idParameters) {
       expect(parameter).toMatchObject({ in: 'path', schema: { minimum: 1, maximum: 2_147_483_647 } })
     }

@@ -4,16 +4,20 @@
  */
 import type { Database } from '../../../db/client'
 import type { TokenService } from '../../auth/tokens'
-import type { AuthConfig } from '../../env'
+import type { AuthConfig, MailConfig } from '../../env'
 import { createRouter } from '../../router'
 import { accountRoutes } from './accounts'
+import { emailChangeRoutes } from './email-change'
 import { passwordRoutes } from './passwords'
+import { recoveryRoutes } from './recovery'
 import { sessionRoutes } from './sessions'
 
-export function authRoutes(db: Database, config: AuthConfig, tokens: TokenService) {
+export function authRoutes(db: Database, config: AuthConfig, tokens: TokenService, mail: MailConfig) {
   const deps = { db, config, tokens }
   return createRouter()
     .route('/', accountRoutes(deps))
     .route('/', sessionRoutes(deps))
     .route('/', passwordRoutes(deps))
+    .route('/', recoveryRoutes(deps, mail))
+    .route('/', emailChangeRoutes(deps, mail))
 }
