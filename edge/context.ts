@@ -19,5 +19,7 @@ export interface AppEnv {
     identity: Identity | undefined
     /** Set by a route whose action an operator must be able to trace (an admin's change of someone's email). */
     audit: AuditEvent | undefined
+    /** Set by a route that queued email: delivery starts once the response is sent (edge/middleware/deliver-mail.ts). */
+    mailQueued: boolean | undefined
   }
 }

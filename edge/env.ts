@@ -7,6 +7,7 @@ import {
   isNeonDatabaseUrl,
 } from '../db/database-url'
 import type { TokenConfig } from './auth/tokens'
+import type { DeliverySettings } from './mail/delivery'
 
 /** How many failed log-ins are tolerated, per email and per client address, within a sliding window. */
 export interface LoginThrottleConfig {
@@ -40,7 +41,9 @@ export interface MailConfig {
    */
   appOrigin: string | undefined
   /** Delivery through a provider's API; undefined: messages stay in the outbox (`npm run mail:outbox`). */
-  delivery: { provider: EmailProvider; apiKey: string; from: string } | undefined
+  delivery: DeliverySettings | undefined
+  /** The bearer secret of the scheduled flush (`GET /api/mail/flush`, Vercel Cron's CRON_SECRET); unset: refused. */
+  cronSecret: string | undefined
 }
 
 export interface AppConfig {
@@ -88,6 +91,8 @@ const ENV_NAMES = [
   'EMAIL_PROVIDER',
   'EMAIL_API_KEY',
   'EMAIL_FROM',
+  'EMAIL_API_URL',
+  'CRON_SECRET',
 ] as const
 
 /** The variables the app reads, as plain strings (exactly what `process.env` holds). */
@@ -236,6 +241,11 @@ const readers = {
     `must be one of ${EMAIL_PROVIDERS.join(', ')}`,
   ),
   EMAIL_API_KEY: optionalString,
+  EMAIL_API_URL: optionalStringWhere(isOrigin, 'must be an origin like https://api.eu.example.com (no path)'),
+  CRON_SECRET: optionalStringWhere(
+    (value) => byteLength(value) >= 16,
+    'must be at least 16 bytes (generate one with: openssl rand -base64 32)',
+  ),
   EMAIL_FROM: optionalStringWhere(
     (value) => /^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(value),
     'must be a sender address, like "Edgeline <no-reply@example.com>"',
@@ -346,8 +356,14 @@ export function parseConfig(source: EnvSource): AppConfig {
       appOrigin: env.APP_ORIGIN?.replace(/\/$/, ''),
       delivery:
         env.EMAIL_PROVIDER && env.EMAIL_API_KEY && env.EMAIL_FROM
-          ? { provider: env.EMAIL_PROVIDER as EmailProvider, apiKey: env.EMAIL_API_KEY, from: env.EMAIL_FROM }
+          ? {
+              provider: env.EMAIL_PROVIDER as EmailProvider,
+              apiKey: env.EMAIL_API_KEY,
+              from: env.EMAIL_FROM,
+              apiUrl: env.EMAIL_API_URL,
+            }
           : undefined,
+      cronSecret: env.CRON_SECRET,
     },
   }
 }
@@ -376,5 +392,7 @@ export function readConfig(): AppConfig {
     EMAIL_PROVIDER: process.env.EMAIL_PROVIDER,
     EMAIL_API_KEY: process.env.EMAIL_API_KEY,
     EMAIL_FROM: process.env.EMAIL_FROM,
+    EMAIL_API_URL: process.env.EMAIL_API_URL,
+    CRON_SECRET: process.env.CRON_SECRET,
   })
 }

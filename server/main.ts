@@ -20,6 +20,7 @@ import { type SqlGateway, startSqlGateway } from '../db/gateway/server'
 import { MigrationError, migrateDatabase } from '../db/migrate'
 import { createApp } from '../edge/app'
 import { type EnvSource, parseConfig } from '../edge/env'
+import { flushOutbox } from '../edge/mail/delivery'
 import { createAccessLogSink } from './access-log-sink'
 import { createClientAddressRewriter } from './client-address'
 import { readServerConfig } from './config'
@@ -28,6 +29,9 @@ import { readOrCreateLocalSecret } from './local-secret'
 
 // Before Next loads: it picks its production code paths (and React its production build) from this.
 Object.assign(process.env, { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' })
+
+/** How often the server sends what is due in the outbox (failed messages whose backoff is over, anything missed). */
+const MAIL_FLUSH_INTERVAL_MS = 60_000
 
 async function main(argv: string[]): Promise<void> {
   // .env, .env.production, .env.local from where the server is started, read by Next's own loader.
@@ -80,6 +84,16 @@ async function main(argv: string[]): Promise<void> {
     fetchFunction: gateway?.fetch,
   })
   const api = createApp({ ...appConfig, sqlGatewayEndpoint: sqlEndpoint }, { db, log: accessLog.write })
+  // Mail is sent in this process after each request that queues it; the timer catches retries and anything missed.
+  const { delivery } = appConfig.mail
+  const mailTimer = delivery
+    ? setInterval(
+        () =>
+          void flushOutbox(db, delivery).catch((error: unknown) => console.error('mail delivery:', error)),
+        MAIL_FLUSH_INTERVAL_MS,
+      )
+    : undefined
+  mailTimer?.unref()
 
   const dir = nextAppDirectory()
   // Loaded only to serve: `migrate` needs none of Next.
@@ -108,6 +122,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(130)
     }
     stopping = true
+    if (mailTimer) clearInterval(mailTimer)
     console.log(`${signal}: finishing in-flight requests (up to ${serverConfig.shutdownTimeoutMs} ms)…`)
     const outcome = await drain(server, serverConfig.shutdownTimeoutMs)
     await nextServer.close()

@@ -51,9 +51,9 @@ type MessageRow = {
 }
 
 // A function, not a constant: this module and accounts.ts import each other (through users.ts).
-const messageColumns =
-  () => sql`id, to_address, subject, body, kind, ${isoTimestamp(sql`created_at`)} as created_at,
-  ${isoTimestamp(sql`sent_at`)} as sent_at, attempts, last_error`
+const messageColumns = (table = sql`outbox`) => sql`${table}.id, ${table}.to_address, ${table}.subject,
+  ${table}.body, ${table}.kind, ${isoTimestamp(sql`${table}.created_at`)} as created_at,
+  ${isoTimestamp(sql`${table}.sent_at`)} as sent_at, ${table}.attempts, ${table}.last_error`
 
 function toQueuedMessage(row: MessageRow): QueuedMessage {
   return {
@@ -88,20 +88,27 @@ export async function latestMessages(
  */
 export async function claimDueMessages(
   db: Database,
-  options: { limit: number; claimSeconds: number; maxAttempts: number },
+  options: {
+    limit: number
+    claimSeconds: number
+    maxAttempts: number
+    /** Only addresses matching this LIKE pattern: lets a test deliver its own messages in a shared database. */
+    addressLike?: string
+  },
 ): Promise<QueuedMessage[]> {
   const result = await db.execute<MessageRow>(sql`
     with due as (
       select id from ${outbox}
       where sent_at is null and next_attempt_at <= now() and attempts < ${options.maxAttempts}
         and (claimed_until is null or claimed_until < now())
+        and (${options.addressLike ?? null}::text is null or to_address like ${options.addressLike ?? null}::text)
       order by id limit ${options.limit}
       for update skip locked
     )
     update ${outbox} o set claimed_until = now() + make_interval(secs => ${options.claimSeconds}::int),
       attempts = o.attempts + 1
     from due where o.id = due.id
-    returning ${messageColumns()}`)
+    returning ${messageColumns(sql`o`)}`)
   return result.rows.map(toQueuedMessage)
 }
 

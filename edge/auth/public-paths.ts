@@ -34,6 +34,8 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   '/api/auth/password-reset',
   '/api/auth/password-reset/confirm',
   '/api/auth/email/confirm',
+  // Vercel Cron's call: it carries its own secret (CRON_SECRET), checked by the route.
+  '/api/mail/flush',
   '/api/openapi.json',
   '/api/docs',
 ])

@@ -78,6 +78,7 @@ export function userAccessRoutes(db: Database, mail: MailConfig) {
       )
       if (outcome === 'not-found') throw problems.notFound(`There is no user with id ${id}.`)
       if (outcome === 'has-password') throw problems.accountActive(id)
+      c.set('mailQueued', true)
       return c.json({ detail: `A new invitation is on its way to user ${id}.` }, 202)
     })
     .openapi(clearLoginThrottleRoute, async (c) => {

@@ -242,6 +242,7 @@ export function usersRoutes(db: Database, mail: MailConfig) {
       if (result.status === 'in-flight') throw problems.idempotencyKeyInFlight()
       // A replay is rendered from the stored row exactly as the first answer was: the same status, headers and body.
       if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
+      else c.set('mailQueued', true)
       c.header('Location', `${path}/${result.user.id}`)
       return c.json(toUserResponse(result.user), 201, versionHeaders(result.user))
     })

@@ -32,7 +32,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     corsOrigins: [],
     allowedHosts: undefined,
     auth: testAuthConfig(),
-    mail: { appOrigin: TEST_APP_ORIGIN, delivery: undefined },
+    mail: { appOrigin: TEST_APP_ORIGIN, delivery: undefined, cronSecret: undefined },
     ...overrides,
   }
 }

@@ -140,6 +140,7 @@ export function emailChangeRoutes(deps: AuthDependencies, mail: MailConfig) {
       if (outcome === 'email-taken') throw problems.emailTaken()
       // A concurrent password change won: the password just verified is no longer the current one.
       if (outcome === 'password-changed') throw problems.wrongPassword()
+      c.set('mailQueued', true)
       return c.json(
         {
           detail: `A link to confirm the change is on its way to ${newEmail}. Until it is followed, nothing changes.`,
@@ -156,6 +157,7 @@ export function emailChangeRoutes(deps: AuthDependencies, mail: MailConfig) {
       const result = await timeDatabase(c, () => confirmEmailChange(db, { tokenHash, told }))
       if (result.status === 'invalid-token') throw problems.invalidLinkToken()
       if (result.status === 'email-taken') throw problems.emailTaken()
+      c.set('mailQueued', true)
       return c.json(toUserResponse(result.user), 200)
     })
 }

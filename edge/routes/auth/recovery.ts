@@ -104,6 +104,8 @@ export function recoveryRoutes(deps: AuthDependencies, mail: MailConfig) {
         }),
       )
       if (result.status === 'throttled') throw problems.tooManyResetRequests(result.retryAfterSeconds)
+      // Whether or not a message was queued: the flush runs after the answer, so it cannot tell anyone which.
+      c.set('mailQueued', true)
       c.header('Cache-Control', 'no-store')
       return c.json({ detail: RESET_REQUESTED }, 202)
     })
