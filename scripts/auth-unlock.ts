@@ -6,7 +6,7 @@ import { unlockAccount } from '../db/queries/account-tokens'
 import { openScriptDatabase } from './lib/script-database'
 
 async function main(email: string | undefined): Promise<void> {
-  if (!email || !email.includes('@')) throw new Error('Usage: npm run auth:unlock -- <email>')
+  if (!email?.includes('@')) throw new Error('Usage: npm run auth:unlock -- <email>')
   const database = await openScriptDatabase()
   try {
     const found = await unlockAccount(database.db, { email: email.trim() })
