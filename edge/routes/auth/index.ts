@@ -1,6 +1,7 @@
 /**
  * Built-in accounts with our own tokens, one module per flow: accounts (sign-up, "who am I"), sessions (log-in,
- * refresh, resume, log-out) and passwords (change). Mounted together at /api/auth.
+ * refresh, resume, log-out), passwords (change), recovery (reset links, setting a password from a link) and email
+ * change (verified from the new address). Mounted together at /api/auth.
  */
 import type { Database } from '../../../db/client'
 import type { TokenService } from '../../auth/tokens'
