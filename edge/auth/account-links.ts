@@ -1,7 +1,9 @@
 /** The links mailed to account holders: their tokens (random, stored hashed), lifetimes, URLs and reset throttling. */
 import type { Context } from 'hono'
+import type { Invitation } from '../../db/queries/users'
 import type { AppEnv } from '../context'
 import type { LoginThrottleConfig, MailConfig } from '../env'
+import { invitationMessage } from '../mail/messages'
 import { clientAddress } from './login-throttle'
 import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken, sha256 } from './refresh-tokens'
 
@@ -64,4 +66,11 @@ export async function passwordResetBuckets(email: string, headers: Headers, limi
           },
         ]),
   ]
+}
+
+/** An invitation for a user without a password: its token, and the email with its link to the set-password page. */
+export async function newInvitation(c: Context<AppEnv>, mail: MailConfig): Promise<Invitation> {
+  const link = await newLinkToken(INVITATION_SECONDS)
+  const url = linkTo(c, mail, RESET_PASSWORD_PAGE, { token: link.token, invited: '1' })
+  return { token: link.stored, message: invitationMessage(url) }
 }

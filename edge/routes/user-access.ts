@@ -4,10 +4,9 @@
  */
 import type { Database } from '../../db/client'
 import { reissueInvitation, unlockAccount } from '../../db/queries/account-tokens'
-import { INVITATION_SECONDS, linkTo, newLinkToken, RESET_PASSWORD_PAGE } from '../auth/account-links'
+import { newInvitation } from '../auth/account-links'
 import { mayManageUsers } from '../auth/permissions'
 import type { MailConfig } from '../env'
-import { invitationMessage } from '../mail/messages'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
@@ -71,11 +70,8 @@ export function userAccessRoutes(db: Database, mail: MailConfig) {
     .openapi(resendInvitationRoute, async (c) => {
       requireAdmin(c, 'send invitations')
       const { id } = c.req.valid('param')
-      const link = await newLinkToken(INVITATION_SECONDS)
-      const url = linkTo(c, mail, RESET_PASSWORD_PAGE, { token: link.token, invited: '1' })
-      const outcome = await timeDatabase(c, () =>
-        reissueInvitation(db, id, { token: link.stored, message: invitationMessage(url) }),
-      )
+      const invitation = await newInvitation(c, mail)
+      const outcome = await timeDatabase(c, () => reissueInvitation(db, id, invitation))
       if (outcome === 'not-found') throw problems.notFound(`There is no user with id ${id}.`)
       if (outcome === 'has-password') throw problems.accountActive(id)
       c.set('mailQueued', true)

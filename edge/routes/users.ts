@@ -4,7 +4,6 @@
  */
 
 import type { Database } from '../../db/client'
-import type { Invitation } from '../../db/queries/users'
 import {
   createUser,
   createUserIdempotently,
@@ -14,7 +13,7 @@ import {
   updateUser,
 } from '../../db/queries/users'
 import type { VersionedUser } from '../../db/schema'
-import { INVITATION_SECONDS, linkTo, newLinkToken, RESET_PASSWORD_PAGE } from '../auth/account-links'
+import { newInvitation } from '../auth/account-links'
 import { mayChangeUser, mayManageUsers } from '../auth/permissions'
 import type { Identity } from '../auth/tokens'
 import {
@@ -34,7 +33,6 @@ import {
   REPLAYED_HEADER,
   replayedResponseHeader,
 } from '../idempotency'
-import { invitationMessage } from '../mail/messages'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
@@ -208,13 +206,6 @@ function requireSelfOrAdmin(identity: Identity, id: number, action: string): voi
   if (!mayChangeUser(identity, id)) {
     throw problems.forbidden(`You may ${action} only your own account; an admin may ${action} any.`)
   }
-}
-
-/** The invitation a new user gets: a token, and the email with its link (to the page that sets a password). */
-async function newInvitation(c: Parameters<typeof linkTo>[0], mail: MailConfig): Promise<Invitation> {
-  const link = await newLinkToken(INVITATION_SECONDS)
-  const url = linkTo(c, mail, RESET_PASSWORD_PAGE, { token: link.token, invited: '1' })
-  return { token: link.stored, message: invitationMessage(url) }
 }
 
 export function usersRoutes(db: Database, mail: MailConfig) {
