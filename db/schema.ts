@@ -124,8 +124,9 @@ export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number]
 /**
  * Single-use links sent by email (password reset, invitation, email change), stored only as their SHA-256. A token
  * is deleted when used, when a newer one of the same purpose is issued for the account, and is void once the
- * account's password differs from the one it was issued under (`password_fingerprint`): a reset link dies with any
- * password change, however it happened. See docs/decisions/0031-account-email-and-the-outbox.md.
+ * account's password or email differs from the one it was issued under (`account_fingerprint`): a reset link dies
+ * with any password change, and a link mailed to an address the account no longer has dies with the change, however
+ * either happened. See docs/decisions/0031-account-email-and-the-outbox.md.
  */
 export const accountTokens = pgTable(
   'account_tokens',
@@ -137,8 +138,8 @@ export const accountTokens = pgTable(
     purpose: text('purpose').$type<AccountTokenPurpose>().notNull(),
     // The address an email change moves to (only `email-change`).
     newEmail: text('new_email'),
-    // SHA-256 of the password hash (or of '' for none) when the token was issued.
-    passwordFingerprint: text('password_fingerprint').notNull(),
+    // SHA-256 of the account's password hash (or '' for none) and lower-cased email when the token was issued.
+    accountFingerprint: text('account_fingerprint').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },

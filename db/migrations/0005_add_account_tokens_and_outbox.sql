@@ -3,7 +3,7 @@ CREATE TABLE "account_tokens" (
 	"user_id" integer NOT NULL,
 	"purpose" text NOT NULL,
 	"new_email" text,
-	"password_fingerprint" text NOT NULL,
+	"account_fingerprint" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "account_tokens_purpose_check" CHECK ("account_tokens"."purpose" in ('password-reset', 'invitation', 'email-change'))

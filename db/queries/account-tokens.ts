@@ -35,9 +35,12 @@ export interface NewAccountToken {
   ttlSeconds: number
 }
 
-/** SHA-256 of a password hash, or of '' for none: a token remembers the password it was issued under. */
-const passwordFingerprintOf = (passwordHash: SQL) =>
-  sql`encode(sha256(convert_to(coalesce(${passwordHash}, ''), 'UTF8')), 'hex')`
+/**
+ * SHA-256 of an account's password hash ('' for none) and lower-cased email: a token remembers the account as it
+ * was issued, and works only while both are unchanged.
+ */
+const accountFingerprintOf = (passwordHash: SQL, email: SQL) =>
+  sql`encode(sha256(convert_to(coalesce(${passwordHash}, '') || chr(10) || lower(${email}), 'UTF8')), 'hex')`
 
 /**
  * The key of an email's password-reset bucket, computed in SQL: `password-reset:` and the lower-cased address, as
@@ -47,8 +50,8 @@ export const resetBucketOf = (email: SQL) =>
   sql`translate(rtrim(encode(sha256(convert_to('password-reset:email:' || lower(${email}), 'UTF8')), 'base64'), '='), '+/', '-_')`
 
 /**
- * CTEs issuing a token of `purpose` for the users of `source` (a CTE with `id` and `password_hash`), voiding the
- * ones of the same purpose issued before: only the newest link of each kind works.
+ * CTEs issuing a token of `purpose` for the users of `source` (a CTE with `id`, `email` and `password_hash`),
+ * voiding the ones of the same purpose issued before: only the newest link of each kind works.
  */
 const issueTokenSteps = (
   source: SQL,
@@ -59,15 +62,16 @@ const issueTokenSteps = (
     superseded as (
       delete from ${accountTokens} where purpose = ${purpose} and user_id in (select id from ${source})
     ), issued as (
-      insert into ${accountTokens} (token_hash, user_id, purpose, new_email, password_fingerprint, expires_at)
-      select ${token.tokenHash}, id, ${purpose}, ${newEmail}::text, ${passwordFingerprintOf(sql`password_hash`)},
+      insert into ${accountTokens} (token_hash, user_id, purpose, new_email, account_fingerprint, expires_at)
+      select ${token.tokenHash}, id, ${purpose}, ${newEmail}::text,
+        ${accountFingerprintOf(sql`password_hash`, sql`email`)},
         ${expiresIn(token.ttlSeconds)}
       from ${source}
     )`
 
 /**
- * CTEs redeeming a live token of one of `purposes` (deleting it: single use) if the account's password is still
- * the one it was issued under; `redeemed` has `user_id`, `new_email` and the account's `old_email`.
+ * CTEs redeeming a live token of one of `purposes` (deleting it: single use) if the account's password and email
+ * are still the ones it was issued under; `redeemed` has `user_id`, `new_email` and the account's `old_email`.
  */
 const redeemTokenStep = (tokenHash: string, purposes: AccountTokenPurpose[]) => sql`
     redeemed as (
@@ -78,7 +82,7 @@ const redeemTokenStep = (tokenHash: string, purposes: AccountTokenPurpose[]) => 
           sql`, `,
         )})
         and t.expires_at > now() and u.id = t.user_id
-        and t.password_fingerprint = ${passwordFingerprintOf(sql`u.password_hash`)}
+        and t.account_fingerprint = ${accountFingerprintOf(sql`u.password_hash`, sql`u.email`)}
       returning t.user_id, t.new_email, u.email as old_email
     )`
 

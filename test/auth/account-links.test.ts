@@ -215,6 +215,24 @@ describe('invitations', () => {
     )
   })
 
+  it('voids an invitation and a reset link once the account has another address: they went to the old one', async () => {
+    const typo = uniqueEmail('typo')
+    const user = await createUserViaApi(admin, { name: 'Mistyped', email: typo })
+    const invitation = linkIn((await mailTo(typo))[0], '/reset-password').token
+    const fixed = uniqueEmail('fixed')
+    expect((await admin.request(`/api/users/${user.id}`, jsonInit('PATCH', { email: fixed }))).status).toBe(
+      200,
+    )
+    await expectProblem(await confirm(invitation), 400, '/problems/invalid-link-token')
+
+    const account = await createAccount(app, 'user', 'readdressed')
+    const reset = await resetLinkFor(account.user.email)
+    const moved = uniqueEmail('readdressedto')
+    const patched = await admin.request(`/api/users/${account.user.id}`, jsonInit('PATCH', { email: moved }))
+    expect(patched.status).toBe(200)
+    await expectProblem(await confirm(reset), 400, '/problems/invalid-link-token')
+  })
+
   it('lets only an admin send invitations', async () => {
     const user = await createAccount(app, 'user', 'notadmin')
     await expectProblem(
