@@ -18,6 +18,11 @@ export default {
     // Once per isolate, on its first request (a Worker's bindings arrive with the request): a bad variable fails
     // loudly here, as it does at start on every other platform.
     app ??= createApp(parseConfig(env))
-    return app.fetch(request, undefined, { ...context, props: {} })
+    // Bound calls, not a spread: the Worker's context keeps its methods on its prototype.
+    return app.fetch(request, undefined, {
+      waitUntil: (promise: Promise<unknown>) => context.waitUntil(promise),
+      passThroughOnException: () => context.passThroughOnException(),
+      props: {},
+    })
   },
 }

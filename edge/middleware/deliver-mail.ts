@@ -23,6 +23,6 @@ export function deliverMail(db: Database, delivery: DeliverySettings | undefined
     } catch {
       // Hono throws when the runtime gave no execution context (the Node server): the task runs on in-process.
     }
-    executionContext?.waitUntil(task)
+    if (typeof executionContext?.waitUntil === 'function') executionContext.waitUntil(task)
   }
 }
