@@ -41,6 +41,11 @@ export async function AuthPage({
           </p>
         ) : null}
         <AuthForm form={form} query={query} outcome={outcome} />
+        {form === 'login' ? (
+          <p>
+            <a href="/forgot-password">Forgot your password?</a>
+          </p>
+        ) : null}
         <p>
           {page.prompt} <a href={`/${page.other}?next=${encodeURIComponent(next)}`}>{page.otherLabel}</a>
         </p>

@@ -116,3 +116,63 @@ export type User = Omit<UserRecord, 'passwordHash' | 'version'>
 /** A user with the version its ETag is made of (the Users resource's reads and writes). */
 export type VersionedUser = User & Pick<UserRecord, 'version'>
 export type NewUser = Pick<typeof users.$inferInsert, 'name' | 'email'> & { role?: Role }
+
+/** Why an account token exists: each purpose is redeemed by its own flow (see db/queries/account-tokens.ts). */
+export const ACCOUNT_TOKEN_PURPOSES = ['password-reset', 'invitation', 'email-change'] as const
+export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number]
+
+/**
+ * Single-use links sent by email (password reset, invitation, email change), stored only as their SHA-256. A token
+ * is deleted when used, when a newer one of the same purpose is issued for the account, and is void once the
+ * account's password or email differs from the one it was issued under (`account_fingerprint`): a reset link dies
+ * with any password change, and a link mailed to an address the account no longer has dies with the change, however
+ * either happened. See docs/decisions/0031-account-email-and-the-outbox.md.
+ */
+export const accountTokens = pgTable(
+  'account_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').$type<AccountTokenPurpose>().notNull(),
+    // The address an email change moves to (only `email-change`).
+    newEmail: text('new_email'),
+    // SHA-256 of the account's password hash (or '' for none) and lower-cased email when the token was issued.
+    accountFingerprint: text('account_fingerprint').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    index('account_tokens_user_id_idx').on(table.userId),
+    check(
+      'account_tokens_purpose_check',
+      sql`${table.purpose} in ('password-reset', 'invitation', 'email-change')`,
+    ),
+  ],
+)
+
+/**
+ * Email to send, written in the same statement as the change that causes it (an invitation with its user, a reset
+ * link with its token), so a message exists exactly when its cause does. Delivery claims rows (`claimed_until`) so
+ * no two senders send one twice; a sent message keeps its row, without its body (which may hold a live link).
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    toAddress: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    // Plain text; null once sent (the link it held must not outlive its delivery in the database).
+    body: text('body'),
+    // What the message is for (`invitation`, `password-reset`, …): for logs and the mail:outbox listing.
+    kind: text('kind').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    lastError: text('last_error'),
+  },
+  (table) => [index('outbox_pending_idx').on(table.nextAttemptAt).where(sql`${table.sentAt} is null`)],
+)

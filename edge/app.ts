@@ -6,6 +6,7 @@ import { createTokenService } from './auth/tokens'
 import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
+import { deliverMail } from './middleware/deliver-mail'
 import { notFoundOrMethodNotAllowed } from './middleware/method-not-allowed'
 import { requestId } from './middleware/request-id'
 import { requestLine } from './middleware/request-line'
@@ -15,6 +16,8 @@ import { createRouter } from './router'
 import { authRoutes } from './routes/auth'
 import { healthRoutes } from './routes/health'
 import { helloRoutes } from './routes/hello'
+import { mailRoutes } from './routes/mail'
+import { userAccessRoutes } from './routes/user-access'
 import { usersRoutes } from './routes/users'
 
 /** 1 MiB: far above any JSON this API accepts, low enough that nobody can stream junk into a function. */
@@ -42,6 +45,8 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
   app.use(requestId())
   app.use(accessLog(dependencies.log ?? writeJsonLine))
   app.use(serverTiming())
+  // Outside the routes, so the flush starts only once the answer is ready (and never delays it).
+  app.use(deliverMail(db, config.mail.delivery))
   if (config.corsOrigins.length > 0) {
     app.use(
       cors({
@@ -69,8 +74,10 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
   const routes = app
     .route('/', helloRoutes())
     .route('/', healthRoutes(db))
-    .route('/auth', authRoutes(db, config.auth, tokens))
-    .route('/users', usersRoutes(db))
+    .route('/auth', authRoutes(db, config.auth, tokens, config.mail))
+    .route('/users', usersRoutes(db, config.mail))
+    .route('/users', userAccessRoutes(db, config.mail))
+    .route('/mail', mailRoutes(db, config.mail))
 
   // A path that exists for other methods is a 405 with Allow (derived from the routes above), any other a 404.
   app.notFound(

@@ -7,6 +7,7 @@ import {
   isNeonDatabaseUrl,
 } from '../db/database-url'
 import type { TokenConfig } from './auth/tokens'
+import type { DeliverySettings } from './mail/delivery'
 
 /** How many failed log-ins are tolerated, per email and per client address, within a sliding window. */
 export interface LoginThrottleConfig {
@@ -28,6 +29,23 @@ export interface AuthConfig extends TokenConfig {
   loginThrottle: LoginThrottleConfig
 }
 
+/** The HTTP email APIs messages can be delivered through (with `fetch`, on every runtime). */
+export const EMAIL_PROVIDERS = ['resend', 'postmark'] as const
+export type EmailProvider = (typeof EMAIL_PROVIDERS)[number]
+
+/** Account email: where its links point, and how (whether) it is delivered. */
+export interface MailConfig {
+  /**
+   * The origin links in email point to (APP_ORIGIN), such as https://app.example.com. Unset (local development, a
+   * deployment that sends no email), links use the origin of the request that caused the message.
+   */
+  appOrigin: string | undefined
+  /** Delivery through a provider's API; undefined: messages stay in the outbox (`npm run mail:outbox`). */
+  delivery: DeliverySettings | undefined
+  /** The bearer secret of the scheduled flush (`GET /api/mail/flush`, Vercel Cron's CRON_SECRET); unset: refused. */
+  cronSecret: string | undefined
+}
+
 export interface AppConfig {
   /** Postgres connection string: Neon in production, the embedded PGlite database by default locally. */
   databaseUrl: string
@@ -44,6 +62,8 @@ export interface AppConfig {
    * reach it; undefined (any host) outside development, where the platform or proxy decides.
    */
   allowedHosts: string[] | undefined
+  /** Account email: link origin and delivery. */
+  mail: MailConfig
 }
 
 /** What a development server answers without DEV_ALLOWED_HOSTS: this machine only. */
@@ -68,6 +88,12 @@ export const ENV_NAMES = [
   'JWT_CLOCK_TOLERANCE_SECONDS',
   'DEV_ALLOWED_HOSTS',
   'LOCAL_SQL_ENDPOINT',
+  'APP_ORIGIN',
+  'EMAIL_PROVIDER',
+  'EMAIL_API_KEY',
+  'EMAIL_FROM',
+  'EMAIL_API_URL',
+  'CRON_SECRET',
 ] as const
 
 /** The variables the app reads, as plain strings (exactly what `process.env` holds). */
@@ -207,6 +233,24 @@ const readers = {
   JWT_CLOCK_TOLERANCE_SECONDS: seconds(DEFAULT_CLOCK_TOLERANCE_SECONDS, 0, 300),
   DEV_ALLOWED_HOSTS: commaSeparated,
   LOCAL_SQL_ENDPOINT: renamedTo('SQL_GATEWAY_ENDPOINT'),
+  APP_ORIGIN: optionalStringWhere(
+    (value) => isOrigin(value.replace(/\/$/, '')) && /^https?:/.test(value),
+    'must be the origin links in email point to, like https://app.example.com (no path)',
+  ),
+  EMAIL_PROVIDER: optionalStringWhere(
+    (value) => (EMAIL_PROVIDERS as readonly string[]).includes(value),
+    `must be one of ${EMAIL_PROVIDERS.join(', ')}`,
+  ),
+  EMAIL_API_KEY: optionalString,
+  EMAIL_API_URL: optionalStringWhere(isOrigin, 'must be an origin like https://api.eu.example.com (no path)'),
+  CRON_SECRET: optionalStringWhere(
+    (value) => byteLength(value) >= 16,
+    'must be at least 16 bytes (generate one with: openssl rand -base64 32)',
+  ),
+  EMAIL_FROM: optionalStringWhere(
+    (value) => /^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(value),
+    'must be a sender address, like "Edgeline <no-reply@example.com>"',
+  ),
 } satisfies Record<(typeof ENV_NAMES)[number], (raw: string | undefined) => unknown>
 
 type Env = { [Name in keyof typeof readers]: ReturnType<(typeof readers)[Name]> }
@@ -257,6 +301,18 @@ function deploymentProblems(env: Env): string[] {
   if (deployed && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
     problems.push('JWT_SECRET is the published local development secret; set a secret of your own')
   }
+  const emailSettings = [env.EMAIL_PROVIDER, env.EMAIL_API_KEY, env.EMAIL_FROM]
+  if (emailSettings.some((value) => value !== undefined) && emailSettings.includes(undefined)) {
+    problems.push(
+      'EMAIL_PROVIDER, EMAIL_API_KEY and EMAIL_FROM must be set together (or none, to keep mail in the outbox)',
+    )
+  }
+  // A link built from the request's Host could be aimed at any site by whoever sends the request.
+  if (env.EMAIL_PROVIDER !== undefined && (onVercel || servingProduction) && env.APP_ORIGIN === undefined) {
+    problems.push(
+      'APP_ORIGIN is required in production when email is configured (the origin links in email point to)',
+    )
+  }
   if (env.JWT_PREVIOUS_SECRETS.length > 0 && env.JWT_SECRET === undefined) {
     problems.push('JWT_PREVIOUS_SECRETS needs JWT_SECRET (the current secret) to be set as well')
   }
@@ -299,6 +355,19 @@ export function parseConfig(source: EnvSource): AppConfig {
       usesDevelopmentSecret,
       loginThrottle: DEFAULT_LOGIN_THROTTLE,
     },
+    mail: {
+      appOrigin: env.APP_ORIGIN?.replace(/\/$/, ''),
+      delivery:
+        env.EMAIL_PROVIDER && env.EMAIL_API_KEY && env.EMAIL_FROM
+          ? {
+              provider: env.EMAIL_PROVIDER as EmailProvider,
+              apiKey: env.EMAIL_API_KEY,
+              from: env.EMAIL_FROM,
+              apiUrl: env.EMAIL_API_URL,
+            }
+          : undefined,
+      cronSecret: env.CRON_SECRET,
+    },
   }
 }
 
@@ -322,5 +391,11 @@ export function readConfig(): AppConfig {
     JWT_CLOCK_TOLERANCE_SECONDS: process.env.JWT_CLOCK_TOLERANCE_SECONDS,
     DEV_ALLOWED_HOSTS: process.env.DEV_ALLOWED_HOSTS,
     LOCAL_SQL_ENDPOINT: process.env.LOCAL_SQL_ENDPOINT,
+    APP_ORIGIN: process.env.APP_ORIGIN,
+    EMAIL_PROVIDER: process.env.EMAIL_PROVIDER,
+    EMAIL_API_KEY: process.env.EMAIL_API_KEY,
+    EMAIL_FROM: process.env.EMAIL_FROM,
+    EMAIL_API_URL: process.env.EMAIL_API_URL,
+    CRON_SECRET: process.env.CRON_SECRET,
   })
 }

@@ -34,12 +34,15 @@ export const SCALAR_BUNDLE_PATH = '/vendor/scalar/api-reference.js'
 
 /** The groups of the reference's sidebar, in its order; each operation names one with `documented()`. */
 export const TAGS = [
-  { name: 'Service', description: 'Is the API up, and its database? No session needed.' },
+  {
+    name: 'Service',
+    description: 'Is the API up, and its database? No session needed. And the scheduled delivery of email.',
+  },
   {
     name: 'Authentication',
     description:
-      'Built-in accounts: sign-up, log-in, password change, session refresh and renewal, log-out, and who the ' +
-      'caller is. Sessions are an access token (15 minutes) and a single-use refresh token, also set as cookies.',
+      'Built-in accounts: sign-up, log-in, password change and reset, email change, session refresh and renewal, ' +
+      'log-out, and who the caller is. Sessions are an access token (15 minutes) and a single-use refresh token, also set as cookies.',
   },
   {
     name: 'Users',

@@ -230,6 +230,33 @@ export const problems = {
         `try again in ${retryAfterSeconds} s, at ${utcTimeOfDay(Date.now() + retryAfterSeconds * 1000)} UTC.`,
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
+  /** A reset, invitation or email-change link that cannot be used: the same answer whatever the reason. */
+  invalidLinkToken: () =>
+    new Problem({
+      status: 400,
+      slug: 'invalid-link-token',
+      title: 'Invalid Or Expired Link',
+      detail:
+        'This link is unknown, already used, expired, replaced by a newer one, or the password changed since it was sent; ask for a new one.',
+    }),
+  tooManyResetRequests: (retryAfterSeconds: number) =>
+    new Problem({
+      status: 429,
+      slug: 'too-many-reset-requests',
+      title: 'Too Many Reset Requests',
+      detail:
+        'Too many password-reset requests for this address or from this client; ' +
+        `try again in ${retryAfterSeconds} s, at ${utcTimeOfDay(Date.now() + retryAfterSeconds * 1000)} UTC.`,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    }),
+  /** An invitation is only for an account that has never had a password. */
+  accountActive: (id: number) =>
+    new Problem({
+      status: 409,
+      slug: 'account-active',
+      title: 'Account Already Active',
+      detail: `User ${id} has set a password already; they can reset it from the log-in page if they forgot it.`,
+    }),
   accountsDisabled: () =>
     new Problem({
       status: 501,

@@ -20,6 +20,7 @@ import { type SqlGateway, startSqlGateway } from '../db/gateway/server'
 import { MigrationError, migrateDatabase } from '../db/migrate'
 import { createApp } from '../edge/app'
 import { type EnvSource, parseConfig } from '../edge/env'
+import { flushOutbox } from '../edge/mail/delivery'
 import { createAccessLogSink } from './access-log-sink'
 import { createClientAddressRewriter } from './client-address'
 import { readServerConfig } from './config'
@@ -32,6 +33,9 @@ Object.assign(process.env, { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1
 
 /** A mistake in how the server was started (a flag, a variable): its message is followed by where to find help. */
 class StartupError extends Error {}
+
+/** How often the server sends what is due in the outbox (failed messages whose backoff is over, anything missed). */
+const MAIL_FLUSH_INTERVAL_MS = 60_000
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(usage())
@@ -85,6 +89,16 @@ async function main(argv: string[]): Promise<void> {
     fetchFunction: gateway?.fetch,
   })
   const api = createApp({ ...appConfig, sqlGatewayEndpoint: sqlEndpoint }, { db, log: accessLog.write })
+  // Mail is sent in this process after each request that queues it; the timer catches retries and anything missed.
+  const { delivery } = appConfig.mail
+  const mailTimer = delivery
+    ? setInterval(
+        () =>
+          void flushOutbox(db, delivery).catch((error: unknown) => console.error('mail delivery:', error)),
+        MAIL_FLUSH_INTERVAL_MS,
+      )
+    : undefined
+  mailTimer?.unref()
 
   const dir = nextAppDirectory()
   // Loaded only to serve: `migrate` needs none of Next.
@@ -113,6 +127,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(130)
     }
     stopping = true
+    if (mailTimer) clearInterval(mailTimer)
     console.log(`${signal}: finishing in-flight requests (up to ${serverConfig.shutdownTimeoutMs} ms)…`)
     const outcome = await drain(server, serverConfig.shutdownTimeoutMs)
     await nextServer.close()

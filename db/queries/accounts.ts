@@ -73,9 +73,9 @@ export type RotateResult =
   | { status: 'invalid' }
 
 // Raw SQL rows come back with snake_case names and timestamps as text; the ISO form parses everywhere.
-const isoTimestamp = (column: SQL) => sql`to_json(${column}) #>> '{}'`
+export const isoTimestamp = (column: SQL) => sql`to_json(${column}) #>> '{}'`
 
-type UserRow = {
+export type UserRow = {
   id: number
   name: string
   email: string
@@ -84,7 +84,7 @@ type UserRow = {
   updated_at: string
 }
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     name: row.name,
@@ -95,15 +95,15 @@ function toUser(row: UserRow): User {
   }
 }
 
-const expiresIn = (seconds: number) => sql`now() + make_interval(secs => ${seconds}::int)`
+export const expiresIn = (seconds: number) => sql`now() + make_interval(secs => ${seconds}::int)`
 
 /** Inserts the first refresh token of a session for the user row of `source` (a CTE's name). */
-const insertSessionOf = (source: SQL, refresh: NewRefreshToken) => sql`
+export const insertSessionOf = (source: SQL, refresh: NewRefreshToken) => sql`
   insert into ${refreshTokens} (token_hash, family_id, user_id, expires_at)
   select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)} from ${source}`
 
 /** The user row of `source` (a CTE returning the users columns), as `toUser` reads it. */
-const selectUserRowOf = (source: SQL) => sql`
+export const selectUserRowOf = (source: SQL) => sql`
   select id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
          ${isoTimestamp(sql`updated_at`)} as updated_at
   from ${source}`
@@ -204,7 +204,7 @@ export async function createAccountWithSessionIdempotently(
  * the two forms to one answer. It lets a password change count against the email's bucket without a round trip to
  * read the email first.
  */
-const emailBucketOf = (email: SQL) =>
+export const emailBucketOf = (email: SQL) =>
   sql`translate(rtrim(encode(sha256(convert_to('email:' || lower(${email}), 'UTF8')), 'base64'), '='), '+/', '-_')`
 
 /**
@@ -215,7 +215,7 @@ const emailBucketOf = (email: SQL) =>
  * parallel guesses cannot slip past a limit. Two attempts that both create a bucket's row race only on the insert,
  * and the upsert re-checks the limit on the row it locks. A few long-expired buckets are pruned on the way.
  */
-const throttleSteps = (windowSeconds: number) => sql`
+export const throttleSteps = (windowSeconds: number) => sql`
     locked as (
       select a.bucket, a.attempts, a.window_ends_at from ${loginAttempts} a
       where a.bucket in (select bucket from limits)
@@ -242,7 +242,7 @@ const throttleSteps = (windowSeconds: number) => sql`
     )`
 
 /** The throttle's verdict, as columns of the final select: whether the attempt counted, else for how long not. */
-const throttleVerdict = sql`
+export const throttleVerdict = sql`
       (select count(*) from counted) = (select count(*) from limits) as admitted,
       (select ceil(extract(epoch from max(window_ends_at) - now()))::int from full_buckets) as retry_after`
 

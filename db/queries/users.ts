@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type Placeholder, sql }
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
 import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users, type VersionedUser } from '../schema'
+import { inviteStepsFor } from './account-tokens'
 import {
   claimIdempotencyKey,
   heldClaim,
@@ -116,12 +117,33 @@ export async function findUserById(db: Database, id: number): Promise<VersionedU
   return user
 }
 
-/** Inserts a user; a duplicate email (whatever its case, even from a concurrent request) is an outcome, not an error. */
-export async function createUser(db: Database, input: NewUser): Promise<CreateUserResult> {
+/** The invitation written with a user an admin creates: its token and its email (see `inviteStepsFor`). */
+export type Invitation = Parameters<typeof inviteStepsFor>[1]
+
+/**
+ * Inserts a user, and with `invitation` its invitation token and email in the same statement; a duplicate email
+ * (whatever its case, even from a concurrent request) is an outcome, not an error, and writes nothing.
+ */
+export async function createUser(
+  db: Database,
+  input: NewUser,
+  invitation?: Invitation,
+): Promise<CreateUserResult> {
   try {
-    const [user] = await db.insert(users).values(input).returning(versionedUserColumns)
-    if (!user) throw new Error('INSERT … RETURNING returned no row')
-    return { status: 'created', user }
+    if (!invitation) {
+      const [user] = await db.insert(users).values(input).returning(versionedUserColumns)
+      if (!user) throw new Error('INSERT … RETURNING returned no row')
+      return { status: 'created', user }
+    }
+    const result = await db.execute<{ row: Record<string, unknown> }>(sql`
+      with created as (
+        insert into ${users} ${insertColumns(input)}
+        returning id, name, email, role, created_at, updated_at, version
+      ), ${invitedSteps(invitation)}
+      select to_jsonb(created) as row from created`)
+    const row = result.rows[0]?.row
+    if (!row) throw new Error('INSERT … RETURNING returned no row')
+    return { status: 'created', user: versionedUserFromJson(row) }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error
@@ -146,12 +168,11 @@ export async function createUserIdempotently(
   db: Database,
   input: NewUser,
   request: IdempotentRequest,
+  invitation?: Invitation,
 ): Promise<IdempotentCreateUserResult> {
-  // Without a role the column default applies, as in createUser.
-  const insert =
-    input.role === undefined
-      ? sql`(name, email) select ${input.name}, ${input.email}`
-      : sql`(name, email, role) select ${input.name}, ${input.email}, ${input.role}`
+  const insert = insertColumns(input)
+  // Only a created user is invited: a replay sends nothing again.
+  const invited = invitation ? sql`, ${invitedSteps(invitation)}` : sql``
   try {
     const [, result] = await db.batch([
       claimIdempotencyKey(db, request),
@@ -160,7 +181,7 @@ export async function createUserIdempotently(
         created as (
           insert into ${users} ${insert} from claimed
           returning id, name, email, role, created_at, updated_at, version
-        ), stored as (${storeAnswer(request, 201, sql`created`)})
+        ), stored as (${storeAnswer(request, 201, sql`created`)})${invited}
         ${selectOutcome(request, sql`created`)}`),
     ])
     const outcome = readOutcome(result.rows[0])
@@ -171,6 +192,19 @@ export async function createUserIdempotently(
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error
   }
+}
+
+/** CTEs inviting the user of the CTE `created` (a new user has no password yet). */
+function invitedSteps(invitation: Invitation) {
+  return sql`invitee as (select id, email, null::text as password_hash from created),
+    ${inviteStepsFor(sql`invitee`, invitation)}`
+}
+
+/** The columns and values of a new user, as `insert into users … select`: without a role the column default applies. */
+function insertColumns(input: NewUser) {
+  return input.role === undefined
+    ? sql`(name, email) select ${input.name}, ${input.email}`
+    : sql`(name, email, role) select ${input.name}, ${input.email}, ${input.role}`
 }
 
 /** A users row as `to_jsonb` wrote it (snake_case, timestamps as ISO text), as the API's reads type it. */

@@ -14,6 +14,13 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   // signed-out post gets a 303 to the log-in page instead of a redirect that would re-post to it.
   '/users/submit',
   '/account/submit',
+  // The emailed links' pages and their forms: whoever holds the link is not signed in (yet).
+  '/forgot-password',
+  '/forgot-password/submit',
+  '/reset-password',
+  '/reset-password/submit',
+  '/verify-email',
+  '/verify-email/submit',
   // Static files from public/, asked for by browsers and crawlers without a session.
   '/favicon.ico',
   '/robots.txt',
@@ -24,6 +31,11 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   '/api/auth/refresh',
   '/api/auth/logout',
   '/api/auth/resume',
+  '/api/auth/password-reset',
+  '/api/auth/password-reset/confirm',
+  '/api/auth/email/confirm',
+  // Vercel Cron's call: it carries its own secret (CRON_SECRET), checked by the route.
+  '/api/mail/flush',
   '/api/openapi.json',
   '/api/docs',
 ])

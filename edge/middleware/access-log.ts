@@ -1,6 +1,6 @@
 /** Access-log middleware: exactly one structured JSON line per request, with the error for failed ones. */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../context'
+import type { AppEnv, AuditEvent } from '../context'
 
 export interface AccessLogEntry {
   level: 'info' | 'warn' | 'error'
@@ -13,6 +13,8 @@ export interface AccessLogEntry {
   durationMs: number
   dbMs: number
   dbCalls: number
+  /** Present when the request did something an operator must be able to trace (edge/context.ts). */
+  audit?: AuditEvent
   /** Present only for unexpected errors (the 500s): internals go to the log, never to the client. */
   error?: { name: string; message: string; stack?: string; cause?: string }
 }
@@ -32,6 +34,7 @@ export function accessLog(write: LogWriter = writeJsonLine): MiddlewareHandler<A
     // 501 says this server has no such method or feature: a definite answer to the client, not a failure of ours.
     const failed = status >= 500 && status !== 501
     const unexpected = failed && c.error ? c.error : undefined
+    const audit = c.get('audit')
     write({
       level: failed ? 'error' : status >= 400 ? 'warn' : 'info',
       time: now(),
@@ -43,6 +46,7 @@ export function accessLog(write: LogWriter = writeJsonLine): MiddlewareHandler<A
       durationMs: round(performance.now() - timing.startedAt),
       dbMs: round(timing.databaseMs),
       dbCalls: timing.databaseCalls,
+      ...(audit ? { audit } : {}),
       ...(unexpected ? { error: describeError(unexpected) } : {}),
     })
   }

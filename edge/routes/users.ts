@@ -13,6 +13,7 @@ import {
   updateUser,
 } from '../../db/queries/users'
 import type { VersionedUser } from '../../db/schema'
+import { newInvitation } from '../auth/account-links'
 import { mayChangeUser, mayManageUsers } from '../auth/permissions'
 import type { Identity } from '../auth/tokens'
 import {
@@ -24,6 +25,7 @@ import {
   REVALIDATE_PRIVATELY,
   versionsAllowedByIfMatch,
 } from '../conditional'
+import type { MailConfig } from '../env'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -75,8 +77,10 @@ const createUserRoute = createRoute({
     tag: 'Users',
     summary: 'Create a user',
     description:
-      'Admins only. The user has no password: they cannot log in until one is set. `role` defaults to `user`; ' +
-      'an email already in use, whatever its case, is a 409.',
+      'Admins only. The user has no password yet: an invitation is mailed to them, whose link (valid 7 days) sets ' +
+      'their first password (`POST /api/auth/password-reset/confirm`); resend it with ' +
+      '`POST /api/users/{id}/invitation`. `role` defaults to `user`; an email already in use, whatever its case, ' +
+      'is a 409.',
     touchesDatabase: true,
   }),
   method: 'post',
@@ -133,8 +137,10 @@ const updateUserRoute = createRoute({
     tag: 'Users',
     summary: 'Update a user',
     description:
-      'Changes the fields sent (at least one of `name`, `email`, `role`). A user may change their own name and ' +
-      'email; an admin may change anyone, role included. A role change takes effect at the next refresh.',
+      'Changes the fields sent (at least one of `name`, `email`, `role`). A user may change their own name; an ' +
+      'admin may change anyone, email and role included, at once (an email change by an admin is recorded in the ' +
+      'access log). A user changes their own email with `POST /api/auth/email`, which is confirmed from the new ' +
+      'address. A role change takes effect at the next refresh.',
     touchesDatabase: true,
   }),
   method: 'patch',
@@ -144,7 +150,10 @@ const updateUserRoute = createRoute({
   responses: {
     200: { description: 'The updated user', headers: etagResponseHeader, content: json(UserSchema) },
     400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
-    403: problemResponse("Another user's account, or a role change, and the caller is not an admin"),
+    403: problemResponse(
+      "Another user's account, a role change, or an email change, and the caller is not an admin (a user changes " +
+        'their own email with POST /api/auth/email)',
+    ),
     404: problemResponse('No such user'),
     409: problemResponse('The email is already in use'),
     412: problemResponse('If-Match names a version that is no longer current; nothing was changed'),
@@ -199,7 +208,7 @@ function requireSelfOrAdmin(identity: Identity, id: number, action: string): voi
   }
 }
 
-export function usersRoutes(db: Database) {
+export function usersRoutes(db: Database, mail: MailConfig) {
   return createRouter()
     .openapi(listUsersRoute, async (c) => {
       const { limit, cursor, q } = c.req.valid('query')
@@ -212,17 +221,19 @@ export function usersRoutes(db: Database) {
       const input = c.req.valid('json')
       const key = idempotencyKeyOf(c)
       const path = c.req.path.replace(/\/$/, '')
-      const claim =
-        key &&
-        (await idempotentRequest(`users:${identity.userId}`, key, { method: 'POST', path, body: input }))
+      const [claim, invitation] = await Promise.all([
+        key && idempotentRequest(`users:${identity.userId}`, key, { method: 'POST', path, body: input }),
+        newInvitation(c, mail),
+      ])
       const result = await timeDatabase(c, () =>
-        claim ? createUserIdempotently(db, input, claim) : createUser(db, input),
+        claim ? createUserIdempotently(db, input, claim, invitation) : createUser(db, input, invitation),
       )
       if (result.status === 'email-taken') throw problems.emailTaken()
       if (result.status === 'key-reused') throw problems.idempotencyKeyReused()
       if (result.status === 'in-flight') throw problems.idempotencyKeyInFlight()
       // A replay is rendered from the stored row exactly as the first answer was: the same status, headers and body.
       if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
+      else c.set('mailQueued', true)
       c.header('Location', `${path}/${result.user.id}`)
       return c.json(toUserResponse(result.user), 201, versionHeaders(result.user))
     })
@@ -241,11 +252,19 @@ export function usersRoutes(db: Database) {
       const identity = currentIdentity(c)
       requireSelfOrAdmin(identity, id, 'change')
       if (changes.role !== undefined) requireAdmin(identity, 'change roles')
+      if (changes.email !== undefined && !mayManageUsers(identity)) {
+        throw problems.forbidden(
+          'Change your own email with POST /api/auth/email: it needs your current password, and takes effect ' +
+            'when you follow the link it mails to the new address.',
+        )
+      }
       const expected = versionsAllowedByIfMatch(c.req.header('If-Match'))
       const result = await timeDatabase(c, () => updateUser(db, id, changes, expected))
       if (result.status === 'not-found') throw userNotFound(id)
       if (result.status === 'precondition-failed') throw staleVersion(id)
       if (result.status === 'email-taken') throw problems.emailTaken()
+      if (changes.email !== undefined)
+        c.set('audit', { action: 'email-changed-by-admin', actorId: identity.userId, userId: id })
       return c.json(toUserResponse(result.user), 200, versionHeaders(result.user))
     })
     .openapi(deleteUserRoute, async (c) => {

@@ -103,6 +103,9 @@ function printUrls(
       `  API         http://localhost:${port}/api/hello  ·  /api/health  ·  /api/users`,
       `  Database    ${database}`,
       ...(sqlEndpoint ? [`  SQL (Neon)  ${sqlEndpoint}`] : []),
+      process.env.EMAIL_PROVIDER
+        ? `  Email       sent through ${process.env.EMAIL_PROVIDER}  ·  npm run mail:outbox shows what went out`
+        : '  Email       kept in the outbox (no EMAIL_PROVIDER): npm run mail:outbox prints the latest',
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

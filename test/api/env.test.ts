@@ -29,7 +29,45 @@ describe('configuration from the environment', () => {
         usesDevelopmentSecret: true,
         loginThrottle: DEFAULT_LOGIN_THROTTLE,
       },
+      mail: { appOrigin: undefined, delivery: undefined, cronSecret: undefined },
     })
+  })
+
+  it('reads account email settings: APP_ORIGIN, and EMAIL_PROVIDER, EMAIL_API_KEY and EMAIL_FROM together', () => {
+    const email = {
+      EMAIL_PROVIDER: 'postmark',
+      EMAIL_API_KEY: 'key',
+      EMAIL_FROM: 'Edgeline <no-reply@example.com>',
+    }
+    expect(parseConfig({ APP_ORIGIN: 'https://app.example.com/', ...email }).mail).toEqual({
+      appOrigin: 'https://app.example.com',
+      delivery: {
+        provider: 'postmark',
+        apiKey: 'key',
+        from: 'Edgeline <no-reply@example.com>',
+        apiUrl: undefined,
+      },
+      cronSecret: undefined,
+    })
+    expect(() => parseConfig({ APP_ORIGIN: 'https://app.example.com/reset' })).toThrow(
+      /APP_ORIGIN must be the origin/,
+    )
+    expect(() => parseConfig({ EMAIL_PROVIDER: 'smtp' })).toThrow(
+      /EMAIL_PROVIDER must be one of resend, postmark/,
+    )
+    expect(() => parseConfig({ EMAIL_PROVIDER: 'resend' })).toThrow(/must be set together/)
+    expect(() => parseConfig({ CRON_SECRET: 'short' })).toThrow(/CRON_SECRET must be at least 16 bytes/)
+  })
+
+  it('requires APP_ORIGIN in production when email is configured, since a link from the Host header could point anywhere', () => {
+    const email = { EMAIL_PROVIDER: 'resend', EMAIL_API_KEY: 'key', EMAIL_FROM: 'no-reply@example.com' }
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-bytes!' }
+    expect(() => parseConfig({ ...production, ...email })).toThrow(/APP_ORIGIN is required in production/)
+    expect(
+      parseConfig({ ...production, ...email, APP_ORIGIN: 'https://app.example.com' }).mail.appOrigin,
+    ).toBe('https://app.example.com')
+    // Without email nothing leaves the outbox: links there may use the request's origin.
+    expect(parseConfig(production).mail.appOrigin).toBeUndefined()
   })
 
   it('defaults to the values the README states, written out here so that changing a constant fails', () => {

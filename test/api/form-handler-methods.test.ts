@@ -1,9 +1,12 @@
 /** The page forms' handlers (app/<form>/submit/route.ts), imported as Next imports them: POST only, and say so. */
 import { describe, expect, it } from 'vitest'
 import * as accountSubmit from '../../app/account/submit/route'
+import * as forgotPasswordSubmit from '../../app/forgot-password/submit/route'
 import * as loginSubmit from '../../app/login/submit/route'
+import * as resetPasswordSubmit from '../../app/reset-password/submit/route'
 import * as signupSubmit from '../../app/signup/submit/route'
 import * as usersSubmit from '../../app/users/submit/route'
+import * as verifyEmailSubmit from '../../app/verify-email/submit/route'
 import type { ProblemBody } from './support'
 
 const SITE = 'http://edgeline.test'
@@ -16,6 +19,9 @@ describe.each([
   ['/signup/submit', signupSubmit],
   ['/users/submit', usersSubmit],
   ['/account/submit', accountSubmit],
+  ['/forgot-password/submit', forgotPasswordSubmit],
+  ['/reset-password/submit', resetPasswordSubmit],
+  ['/verify-email/submit', verifyEmailSubmit],
 ])('the form handler %s', (path, routeModule) => {
   const handlers = routeModule as unknown as Record<string, Handler | undefined>
 

@@ -202,7 +202,7 @@ describe('GET /api/openapi.json', () => {
     expect(schemas.User?.properties.id).toMatchObject({ type: 'integer', minimum: 1, maximum: 2_147_483_647 })
     // As stored: at most 254 characters, no padding. Not `format: email`: validators' idea of it differs from zod's.
     expect(schemas.User?.properties.email).toMatchObject({ pattern: expect.any(String), maxLength: 254 })
-    for (const name of ['Signup', 'Login', 'CreateUser', 'UpdateUser']) {
+    for (const name of ['Signup', 'Login', 'CreateUser', 'UpdateUser', 'PasswordResetRequest']) {
       const email = schemas[name]?.properties.email
       // As sent: the server trims first, so padding passes, and the 254 bound is inside the pattern.
       expect(email, name).toMatchObject({ pattern: expect.stringMatching(/^\^\\s\*/) })
@@ -212,8 +212,8 @@ describe('GET /api/openapi.json', () => {
     const idParameters = operationsOf(document).flatMap(({ operation }) =>
       (operation.parameters ?? []).filter((parameter) => parameter.name === 'id'),
     )
-    // GET, HEAD, PATCH and DELETE of /api/users/{id}.
-    expect(idParameters).toHaveLength(4)
+    // GET, HEAD, PATCH and DELETE of /api/users/{id}, its invitation and its log-in throttle.
+    expect(idParameters).toHaveLength(6)
     for (const parameter of idParameters) {
       expect(parameter).toMatchObject({ in: 'path', schema: { minimum: 1, maximum: 2_147_483_647 } })
     }

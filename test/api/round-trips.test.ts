@@ -6,6 +6,7 @@
 import { neonConfig } from '@neondatabase/serverless'
 import { NextRequest } from 'next/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { latestMessages } from '../../db/queries/outbox'
 import { API_DOCS_CACHE_CONTROL, API_DOCS_FILES } from '../../edge/openapi'
 import { HELLO_CACHE_CONTROL } from '../../edge/routes/hello'
 import { middleware } from '../../middleware'
@@ -20,6 +21,7 @@ import {
   type SessionBody,
   signTestToken,
   testAuthConfig,
+  testDatabase,
   uniqueEmail,
   withToken,
 } from './support'
@@ -359,6 +361,80 @@ describe('database round trips of the auth journeys', () => {
         403,
         0,
       ],
+    ])
+  })
+})
+
+describe('database round trips of the emailed links', () => {
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    server.request(path, jsonInit('POST', body, headers))
+  /** The token of the newest link mailed to `email`, read from the outbox (outside any count). */
+  async function linkTokenFor(email: string): Promise<string> {
+    const [message] = await latestMessages(testDatabase(), { limit: 1, to: email })
+    return new URL(message?.text?.match(/https?:\/\/\S+/)?.[0] ?? 'http://x').searchParams.get('token') ?? ''
+  }
+
+  it('costs one for each, the outbox row included, and two for an email change (the password check first)', async () => {
+    const account = await createAccount(server)
+    const bearer = { Authorization: `Bearer ${account.accessToken}` }
+    const invited = await createUserViaApi(app, { name: 'Invited', email: uniqueEmail('invitecount') })
+    const newEmail = uniqueEmail('movedcount')
+    await expectCosts([
+      ['reset request', () => post('/api/auth/password-reset', { email: account.user.email }), 202, 1],
+      [
+        'reset request, no such account',
+        () => post('/api/auth/password-reset', { email: uniqueEmail('no') }),
+        202,
+        1,
+      ],
+      ['reset request, invalid email', () => post('/api/auth/password-reset', { email: 'nope' }), 422, 0],
+      [
+        'set password, malformed token',
+        () => post('/api/auth/password-reset/confirm', { token: 'x', newPassword: 'a new password' }),
+        400,
+        0,
+      ],
+      [
+        'set password, unknown token',
+        () =>
+          post('/api/auth/password-reset/confirm', { token: 'A'.repeat(43), newPassword: 'a new password' }),
+        400,
+        1,
+      ],
+    ])
+    const resetToken = await linkTokenFor(account.user.email)
+    const inviteToken = await linkTokenFor(invited.email)
+    await expectCosts([
+      [
+        'set password from a reset link',
+        () => post('/api/auth/password-reset/confirm', { token: resetToken, newPassword: 'a new password' }),
+        200,
+        1,
+      ],
+      [
+        'set password from an invitation',
+        () => post('/api/auth/password-reset/confirm', { token: inviteToken, newPassword: 'a new password' }),
+        200,
+        1,
+      ],
+      [
+        'resend an invitation, none needed',
+        () => app.request(`/api/users/${invited.id}/invitation`, { method: 'POST' }),
+        409,
+        1,
+      ],
+      ['unlock', () => app.request(`/api/users/${invited.id}/login-throttle`, { method: 'DELETE' }), 204, 1],
+      [
+        'email change',
+        () => post('/api/auth/email', { newEmail, currentPassword: 'a new password' }, bearer),
+        202,
+        2,
+      ],
+    ])
+    const emailToken = await linkTokenFor(newEmail)
+    await expectCosts([
+      ['confirm an email change', () => post('/api/auth/email/confirm', { token: emailToken }), 200, 1],
+      ['confirm it again', () => post('/api/auth/email/confirm', { token: emailToken }), 400, 1],
     ])
   })
 })

@@ -15,6 +15,9 @@ import { answerFromWorkerd } from '../workerd/remote-app'
 /** The HS256 secret of every test app (what JWT_SECRET would hold). */
 export const TEST_JWT_SECRET = 'edgeline-test-secret-at-least-thirty-two-bytes'
 
+/** Where the test apps' email links point (what APP_ORIGIN would hold). */
+export const TEST_APP_ORIGIN = 'https://edgeline.example.test'
+
 /** Auth settings as `edge/env.ts` derives them from JWT_SECRET alone, plus any override. */
 export function testAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
   return { ...parseConfig({ JWT_SECRET: TEST_JWT_SECRET }).auth, ...overrides }
@@ -29,6 +32,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     corsOrigins: [],
     allowedHosts: undefined,
     auth: testAuthConfig(),
+    mail: { appOrigin: TEST_APP_ORIGIN, delivery: undefined, cronSecret: undefined },
     ...overrides,
   }
 }

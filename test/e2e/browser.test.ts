@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createDatabase } from '../../db/client'
+import { latestMessages } from '../../db/queries/outbox'
 import { insertUsersSkippingExisting } from '../../db/queries/users'
 import { seedDemoUsers } from '../../db/seed'
 import { type Credentials, createE2eAccount } from './accounts'
@@ -465,6 +466,95 @@ describe('the pages in Chromium', () => {
         expect(await page.getByText(summary, { exact: true }).count(), summary).toBe(1)
       }
     })
+  })
+})
+
+describe('the emailed-link pages in Chromium, without JavaScript', () => {
+  /** The one link of the newest message to `to` in the outbox, as a path on this site. */
+  async function linkMailedTo(to: string): Promise<string> {
+    const [message] = await latestMessages(testDatabase(), { limit: 1, to })
+    const link = new URL(message?.text?.match(/https?:\/\/\S+/)?.[0] ?? '')
+    return `${link.pathname}${link.search}`
+  }
+
+  it('gets a forgetful user back in: /login → /forgot-password → the mailed link → a new password, signed in', async () => {
+    const user = await createE2eAccount('user', 'forgetful')
+    await inBrowser(
+      'forgot-password',
+      async (page) => {
+        await page.goto('/login')
+        await page.getByRole('link', { name: 'Forgot your password?' }).click()
+        await page.waitForURL('**/forgot-password')
+        await page.getByLabel('Email').fill(user.email)
+        await page.getByRole('button', { name: 'Mail me a link' }).click()
+        await expect
+          .poll(() => page.locator('#form-notice').textContent())
+          .toMatch(/If an account has this address/)
+
+        await page.goto(await linkMailedTo(user.email))
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Choose a new password')
+        await page.getByLabel(/New password/).fill('short')
+        await page.getByRole('button', { name: 'Change my password' }).click()
+        await expect.poll(() => page.locator('#newPassword-error').textContent()).toMatch(/at least 8/)
+        await page.getByLabel(/New password/).fill('a new password from the browser')
+        await page.getByRole('button', { name: 'Change my password' }).click()
+        await page.waitForURL((url) => url.pathname === '/')
+        expect(await page.locator('#signed-in-as').textContent()).toBe(`Signed in as ${user.name} (user)`)
+      },
+      { javaScriptEnabled: false },
+    )
+  })
+
+  it('welcomes an invited user: the mailed link sets their first password and signs them in', async () => {
+    const admin = await createE2eAccount('admin', 'inviting')
+    const email = `e2e-invitee-${crypto.randomUUID().slice(0, 8)}@example.test`
+    await inBrowser(
+      'invitation',
+      async (page) => {
+        await logIn(page, admin, '/users')
+        await page.waitForURL('**/users')
+        const created = await page.request.post('/api/users', { data: { name: 'Invitee', email } })
+        expect(created.status()).toBe(201)
+        await page.context().clearCookies()
+        await page.goto(await linkMailedTo(email))
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+          'Welcome: choose your password',
+        )
+        await page.getByLabel(/New password/).fill('my very first password')
+        await page.getByRole('button', { name: 'Set my password' }).click()
+        await page.waitForURL((url) => url.pathname === '/')
+        expect(await page.locator('#signed-in-as').textContent()).toBe('Signed in as Invitee (user)')
+      },
+      { javaScriptEnabled: false },
+    )
+  })
+
+  it('confirms a new email address from its link with a button press, then says to log in with it', async () => {
+    const user = await createE2eAccount('user', 'emailmover')
+    const newEmail = `e2e-moved-${crypto.randomUUID().slice(0, 8)}@example.test`
+    await inBrowser(
+      'verify-email',
+      async (page) => {
+        await logIn(page, user, '/account')
+        await page.waitForURL('**/account')
+        const asked = await page.request.post('/api/auth/email', {
+          data: { newEmail, currentPassword: user.password },
+        })
+        expect(asked.status()).toBe(202)
+        const link = await linkMailedTo(newEmail)
+        await page.goto(link)
+        // Opening the link changes nothing: only the button does.
+        await page.getByRole('button', { name: 'Use this address for my account' }).click()
+        await page.waitForURL('**/login?**')
+        expect(await page.locator('#form-notice').textContent()).toBe(
+          `Your email address is now ${newEmail}. Log in with it.`,
+        )
+        await page.goto(link)
+        await page.getByRole('button', { name: 'Use this address for my account' }).click()
+        await expect.poll(() => page.locator('#form-error').textContent()).toMatch(/ask for a new one/)
+      },
+      { javaScriptEnabled: false },
+    )
   })
 })
 

@@ -1,19 +1,24 @@
 /**
  * Built-in accounts with our own tokens, one module per flow: accounts (sign-up, "who am I"), sessions (log-in,
- * refresh, resume, log-out) and passwords (change). Mounted together at /api/auth.
+ * refresh, resume, log-out), passwords (change), recovery (reset links, setting a password from a link) and email
+ * change (verified from the new address). Mounted together at /api/auth.
  */
 import type { Database } from '../../../db/client'
 import type { TokenService } from '../../auth/tokens'
-import type { AuthConfig } from '../../env'
+import type { AuthConfig, MailConfig } from '../../env'
 import { createRouter } from '../../router'
 import { accountRoutes } from './accounts'
+import { emailChangeRoutes } from './email-change'
 import { passwordRoutes } from './passwords'
+import { recoveryRoutes } from './recovery'
 import { sessionRoutes } from './sessions'
 
-export function authRoutes(db: Database, config: AuthConfig, tokens: TokenService) {
+export function authRoutes(db: Database, config: AuthConfig, tokens: TokenService, mail: MailConfig) {
   const deps = { db, config, tokens }
   return createRouter()
     .route('/', accountRoutes(deps))
     .route('/', sessionRoutes(deps))
     .route('/', passwordRoutes(deps))
+    .route('/', recoveryRoutes(deps, mail))
+    .route('/', emailChangeRoutes(deps, mail))
 }

@@ -1,0 +1,20 @@
+/** `POST /forgot-password/submit`: the no-JavaScript form of /forgot-password, handed to the API in-process (edge/pages/account-link-posts.ts). */
+import { site } from '@/edge'
+import { submitForgotPassword } from '@/edge/pages/account-link-posts'
+import { refuseAllButPost } from '@/edge/pages/form-kit'
+
+export const runtime = 'edge'
+
+// Every other method Next dispatches gets a 405 problem with Allow: POST, not Next's empty 405.
+export {
+  refuseAllButPost as DELETE,
+  refuseAllButPost as GET,
+  refuseAllButPost as HEAD,
+  refuseAllButPost as OPTIONS,
+  refuseAllButPost as PATCH,
+  refuseAllButPost as PUT,
+}
+
+export function POST(request: Request): Promise<Response> {
+  return submitForgotPassword(site, request)
+}
