@@ -6,6 +6,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
+import { type ConsistencyPosition, writePosition } from '../replicas'
 import {
   loginAttempts,
   type Role,
@@ -46,11 +47,14 @@ export interface LoginCandidate {
   retryAfterSeconds: number | undefined
 }
 
-export type SignupResult = { status: 'created'; user: User } | { status: 'email-taken' }
+/** `position`: the write's transaction, which the caller's later reads must see (db/replicas.ts). */
+export type SignupResult =
+  | { status: 'created'; user: User; position: ConsistencyPosition }
+  | { status: 'email-taken' }
 export type IdempotentSignupResult =
-  | { status: 'created'; user: User }
+  | { status: 'created'; user: User; position: ConsistencyPosition }
   /** The key's first request created this account: its user as first answered, and the role it has now. */
-  | { status: 'replayed'; user: User; role: Role }
+  | { status: 'replayed'; user: User; role: Role; position: ConsistencyPosition }
   /** The key's first request created an account that has since been deleted: there is nothing to sign in to. */
   | { status: 'account-gone' }
   | { status: 'email-taken' }
@@ -98,9 +102,9 @@ const insertSessionOf = (source: SQL, refresh: NewRefreshToken) => sql`
   select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)} from ${source}`
 
 /** The user row of `source` (a CTE returning the users columns), as `toUser` reads it. */
-const selectUserRowOf = (source: SQL) => sql`
+const selectUserRowOf = (source: SQL, extra: SQL = sql``) => sql`
   select id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
-         ${isoTimestamp(sql`updated_at`)} as updated_at
+         ${isoTimestamp(sql`updated_at`)} as updated_at${extra}
   from ${source}`
 
 /** Creates an account (role `user`) and the first refresh token of its session, or reports the email taken. */
@@ -110,16 +114,16 @@ export async function createAccountWithSession(
   refresh: NewRefreshToken,
 ): Promise<SignupResult> {
   try {
-    const result = await db.execute<UserRow>(sql`
+    const result = await db.execute<UserRow & { position: string }>(sql`
       with new_user as (
         insert into ${users} (name, email, password_hash)
         values (${input.name}, ${input.email}, ${input.passwordHash})
         returning id, name, email, role, created_at, updated_at
       ), session as (${insertSessionOf(sql`new_user`, refresh)})
-      ${selectUserRowOf(sql`new_user`)}`)
+      ${selectUserRowOf(sql`new_user`, sql`, ${writePosition} as position`)}`)
     const row = result.rows[0]
     if (!row) throw new Error('INSERT … RETURNING returned no row')
-    return { status: 'created', user: toUser(row) }
+    return { status: 'created', user: toUser(row), position: String(row.position) }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error
@@ -140,7 +144,7 @@ export async function createAccountWithSessionIdempotently(
   request: IdempotentRequest,
 ): Promise<IdempotentSignupResult> {
   try {
-    const [, result] = await db.batch([
+    const [, result, written] = await db.batch([
       claimIdempotencyKey(db, request),
       db.execute<OutcomeColumns & { current_role: Role | null }>(sql`
         with claimed as (${heldClaim(request)}),
@@ -154,14 +158,19 @@ export async function createAccountWithSessionIdempotently(
         ), replayed_session as (${insertSessionOf(sql`replayed`, refresh)}),
         stored as (${storeAnswer(request, 201, sql`new_user`)})
         ${selectOutcome(request, sql`new_user`, sql`, (select role from replayed) as current_role`)}`),
+      // The batch is one transaction: this is the write's id, the position its caller's reads must see.
+      db.execute<{ position: string }>(sql`select ${writePosition} as position`),
     ])
     const row = result.rows[0]
     const outcome = readOutcome(row)
-    if (outcome.kind === 'created') return { status: 'created', user: versionedUserFromJson(outcome.row) }
+    const position = String(written.rows[0]?.position)
+    if (outcome.kind === 'created') {
+      return { status: 'created', user: versionedUserFromJson(outcome.row), position }
+    }
     if (outcome.kind === 'replayed') {
       const role = row?.current_role
       if (!role) return { status: 'account-gone' }
-      return { status: 'replayed', user: versionedUserFromJson(outcome.row), role }
+      return { status: 'replayed', user: versionedUserFromJson(outcome.row), role, position }
     }
     return { status: outcome.kind }
   } catch (error) {

@@ -8,10 +8,11 @@ import {
   createUser,
   createUserIdempotently,
   deleteUser,
-  findUserById,
-  listUsers,
+  findUserFor,
+  listUsersFor,
   updateUser,
 } from '../../db/queries/users'
+import { primaryOnly, type ReadRouter } from '../../db/replicas'
 import type { VersionedUser } from '../../db/schema'
 import { mayChangeUser, mayManageUsers } from '../auth/permissions'
 import type { Identity } from '../auth/tokens'
@@ -24,6 +25,7 @@ import {
   REVALIDATE_PRIVATELY,
   versionsAllowedByIfMatch,
 } from '../conditional'
+import { answerWritten, positionOf } from '../consistency'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -199,11 +201,17 @@ function requireSelfOrAdmin(identity: Identity, id: number, action: string): voi
   }
 }
 
-export function usersRoutes(db: Database) {
+/**
+ * Reads go through `reads` (a replica when one may serve this caller, else the primary: db/replicas.ts); writes
+ * to `db`, the primary, and answer with their position (edge/consistency.ts).
+ */
+export function usersRoutes(db: Database, reads: ReadRouter = primaryOnly(db)) {
   return createRouter()
     .openapi(listUsersRoute, async (c) => {
       const { limit, cursor, q } = c.req.valid('query')
-      const page = await timeDatabase(c, () => listUsers(db, { limit, position: cursor, search: q }))
+      const { value: page } = await timeDatabase(c, () =>
+        listUsersFor(reads, positionOf(c), { limit, position: cursor, search: q }),
+      )
       return c.json(toUsersPageResponse(page, cursor), 200)
     })
     .openapi(createUserRoute, async (c) => {
@@ -223,12 +231,13 @@ export function usersRoutes(db: Database) {
       if (result.status === 'in-flight') throw problems.idempotencyKeyInFlight()
       // A replay is rendered from the stored row exactly as the first answer was: the same status, headers and body.
       if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
+      answerWritten(c, result.position, reads.maxLagMs)
       c.header('Location', `${path}/${result.user.id}`)
       return c.json(toUserResponse(result.user), 201, versionHeaders(result.user))
     })
     .openapi(getUserRoute, async (c) => {
       const { id } = c.req.valid('param')
-      const user = await timeDatabase(c, () => findUserById(db, id))
+      const { value: user } = await timeDatabase(c, () => findUserFor(reads, positionOf(c), id))
       if (!user) throw userNotFound(id)
       if (ifNoneMatchHolds(c.req.header('If-None-Match'), user.version)) {
         return c.body(null, 304, versionHeaders(user))
@@ -246,6 +255,7 @@ export function usersRoutes(db: Database) {
       if (result.status === 'not-found') throw userNotFound(id)
       if (result.status === 'precondition-failed') throw staleVersion(id)
       if (result.status === 'email-taken') throw problems.emailTaken()
+      answerWritten(c, result.position, reads.maxLagMs)
       return c.json(toUserResponse(result.user), 200, versionHeaders(result.user))
     })
     .openapi(deleteUserRoute, async (c) => {
@@ -253,8 +263,9 @@ export function usersRoutes(db: Database) {
       requireSelfOrAdmin(currentIdentity(c), id, 'delete')
       const expected = versionsAllowedByIfMatch(c.req.header('If-Match'))
       const outcome = await timeDatabase(c, () => deleteUser(db, id, expected))
-      if (outcome === 'not-found') throw userNotFound(id)
-      if (outcome === 'precondition-failed') throw staleVersion(id)
+      if (outcome.status === 'not-found') throw userNotFound(id)
+      if (outcome.status === 'precondition-failed') throw staleVersion(id)
+      answerWritten(c, outcome.position, reads.maxLagMs)
       return c.body(null, 204)
     })
 }

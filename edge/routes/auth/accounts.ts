@@ -1,9 +1,10 @@
 /** Accounts: sign-up (an account and its first session) and "who am I". */
 
 import { createAccountWithSession, createAccountWithSessionIdempotently } from '../../../db/queries/accounts'
-import { findUserById } from '../../../db/queries/users'
+import { findUserFor } from '../../../db/queries/users'
 import { builtInUserId } from '../../auth/built-in-user'
 import { hashPassword } from '../../auth/password'
+import { answerWritten, positionOf } from '../../consistency'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -76,7 +77,7 @@ const meRoute = createRoute({
 })
 
 export function accountRoutes(deps: AuthDependencies) {
-  const { db, config } = deps
+  const { db, config, reads } = deps
   return createRouter()
     .openapi(signupRoute, async (c) => {
       if (!canSign(config)) throw problems.accountsDisabled()
@@ -114,13 +115,17 @@ export function accountRoutes(deps: AuthDependencies) {
         role: result.status === 'replayed' ? result.role : user.role,
       }
       const session = await issueTokens(deps, c, identity, refresh.token, refresh.stored.familyId)
+      answerWritten(c, result.position, reads.maxLagMs)
       c.header('Location', `/api/users/${user.id}`)
       return c.json({ user: toUserResponse(user), ...session }, 201)
     })
     .openapi(meRoute, async (c) => {
       const identity = currentIdentity(c)
       const id = builtInUserId(identity)
-      const user = id === undefined ? undefined : await timeDatabase(c, () => findUserById(db, id))
+      const user =
+        id === undefined
+          ? undefined
+          : (await timeDatabase(c, () => findUserFor(reads, positionOf(c), id))).value
       return c.json(
         { userId: identity.userId, role: identity.role, user: user ? toUserResponse(user) : null },
         200,

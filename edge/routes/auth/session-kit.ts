@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
 import type { Database } from '../../../db/client'
 import { countLoginAttempt, type NewRefreshToken, rotateRefreshToken } from '../../../db/queries/accounts'
+import type { ReadRouter } from '../../../db/replicas'
 import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie, SESSION_COOKIE } from '../../auth/credentials'
 import { bucketLimits, type LoginBuckets } from '../../auth/login-throttle'
 import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../../auth/refresh-tokens'
@@ -16,6 +17,8 @@ export interface AuthDependencies {
   db: Database
   config: AuthConfig
   tokens: TokenService
+  /** Where "who am I" reads its user: a replica that may serve the caller, else `db` (db/replicas.ts). */
+  reads: ReadRouter
 }
 
 export const json = <T>(schema: T) => ({ 'application/json': { schema } })

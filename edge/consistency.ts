@@ -1,0 +1,47 @@
+/**
+ * Read-your-writes across replicas (decision 0037): every write answers with its position, in a header for API
+ * clients to echo and a cookie for browsers; a read carrying one goes to a replica only once it has replayed it.
+ */
+import type { Context } from 'hono'
+import { getCookie, setCookie } from 'hono/cookie'
+import { type ConsistencyPosition, laterPosition, readPosition } from '../db/replicas'
+import type { AppEnv } from './context'
+import { cookieBasics } from './routes/auth/session-kit'
+
+/** Answered by every write; sent back by a client on its next reads (any client, any server, any instance). */
+export const CONSISTENCY_HEADER = 'X-Edgeline-Consistency'
+/** The same position for browsers (pages and their forms): not readable by scripts, sent with every same-site request. */
+export const CONSISTENCY_COOKIE = 'edgeline_consistency'
+
+/**
+ * How long a browser keeps its position: past the lag bound, a replica that has still not replayed the write
+ * serves no one (its lag exceeds DATABASE_REPLICA_MAX_LAG_MS), so the position is no longer needed.
+ */
+export function consistencyCookieSeconds(maxLagMs: number): number {
+  return Math.max(60, Math.ceil((2 * maxLagMs) / 1000))
+}
+
+/** The position a request carries: its header or its cookie (the later if both); none when neither is valid. */
+export function positionOfRequest(headers: Headers): ConsistencyPosition | undefined {
+  const cookie = /(?:^|;\s*)edgeline_consistency=(\d+)/.exec(headers.get('cookie') ?? '')?.[1]
+  return laterPosition(readPosition(headers.get(CONSISTENCY_HEADER)), readPosition(cookie))
+}
+
+/** `positionOfRequest` for a Hono request. */
+export function positionOf(c: Context<AppEnv>): ConsistencyPosition | undefined {
+  return laterPosition(
+    readPosition(c.req.header(CONSISTENCY_HEADER)),
+    readPosition(getCookie(c, CONSISTENCY_COOKIE)),
+  )
+}
+
+/** Tells the caller where its write is: the header, and the cookie (never moved backwards by an older write). */
+export function answerWritten(c: Context<AppEnv>, position: ConsistencyPosition, maxLagMs: number): void {
+  const latest = laterPosition(position, positionOf(c)) ?? position
+  c.header(CONSISTENCY_HEADER, latest)
+  setCookie(c, CONSISTENCY_COOKIE, latest, {
+    ...cookieBasics(c),
+    path: '/',
+    maxAge: consistencyCookieSeconds(maxLagMs),
+  })
+}
