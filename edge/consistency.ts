@@ -8,8 +8,12 @@ import { type ConsistencyPosition, laterPosition, readPosition } from '../db/rep
 import type { AppEnv } from './context'
 import { cookieBasics } from './routes/auth/session-kit'
 
-/** Answered by every write; sent back by a client on its next reads (any client, any server, any instance). */
-export const CONSISTENCY_HEADER = 'X-Edgeline-Consistency'
+/**
+ * Answered by every write; sent back by a client on its next reads (any client, any server, any instance). Not
+ * `X-Edgeline-…`: middleware.ts strips every request header with that prefix (it is reserved for the identity it
+ * verified), and RFC 6648 retired the `X-` convention anyway.
+ */
+export const CONSISTENCY_HEADER = 'Edgeline-Consistency'
 /** The same position for browsers (pages and their forms): not readable by scripts, sent with every same-site request. */
 export const CONSISTENCY_COOKIE = 'edgeline_consistency'
 
