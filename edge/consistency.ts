@@ -4,7 +4,13 @@
  */
 import type { Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
-import { type ConsistencyPosition, laterPosition, readPosition } from '../db/replicas'
+import {
+  type CallerPosition,
+  type ConsistencyPosition,
+  formatPosition,
+  laterPosition,
+  readPosition,
+} from '../db/replicas'
 import type { AppEnv } from './context'
 import { cookieBasics } from './routes/auth/session-kit'
 
@@ -26,22 +32,26 @@ export function consistencyCookieSeconds(maxLagMs: number): number {
 }
 
 /** The position a request carries: its header or its cookie (the later if both); none when neither is valid. */
-export function positionOfRequest(headers: Headers): ConsistencyPosition | undefined {
-  const cookie = /(?:^|;\s*)edgeline_consistency=(\d+)/.exec(headers.get('cookie') ?? '')?.[1]
+export function positionOfRequest(headers: Headers): CallerPosition | undefined {
+  const cookie = /(?:^|;\s*)edgeline_consistency=([\d.]+)/.exec(headers.get('cookie') ?? '')?.[1]
   return laterPosition(readPosition(headers.get(CONSISTENCY_HEADER)), readPosition(cookie))
 }
 
 /** `positionOfRequest` for a Hono request. */
-export function positionOf(c: Context<AppEnv>): ConsistencyPosition | undefined {
+export function positionOf(c: Context<AppEnv>): CallerPosition | undefined {
   return laterPosition(
     readPosition(c.req.header(CONSISTENCY_HEADER)),
     readPosition(getCookie(c, CONSISTENCY_COOKIE)),
   )
 }
 
-/** Tells the caller where its write is: the header, and the cookie (never moved backwards by an older write). */
-export function answerWritten(c: Context<AppEnv>, position: ConsistencyPosition, maxLagMs: number): void {
-  const latest = laterPosition(position, positionOf(c)) ?? position
+/**
+ * Tells the caller where its write is (`<xid>.<ms>`): the header, and the cookie (never moved back to an older
+ * write's transaction).
+ */
+export function answerWritten(c: Context<AppEnv>, xid: ConsistencyPosition, maxLagMs: number): void {
+  const written = { xid, writtenAt: Date.now() }
+  const latest = formatPosition(laterPosition(written, positionOf(c)) ?? written)
   c.header(CONSISTENCY_HEADER, latest)
   setCookie(c, CONSISTENCY_COOKIE, latest, {
     ...cookieBasics(c),

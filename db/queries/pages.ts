@@ -4,7 +4,7 @@
  */
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Database } from '../client'
-import type { ConsistencyPosition, ReadRouter } from '../replicas'
+import type { CallerPosition, ReadRouter } from '../replicas'
 import type { User, VersionedUser } from '../schema'
 import { type ListUsersOptions, selectUserById, selectUsersPage, toUsersPage, type UsersPage } from './users'
 
@@ -41,7 +41,7 @@ export async function readForPage(db: Database, reads: PageReads): Promise<PageD
  */
 export async function readForPageFor(
   reads: ReadRouter,
-  position: ConsistencyPosition | undefined,
+  position: CallerPosition | undefined,
   wanted: PageReads,
 ): Promise<PageData> {
   const { accountId, usersPage: listOptions } = wanted

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type Placeholder, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
-import { type ConsistencyPosition, type ReadRouter, writePosition } from '../replicas'
+import { type CallerPosition, type ConsistencyPosition, type ReadRouter, writePosition } from '../replicas'
 import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users, type VersionedUser } from '../schema'
 import {
   claimIdempotencyKey,
@@ -122,7 +122,7 @@ export function selectUserById(db: Database, id: number | Placeholder) {
  */
 export async function listUsersFor(
   reads: ReadRouter,
-  position: ConsistencyPosition | undefined,
+  position: CallerPosition | undefined,
   options: ListUsersOptions,
 ) {
   if (!reads.hasReplicas) return { value: await listUsers(reads.primary, options), from: 'primary' as const }
@@ -134,7 +134,7 @@ export async function listUsersFor(
 }
 
 /** `findUserById` where it may run for a caller at `position` (as `listUsersFor`). */
-export async function findUserFor(reads: ReadRouter, position: ConsistencyPosition | undefined, id: number) {
+export async function findUserFor(reads: ReadRouter, position: CallerPosition | undefined, id: number) {
   if (!reads.hasReplicas) return { value: await findUserById(reads.primary, id), from: 'primary' as const }
   return reads.read(
     position,
