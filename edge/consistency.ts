@@ -9,6 +9,7 @@ import {
   type ConsistencyPosition,
   formatPosition,
   laterPosition,
+  type ReadRouter,
   readPosition,
 } from '../db/replicas'
 import type { AppEnv } from './context'
@@ -47,9 +48,11 @@ export function positionOf(c: Context<AppEnv>): CallerPosition | undefined {
 
 /**
  * Tells the caller where its write is (`<xid>.<ms>`): the header, and the cookie (never moved back to an older
- * write's transaction).
+ * write's transaction). Only when there are replicas: without them every read sees every write anyway.
  */
-export function answerWritten(c: Context<AppEnv>, xid: ConsistencyPosition, maxLagMs: number): void {
+export function answerWritten(c: Context<AppEnv>, xid: ConsistencyPosition, reads: ReadRouter): void {
+  if (!reads.hasReplicas) return
+  const maxLagMs = reads.maxLagMs
   const written = { xid, writtenAt: Date.now() }
   const latest = formatPosition(laterPosition(written, positionOf(c)) ?? written)
   c.header(CONSISTENCY_HEADER, latest)

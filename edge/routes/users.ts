@@ -231,7 +231,7 @@ export function usersRoutes(db: Database, reads: ReadRouter = primaryOnly(db)) {
       if (result.status === 'in-flight') throw problems.idempotencyKeyInFlight()
       // A replay is rendered from the stored row exactly as the first answer was: the same status, headers and body.
       if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
-      answerWritten(c, result.position, reads.maxLagMs)
+      answerWritten(c, result.position, reads)
       c.header('Location', `${path}/${result.user.id}`)
       return c.json(toUserResponse(result.user), 201, versionHeaders(result.user))
     })
@@ -255,7 +255,7 @@ export function usersRoutes(db: Database, reads: ReadRouter = primaryOnly(db)) {
       if (result.status === 'not-found') throw userNotFound(id)
       if (result.status === 'precondition-failed') throw staleVersion(id)
       if (result.status === 'email-taken') throw problems.emailTaken()
-      answerWritten(c, result.position, reads.maxLagMs)
+      answerWritten(c, result.position, reads)
       return c.json(toUserResponse(result.user), 200, versionHeaders(result.user))
     })
     .openapi(deleteUserRoute, async (c) => {
@@ -265,7 +265,7 @@ export function usersRoutes(db: Database, reads: ReadRouter = primaryOnly(db)) {
       const outcome = await timeDatabase(c, () => deleteUser(db, id, expected))
       if (outcome.status === 'not-found') throw userNotFound(id)
       if (outcome.status === 'precondition-failed') throw staleVersion(id)
-      answerWritten(c, outcome.position, reads.maxLagMs)
+      answerWritten(c, outcome.position, reads)
       return c.body(null, 204)
     })
 }

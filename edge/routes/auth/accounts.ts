@@ -115,7 +115,7 @@ export function accountRoutes(deps: AuthDependencies) {
         role: result.status === 'replayed' ? result.role : user.role,
       }
       const session = await issueTokens(deps, c, identity, refresh.token, refresh.stored.familyId)
-      answerWritten(c, result.position, reads.maxLagMs)
+      answerWritten(c, result.position, reads)
       c.header('Location', `/api/users/${user.id}`)
       return c.json({ user: toUserResponse(user), ...session }, 201)
     })
