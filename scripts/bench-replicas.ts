@@ -1,7 +1,8 @@
 /**
  * `npm run bench:replicas`: the production server (`npm start`) reading one user under load, first with every read
  * on the primary, then with a streaming standby in DATABASE_REPLICA_URLS: requests per second, latency, and the
- * transactions each database ran per request (pg_stat_database), i.e. the load that moved off the primary. Then
+ * transactions each database ran per request (pg_stat_database; the gateway's connection reset after each request
+ * is one more), i.e. the load that moved off the primary. Then
  * the same reads carrying a consistency position the standby has replayed (the common case of read-your-writes).
  * `--replica URL` uses a standby you made; without it one is made of --postgres and removed (scripts/standby.ts).
  * Needs `npm run build` first. Measures, asserts nothing.
@@ -96,36 +97,42 @@ interface Figures {
   replicaPerRequest: number
 }
 
+/**
+ * Backends publish their statistics when idle, at most once a second, and an idle pooled connection may hold them
+ * up to 10 s (PGSTAT_IDLE_INTERVAL): each reading waits that long, so no load is counted in the wrong case.
+ */
+const STATISTICS_SETTLE_MS = 11_000
+
+/** Both servers' transaction counters once every earlier request's statistics have arrived. */
+async function settledCounters(replicaStatsUrl: string): Promise<[number, number]> {
+  await sleep(STATISTICS_SETTLE_MS)
+  return Promise.all([transactions(primaryUrl), transactions(replicaStatsUrl)])
+}
+
 async function measure(
   url: string,
   headers: Record<string, string>,
   replicaStatsUrl: string,
-): Promise<Figures> {
-  // Statistics reach pg_stat_database once a backend is idle (about a second): wait before each reading.
-  await sleep(1500)
-  const [primaryBefore, replicaBefore] = await Promise.all([
-    transactions(primaryUrl),
-    transactions(replicaStatsUrl),
-  ])
+  before: [number, number],
+): Promise<{ figures: Figures; after: [number, number] }> {
   const result = await autocannon({
     url,
     headers,
     connections: Number(values.connections),
     duration: Number(values.seconds),
   })
-  await sleep(1500)
-  const [primaryAfter, replicaAfter] = await Promise.all([
-    transactions(primaryUrl),
-    transactions(replicaStatsUrl),
-  ])
+  const after = await settledCounters(replicaStatsUrl)
   const requests = result.requests.total
   return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-    primaryPerRequest: (primaryAfter - primaryBefore) / requests,
-    replicaPerRequest: (replicaAfter - replicaBefore) / requests,
+    figures: {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.non2xx,
+      primaryPerRequest: (after[0] - before[0]) / requests,
+      replicaPerRequest: (after[1] - before[1]) / requests,
+    },
+    after,
   }
 }
 
@@ -168,12 +175,21 @@ async function main() {
       },
     ]
     const figures = new Map<string, Figures[]>(cases.map((c) => [c.name, []]))
-    for (const c of cases) await measure(`${c.server.url}/api/users/${id}`, c.headers, replicaStats.href)
+    // A warm-up round (not counted), then interleaved rounds, so the machine's noise falls on every case alike.
+    for (const c of cases) {
+      await autocannon({ url: `${c.server.url}/api/users/${id}`, headers: c.headers, duration: 2 })
+    }
+    let counters = await settledCounters(replicaStats.href)
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const c of cases) {
-        figures
-          .get(c.name)
-          ?.push(await measure(`${c.server.url}/api/users/${id}`, c.headers, replicaStats.href))
+        const { figures: measured, after } = await measure(
+          `${c.server.url}/api/users/${id}`,
+          c.headers,
+          replicaStats.href,
+          counters,
+        )
+        counters = after
+        figures.get(c.name)?.push(measured)
       }
     }
     console.log(
