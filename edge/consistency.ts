@@ -62,3 +62,28 @@ export function answerWritten(c: Context<AppEnv>, xid: ConsistencyPosition, read
     maxAge: consistencyCookieSeconds(maxLagMs),
   })
 }
+
+/** The request header, for a reading route's `parameters` (OpenAPI). */
+export const consistencyParameter = {
+  name: CONSISTENCY_HEADER,
+  in: 'header' as const,
+  required: false,
+  description:
+    'The `Edgeline-Consistency` of your last write: the read then sees that write even when it is served by a ' +
+    'read replica. Browsers send the `edgeline_consistency` cookie instead, on their own.',
+  schema: {
+    type: 'string' as const,
+    pattern: '^[1-9][0-9]{0,19}\\.[0-9]{1,15}$',
+    example: '48213.1765040123456',
+  },
+}
+
+/** The response header, for a writing route's `responses[status].headers` (OpenAPI). */
+export const consistencyResponseHeader = {
+  [CONSISTENCY_HEADER]: {
+    description:
+      'Only when the API has read replicas: where this write is. Send it back on your next reads ' +
+      '(`Edgeline-Consistency`) to read your own writes; browsers get it as a cookie as well.',
+    schema: { type: 'string' as const, example: '48213.1765040123456' },
+  },
+}

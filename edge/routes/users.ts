@@ -25,7 +25,7 @@ import {
   REVALIDATE_PRIVATELY,
   versionsAllowedByIfMatch,
 } from '../conditional'
-import { answerWritten, positionOf } from '../consistency'
+import { answerWritten, consistencyParameter, consistencyResponseHeader, positionOf } from '../consistency'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -65,6 +65,7 @@ const listUsersRoute = createRoute({
   method: 'get',
   path: '/',
   request: { query: ListUsersQuerySchema },
+  parameters: [consistencyParameter],
   responses: {
     200: { description: 'A page of users in id order', content: json(UsersPageSchema) },
     400: problemResponse('Invalid limit, cursor or q'),
@@ -88,7 +89,7 @@ const createUserRoute = createRoute({
   responses: {
     201: {
       description: 'The created user; Location names it',
-      headers: { ...etagResponseHeader, ...replayedResponseHeader },
+      headers: { ...etagResponseHeader, ...replayedResponseHeader, ...consistencyResponseHeader },
       content: json(UserSchema),
     },
     400: problemResponse('The body is not valid JSON, or the Idempotency-Key is malformed'),
@@ -117,7 +118,7 @@ const getUserRoute = createRoute({
   method: 'get',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
-  parameters: [ifNoneMatchParameter],
+  parameters: [ifNoneMatchParameter, consistencyParameter],
   responses: {
     200: { description: 'The user', headers: etagResponseHeader, content: json(UserSchema) },
     304: {
@@ -144,7 +145,11 @@ const updateUserRoute = createRoute({
   request: { params: UserIdParamsSchema, body: { required: true, content: json(UpdateUserSchema) } },
   parameters: [ifMatchParameter],
   responses: {
-    200: { description: 'The updated user', headers: etagResponseHeader, content: json(UserSchema) },
+    200: {
+      description: 'The updated user',
+      headers: { ...etagResponseHeader, ...consistencyResponseHeader },
+      content: json(UserSchema),
+    },
     400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
     403: problemResponse("Another user's account, or a role change, and the caller is not an admin"),
     404: problemResponse('No such user'),
@@ -170,7 +175,7 @@ const deleteUserRoute = createRoute({
   request: { params: UserIdParamsSchema },
   parameters: [ifMatchParameter],
   responses: {
-    204: { description: 'Deleted' },
+    204: { description: 'Deleted', headers: consistencyResponseHeader },
     400: problemResponse('The id is not a positive integer'),
     403: problemResponse("Another user's account, and the caller is not an admin"),
     404: problemResponse('No such user'),

@@ -4,7 +4,7 @@ import { createAccountWithSession, createAccountWithSessionIdempotently } from '
 import { findUserFor } from '../../../db/queries/users'
 import { builtInUserId } from '../../auth/built-in-user'
 import { hashPassword } from '../../auth/password'
-import { answerWritten, positionOf } from '../../consistency'
+import { answerWritten, consistencyParameter, consistencyResponseHeader, positionOf } from '../../consistency'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -41,7 +41,7 @@ const signupRoute = createRoute({
       description:
         'The account and its session; cookies are set too. A replay (same Idempotency-Key and body) answers the ' +
         'same user and Location with a new session of the same account: tokens are never stored',
-      headers: replayedResponseHeader,
+      headers: { ...replayedResponseHeader, ...consistencyResponseHeader },
       content: json(SessionSchema),
     },
     400: problemResponse('The Idempotency-Key is malformed'),
@@ -70,6 +70,7 @@ const meRoute = createRoute({
   }),
   method: 'get',
   path: '/me',
+  parameters: [consistencyParameter],
   responses: {
     200: { description: 'Who the access token says the caller is', content: json(MeSchema) },
     401: problemResponse('No valid access token'),
