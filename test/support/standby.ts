@@ -7,7 +7,7 @@
  * then taken out again. Each standby marks its own line, so several can exist at once (test files in parallel).
  */
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,18 +47,21 @@ export interface Standby {
 
 export class StandbyUnavailable extends Error {}
 
-/** Runs `command` as the `postgres` OS user (Postgres refuses to run as root; its files are postgres's). */
+/** The command line that runs `command` as the `postgres` OS user (Postgres refuses root; its files are postgres's). */
+function asPostgresArgv(command: string, args: string[]): [string, string[]] {
+  if (process.getuid?.() === 0) return ['runuser', ['-u', 'postgres', '--', command, ...args]]
+  if (process.env.USER === 'postgres') return [command, args]
+  return ['sudo', ['-n', '-u', 'postgres', command, ...args]]
+}
+
 async function asPostgres(command: string, args: string[], input?: string): Promise<string> {
-  const uid = process.getuid?.()
-  const [file, fullArgs] =
-    uid === 0
-      ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
-      : process.env.USER === 'postgres'
-        ? [command, args]
-        : ['sudo', ['-n', '-u', 'postgres', command, ...args]]
-  if (input === undefined) return (await run(file, fullArgs, { maxBuffer: 16 * 1024 * 1024 })).stdout
+  const [file, fullArgs] = asPostgresArgv(command, args)
+  return runWithInput(file, fullArgs, input)
+}
+
+function runWithInput(file: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, fullArgs, { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
@@ -67,9 +70,21 @@ async function asPostgres(command: string, args: string[], input?: string): Prom
       output += chunk.toString()
     })
     child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command}: ${output}`))))
-    child.stdin.end(input)
+    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${file}: ${output}`))))
+    child.stdin.end(input ?? '')
   })
+}
+
+/**
+ * Several standbys may be made or removed at once (test files run in parallel): every edit of the primary's
+ * pg_hba.conf holds this lock, or one edit's rewrite could drop another's line.
+ */
+const HBA_LOCK = join(tmpdir(), 'edgeline-standby-pg_hba.lock')
+
+/** Runs a shell script as `postgres` on pg_hba.conf (`$1` the file, `$2` the line or marker), under the lock. */
+async function editHba(script: string, hbaFile: string, text: string): Promise<void> {
+  const [file, args] = asPostgresArgv('sh', ['-c', script, 'sh', hbaFile, text])
+  await runWithInput('flock', [HBA_LOCK, file, ...args])
 }
 
 async function freePort(): Promise<number> {
@@ -93,14 +108,30 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string): Pr
   }
 }
 
-/** The primary's pg_hba.conf without the lines marked `marker`. */
+/** Takes the lines marked `marker` out of the primary's pg_hba.conf, in place, then reloads it. */
 async function removeHbaLine(hbaFile: string, marker: string, primaryUrl: string): Promise<void> {
-  const kept = readFileSync(hbaFile, 'utf8')
-    .split('\n')
-    .filter((line) => !line.endsWith(marker))
-    .join('\n')
-  await asPostgres('sh', ['-c', 'cat > "$1"', 'sh', hbaFile], kept)
+  await editHba(
+    't=$(mktemp) && { grep -vF -- "$2" "$1" > "$t"; cat "$t" > "$1"; rm -f "$t"; }',
+    hbaFile,
+    marker,
+  )
   await query(primaryUrl, 'select pg_reload_conf()')
+}
+
+/**
+ * pg_basebackup, tried again for a few seconds while the server refuses the replication connection: the reload
+ * that admits it is asynchronous (`pg_reload_conf()` only signals the postmaster).
+ */
+async function baseBackup(args: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await asPostgres(`${PG_BIN}/pg_basebackup`, args)
+      return
+    } catch (error) {
+      if (attempt >= 10 || !/pg_hba\.conf/.test(String(error))) throw error
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  }
 }
 
 /**
@@ -132,17 +163,15 @@ export async function createStandby(primaryUrl: string): Promise<Standby> {
 
   const hostPort = `${primary.hostname}:${primary.port || '5432'}`
   const user = decodeURIComponent(primary.username || 'postgres')
-  await asPostgres('sh', [
-    '-c',
-    'printf "%s\\n" "$1" >> "$2"',
-    'sh',
-    `host replication ${user} ${primary.hostname}/32 trust ${marker}`,
+  await editHba(
+    'printf "%s\\n" "$2" >> "$1"',
     hbaFile,
-  ])
+    `host replication ${user} ${primary.hostname}/32 trust ${marker}`,
+  )
   const removeLine = () => removeHbaLine(hbaFile, marker, primaryUrl)
   try {
     await query(primaryUrl, 'select pg_reload_conf()')
-    await asPostgres(`${PG_BIN}/pg_basebackup`, [
+    await baseBackup([
       '-h',
       primary.hostname,
       '-p',
