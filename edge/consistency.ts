@@ -3,7 +3,7 @@
  * clients to echo and a cookie for browsers; a read carrying one goes to a replica only once it has replayed it.
  */
 import type { Context } from 'hono'
-import { getCookie, setCookie } from 'hono/cookie'
+import { setCookie } from 'hono/cookie'
 import {
   type CallerPosition,
   type ConsistencyPosition,
@@ -32,18 +32,21 @@ export function consistencyCookieSeconds(maxLagMs: number): number {
   return Math.max(60, Math.ceil((2 * maxLagMs) / 1000))
 }
 
-/** The position a request carries: its header or its cookie (the later if both); none when neither is valid. */
+/**
+ * The position a request carries: its header or its cookie, the latest of all it sends. Every cookie of that name
+ * counts (a sibling site may plant one with a narrower path, which the browser sends first): a planted position can
+ * only be later than the caller's own, which sends their reads to the primary, never earlier, which would not.
+ */
 export function positionOfRequest(headers: Headers): CallerPosition | undefined {
-  const cookie = /(?:^|;\s*)edgeline_consistency=([\d.]+)/.exec(headers.get('cookie') ?? '')?.[1]
-  return laterPosition(readPosition(headers.get(CONSISTENCY_HEADER)), readPosition(cookie))
+  let latest = readPosition(headers.get(CONSISTENCY_HEADER))
+  const cookies = (headers.get('cookie') ?? '').matchAll(/(?:^|;\s*)edgeline_consistency=([^;]*)/g)
+  for (const [, value] of cookies) latest = laterPosition(latest, readPosition(value?.trim()))
+  return latest
 }
 
 /** `positionOfRequest` for a Hono request. */
 export function positionOf(c: Context<AppEnv>): CallerPosition | undefined {
-  return laterPosition(
-    readPosition(c.req.header(CONSISTENCY_HEADER)),
-    readPosition(getCookie(c, CONSISTENCY_COOKIE)),
-  )
+  return positionOfRequest(c.req.raw.headers)
 }
 
 /**

@@ -50,6 +50,11 @@ describe('a consistency position on the wire', () => {
     })
     expect(positionOfRequest(new Headers({ cookie: `x${CONSISTENCY_COOKIE}=7.5` }))).toBeUndefined()
   })
+
+  it('takes the latest of several cookies of that name, so a planted one can never take a caller back', () => {
+    const planted = `${CONSISTENCY_COOKIE}=3.1; ${CONSISTENCY_COOKIE}=12.4; ${CONSISTENCY_COOKIE}=junk`
+    expect(positionOfRequest(new Headers({ cookie: planted }))).toEqual({ xid: '12', writtenAt: 4 })
+  })
 })
 
 describe('without replicas', () => {
