@@ -20,7 +20,7 @@ export interface AuthenticateOptions {
  */
 export function authenticate({ tokens, corsEnabled }: AuthenticateOptions): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    const { identity, refused } = await identifyCaller(c.req.raw.headers, tokens)
+    const { identity, refused } = await identifyCaller(c.req.raw, tokens)
     // The raw pathname, not Hono's decoded one: the public list is matched exactly as the edge middleware sees it.
     if (
       !identity &&
