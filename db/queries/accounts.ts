@@ -400,10 +400,10 @@ export async function changePassword(
     emailBucket: string
     clientBucket: string | undefined
   },
-): Promise<User | undefined> {
+): Promise<(User & { position: ConsistencyPosition }) | undefined> {
   const { userId, refresh } = input
   // Every CTE sees the snapshot from before the statement, so the new token is not among the revoked ones.
-  const result = await db.execute<UserRow>(sql`
+  const result = await db.execute<UserRow & { position: string }>(sql`
     with changed as (
       update ${users} set password_hash = ${input.newPasswordHash}, updated_at = now()
       where id = ${userId} and password_hash = ${input.verifiedPasswordHash}
@@ -417,9 +417,9 @@ export async function changePassword(
       update ${loginAttempts} set attempts = greatest(attempts - 1, 0)
       where bucket = ${input.clientBucket ?? null} and exists (select 1 from changed)
     ), session as (${insertSessionOf(sql`changed`, refresh)})
-    ${selectUserRowOf(sql`changed`)}`)
+    ${selectUserRowOf(sql`changed`, sql`, ${writePosition} as position`)}`)
   const row = result.rows[0]
-  return row ? toUser(row) : undefined
+  return row ? { ...toUser(row), position: String(row.position) } : undefined
 }
 
 /**

@@ -159,6 +159,45 @@ describe.skipIf(!primaryUrl)('reads on a streaming standby', () => {
     }
   })
 
+  it('answers a password change with its position, so who-am-I shows the change at once', async () => {
+    const { app } = appWithStandby()
+    const email = `${uniqueTag('pw')}@e.test`
+    const signup = await app.request(
+      '/api/auth/signup',
+      jsonInit('POST', { name: 'Secret keeper', email, password: 'the first password' }),
+    )
+    expect(signup.status).toBe(201)
+    const { accessToken, user } = (await signup.json()) as { accessToken: string; user: UserBody }
+    const meOnTheStandby = async () => {
+      const me = await app.request('/api/auth/me', { headers: { Authorization: `Bearer ${accessToken}` } })
+      return ((await me.json()) as { user: UserBody | null }).user?.id
+    }
+    await expect.poll(meOnTheStandby, { timeout: 10_000 }).toBe(user.id)
+    await standby.pauseReplay()
+    try {
+      const changed = await app.request('/api/auth/password', {
+        ...jsonInit('POST', { currentPassword: 'the first password', newPassword: 'the second password' }),
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
+      })
+      expect(changed.status).toBe(200)
+      const position = changed.headers.get(CONSISTENCY_HEADER) ?? ''
+      const { accessToken: renewed, user: after } = (await changed.json()) as {
+        accessToken: string
+        user: UserBody
+      }
+      expect(after.updatedAt).not.toBe(user.updatedAt)
+      await sleep(DEFAULT_FRESH_WRITE_MS + 100)
+      const me = await app.request('/api/auth/me', {
+        headers: { Authorization: `Bearer ${renewed}`, [CONSISTENCY_HEADER]: position },
+      })
+      expect(((await me.json()) as { user: UserBody }).user.updatedAt).toBe(after.updatedAt)
+      const stale = await app.request('/api/auth/me', { headers: { Authorization: `Bearer ${renewed}` } })
+      expect(((await stale.json()) as { user: UserBody }).user.updatedAt).toBe(user.updatedAt)
+    } finally {
+      await standby.resumeReplay()
+    }
+  })
+
   it('serves a caller from the standby once it has replayed their write', async () => {
     const { admin } = appWithStandby()
     const created = await admin.request(
