@@ -81,7 +81,7 @@ export interface ReadRouterOptions {
   now?: () => number
 }
 
-/** Where a read was answered from (tests, benchmarks and Server-Timing read it). */
+/** Where a read was answered from: what the router did, as data, for callers that want to report it. */
 export type ReadSource = 'primary' | 'replica'
 
 export interface RoutedRead<T> {
@@ -116,8 +116,8 @@ export const DEFAULT_RECHECK_AFTER_MS = 1000
 
 /**
  * Half a second: replay of a write on a streaming standby here took 6 ms at the median, 80 ms at p99 and 124 ms at
- * most (under load); Neon states replica lag in milliseconds to seconds under write load. Reads of one's own write
- * after that go to a replica again (checked; the primary when it has not replayed it).
+ * most (under load). Reads of one's own write after that go to a replica again (checked; the primary when it has
+ * not replayed it).
  */
 export const DEFAULT_FRESH_WRITE_MS = 500
 
