@@ -32,6 +32,16 @@ export default defineConfig({
         extends: true,
         test: { name: 'contract', environment: 'node', include: ['test/contract/**/*.test.ts'] },
       },
+      // Reads on a real streaming standby of TEST_DATABASE_URL (test/support/standby.ts): Node, for pg_basebackup.
+      {
+        extends: true,
+        test: {
+          name: 'replicas',
+          environment: 'node',
+          include: ['test/replicas/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
       // The production server's Node-only parts (settings, client address), without a build.
       {
         extends: true,

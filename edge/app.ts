@@ -2,7 +2,9 @@
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { createDatabase, type Database } from '../db/client'
+import { type ReadRouter, readRouterFor } from '../db/replicas'
 import { createTokenService } from './auth/tokens'
+import { CONSISTENCY_HEADER } from './consistency'
 import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
@@ -24,8 +26,10 @@ import { usersRoutes } from './routes/users'
 export const MAX_BODY_BYTES = 1024 * 1024
 
 export interface AppDependencies {
-  /** The database; built from the config when omitted. */
+  /** The database (the primary); built from the config when omitted. */
   db: Database
+  /** Where reads go (DATABASE_REPLICA_URLS, decision 0037); built from the config and `db` when omitted. */
+  reads: ReadRouter
   /** Where the one-line-per-request access log goes; JSON on stdout when omitted. */
   log: LogWriter
 }
@@ -38,6 +42,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
       sqlGatewayEndpoint: config.sqlGatewayEndpoint,
       timeoutMs: config.databaseTimeoutMs,
     })
+  const reads = dependencies.reads ?? readRouterFor(db, config)
   const tokens = createTokenService(config.auth)
   const app = createRouter().basePath('/api')
 
@@ -51,7 +56,14 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     app.use(
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-        exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Location', 'Server-Timing', 'X-Request-Id'],
+        exposeHeaders: [
+          'ETag',
+          'Idempotent-Replayed',
+          'Location',
+          'Server-Timing',
+          'X-Request-Id',
+          CONSISTENCY_HEADER,
+        ],
         maxAge: 600,
       }),
     )
@@ -73,9 +85,9 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
   // Chained, so the app's type carries every route: `hc<AppType>` (edge/app-type.ts) is typed from it.
   const routes = app
     .route('/', helloRoutes())
-    .route('/', healthRoutes(db))
-    .route('/auth', authRoutes(db, config.auth, tokens, config.mail))
-    .route('/users', usersRoutes(db, config.mail))
+    .route('/', healthRoutes(db, reads))
+    .route('/auth', authRoutes(db, config.auth, tokens, config.mail, reads))
+    .route('/users', usersRoutes(db, config.mail, reads))
     .route('/users', userAccessRoutes(db, config.mail))
     .route('/mail', mailRoutes(db, config.mail))
 

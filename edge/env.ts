@@ -53,6 +53,13 @@ export interface AppConfig {
   sqlGatewayEndpoint: string
   /** Deadline of every database call (DATABASE_TIMEOUT_MS): past it the API answers 504. */
   databaseTimeoutMs: number
+  /**
+   * Read replicas of `databaseUrl` (DATABASE_REPLICA_URLS), reached like it: Neon's directly, others through the
+   * gateway. Empty: every read on the primary. Decision 0037.
+   */
+  replicaUrls: string[]
+  /** A replica further behind than this serves no reads until it catches up (DATABASE_REPLICA_MAX_LAG_MS). */
+  replicaMaxLagMs: number
   /** Origins allowed to call the API from a browser; `['*']` allows any; empty disables CORS. */
   corsOrigins: string[]
   /** Token keys, lifetimes and log-in throttling. */
@@ -74,6 +81,8 @@ export const ENV_NAMES = [
   'DATABASE_URL',
   'SQL_GATEWAY_ENDPOINT',
   'DATABASE_TIMEOUT_MS',
+  'DATABASE_REPLICA_URLS',
+  'DATABASE_REPLICA_MAX_LAG_MS',
   'CORS_ORIGINS',
   'VERCEL',
   'NODE_ENV',
@@ -104,6 +113,9 @@ export type EnvSource = Partial<Record<(typeof ENV_NAMES)[number], string>>
  * clone works with no .env, and no deployment can ever accept tokens signed with this published value.
  */
 export const DEVELOPMENT_JWT_SECRET = 'edgeline-local-development-secret-never-use-in-production'
+
+/** How far behind a replica may be and still serve other callers' reads (their own writes are checked exactly). */
+export const DEFAULT_REPLICA_MAX_LAG_MS = 5000
 
 export const DEFAULT_ACCESS_TOKEN_SECONDS = 15 * 60
 export const DEFAULT_REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60
@@ -203,6 +215,13 @@ const readers = {
     'must be an http(s) URL such as http://127.0.0.1:4444/sql',
   ),
   DATABASE_TIMEOUT_MS: wholeNumber('milliseconds', DEFAULT_DATABASE_TIMEOUT_MS, 100, 120_000),
+  DATABASE_REPLICA_URLS: (raw: string | undefined): string[] => {
+    const urls = commaSeparated(raw)
+    const bad = urls.findIndex((url) => !/^postgres(ql)?:\/\/\S+$/.test(url))
+    if (bad >= 0) throw new Invalid('must be postgres:// or postgresql:// connection strings', { cause: bad })
+    return urls
+  },
+  DATABASE_REPLICA_MAX_LAG_MS: wholeNumber('milliseconds', DEFAULT_REPLICA_MAX_LAG_MS, 0, 3_600_000),
   CORS_ORIGINS: (raw: string | undefined): string[] => {
     const origins = commaSeparated(raw).map((origin) => origin.replace(/\/$/, ''))
     if (!origins.every((origin) => origin === '*' || isOrigin(origin))) {
@@ -288,6 +307,18 @@ function deploymentProblems(env: Env): string[] {
       'SQL_GATEWAY_ENDPOINT is required on Vercel when DATABASE_URL is not a Neon host (a SQL-over-HTTP gateway in front of it)',
     )
   }
+  // Replicas are reached like the primary, so the same rules hold for each of them.
+  if (onVercel && env.DATABASE_REPLICA_URLS.some(isLocalDatabaseUrl)) {
+    problems.push('DATABASE_REPLICA_URLS names a local database, which a Vercel deployment cannot reach')
+  } else if (
+    onVercel &&
+    env.DATABASE_REPLICA_URLS.some((url) => !isNeonDatabaseUrl(url)) &&
+    !env.SQL_GATEWAY_ENDPOINT
+  ) {
+    problems.push(
+      'SQL_GATEWAY_ENDPOINT is required on Vercel when a DATABASE_REPLICA_URLS entry is not a Neon host',
+    )
+  }
   // Production (`next start`, `npm start`, Vercel) never signs with the published secret, even on a local
   // database: a self-hosted server on the embedded database would otherwise accept anyone's forged tokens.
   // (`next build` also loads the modules to read their config: it serves nothing, so it is not held to this.)
@@ -338,6 +369,8 @@ export function parseConfig(source: EnvSource): AppConfig {
     databaseUrl: env.DATABASE_URL ?? EMBEDDED_DATABASE_URL,
     sqlGatewayEndpoint: env.SQL_GATEWAY_ENDPOINT ?? DEFAULT_SQL_GATEWAY_ENDPOINT,
     databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
+    replicaUrls: env.DATABASE_REPLICA_URLS,
+    replicaMaxLagMs: env.DATABASE_REPLICA_MAX_LAG_MS,
     corsOrigins: env.CORS_ORIGINS,
     allowedHosts:
       env.NODE_ENV === 'development'
@@ -377,6 +410,8 @@ export function readConfig(): AppConfig {
     DATABASE_URL: process.env.DATABASE_URL,
     SQL_GATEWAY_ENDPOINT: process.env.SQL_GATEWAY_ENDPOINT,
     DATABASE_TIMEOUT_MS: process.env.DATABASE_TIMEOUT_MS,
+    DATABASE_REPLICA_URLS: process.env.DATABASE_REPLICA_URLS,
+    DATABASE_REPLICA_MAX_LAG_MS: process.env.DATABASE_REPLICA_MAX_LAG_MS,
     CORS_ORIGINS: process.env.CORS_ORIGINS,
     VERCEL: process.env.VERCEL,
     NODE_ENV: process.env.NODE_ENV,

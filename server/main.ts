@@ -57,7 +57,8 @@ async function main(argv: string[]): Promise<void> {
     ? undefined
     : asStartupError(() => parseConfig({ ...process.env, DATABASE_URL: databaseUrl } as EnvSource))
 
-  const gateway = await startGatewayUnlessNeon(databaseUrl)
+  // Replicas are reached like the primary: through the same gateway (a pool per database) unless Neon's own.
+  const gateway = await startGatewayUnlessNeon([databaseUrl, ...(appConfig?.replicaUrls ?? [])])
   const sqlEndpoint = gateway?.url ?? process.env.SQL_GATEWAY_ENDPOINT ?? DEFAULT_SQL_GATEWAY_ENDPOINT
   // Pages and the middleware run in Next's edge sandbox, which reaches the gateway over loopback HTTP.
   Object.assign(process.env, { DATABASE_URL: databaseUrl, SQL_GATEWAY_ENDPOINT: sqlEndpoint })
@@ -117,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
     rewriteClientAddress: createClientAddressRewriter(serverConfig.trustProxy),
   })
   await listen(server, serverConfig.port, serverConfig.hostname)
-  printBanner(server.address() as AddressInfo, databaseUrl, gateway)
+  printBanner(server.address() as AddressInfo, databaseUrl, gateway, appConfig.replicaUrls.length)
 
   let stopping = false
   const stop = async (signal: NodeJS.Signals) => {
@@ -142,9 +143,12 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', (signal) => void stop(signal))
 }
 
-/** Neon hosts speak SQL-over-HTTP themselves; SQL_GATEWAY_ENDPOINT names a gateway run elsewhere; else one of ours. */
-async function startGatewayUnlessNeon(databaseUrl: string): Promise<SqlGateway | undefined> {
-  if (isNeonDatabaseUrl(databaseUrl) || process.env.SQL_GATEWAY_ENDPOINT) return undefined
+/**
+ * Neon hosts speak SQL-over-HTTP themselves; SQL_GATEWAY_ENDPOINT names a gateway run elsewhere; else one of ours,
+ * which serves every database named (the primary and any replica: a connection pool each).
+ */
+async function startGatewayUnlessNeon(databaseUrls: string[]): Promise<SqlGateway | undefined> {
+  if (databaseUrls.every(isNeonDatabaseUrl) || process.env.SQL_GATEWAY_ENDPOINT) return undefined
   const config = asStartupError(() => readSqlGatewayConfig(process.env))
   // Loopback only, and a free port unless SQL_GATEWAY_PORT names one: several servers may share a machine.
   const port = process.env.SQL_GATEWAY_PORT ? config.port : 0
@@ -183,7 +187,12 @@ function listen(server: ReturnType<typeof createProductionServer>, port: number,
   })
 }
 
-function printBanner(address: AddressInfo, databaseUrl: string, gateway: SqlGateway | undefined) {
+function printBanner(
+  address: AddressInfo,
+  databaseUrl: string,
+  gateway: SqlGateway | undefined,
+  replicas: number,
+) {
   const everywhere = address.address === '0.0.0.0' || address.address === '::'
   const host = everywhere ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address
   const database = databaseUrl === EMBEDDED_DATABASE_URL ? 'embedded PGlite' : redacted(databaseUrl)
@@ -192,6 +201,9 @@ function printBanner(address: AddressInfo, databaseUrl: string, gateway: SqlGate
       '',
       `  Edgeline    http://${host}:${address.port}${everywhere ? `  (every interface, port ${address.port})` : ''}`,
       `  Database    ${database}${gateway ? `  ·  gateway ${gateway.url} (loopback)` : ''}`,
+      ...(replicas > 0
+        ? [`  Replicas    ${replicas} (DATABASE_REPLICA_URLS): reads go there when they can`]
+        : []),
       `  Stop        kill ${process.pid}  (SIGTERM drains in-flight requests)`,
       '',
     ].join('\n'),

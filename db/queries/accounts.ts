@@ -6,6 +6,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
+import { type ConsistencyPosition, writePosition } from '../replicas'
 import {
   loginAttempts,
   type Role,
@@ -46,11 +47,14 @@ export interface LoginCandidate {
   retryAfterSeconds: number | undefined
 }
 
-export type SignupResult = { status: 'created'; user: User } | { status: 'email-taken' }
+/** `position`: the write's transaction, which the caller's later reads must see (db/replicas.ts). */
+export type SignupResult =
+  | { status: 'created'; user: User; position: ConsistencyPosition }
+  | { status: 'email-taken' }
 export type IdempotentSignupResult =
-  | { status: 'created'; user: User }
+  | { status: 'created'; user: User; position: ConsistencyPosition }
   /** The key's first request created this account: its user as first answered, and the role it has now. */
-  | { status: 'replayed'; user: User; role: Role }
+  | { status: 'replayed'; user: User; role: Role; position: ConsistencyPosition }
   /** The key's first request created an account that has since been deleted: there is nothing to sign in to. */
   | { status: 'account-gone' }
   /**
@@ -103,9 +107,9 @@ export const insertSessionOf = (source: SQL, refresh: NewRefreshToken) => sql`
   select ${refresh.tokenHash}, ${refresh.familyId}::uuid, id, ${expiresIn(refresh.ttlSeconds)} from ${source}`
 
 /** The user row of `source` (a CTE returning the users columns), as `toUser` reads it. */
-export const selectUserRowOf = (source: SQL) => sql`
+export const selectUserRowOf = (source: SQL, extra: SQL = sql``) => sql`
   select id, name, email, role, ${isoTimestamp(sql`created_at`)} as created_at,
-         ${isoTimestamp(sql`updated_at`)} as updated_at
+         ${isoTimestamp(sql`updated_at`)} as updated_at${extra}
   from ${source}`
 
 /** Creates an account (role `user`) and the first refresh token of its session, or reports the email taken. */
@@ -115,16 +119,16 @@ export async function createAccountWithSession(
   refresh: NewRefreshToken,
 ): Promise<SignupResult> {
   try {
-    const result = await db.execute<UserRow>(sql`
+    const result = await db.execute<UserRow & { position: string }>(sql`
       with new_user as (
         insert into ${users} (name, email, password_hash)
         values (${input.name}, ${input.email}, ${input.passwordHash})
         returning id, name, email, role, created_at, updated_at
       ), session as (${insertSessionOf(sql`new_user`, refresh)})
-      ${selectUserRowOf(sql`new_user`)}`)
+      ${selectUserRowOf(sql`new_user`, sql`, ${writePosition} as position`)}`)
     const row = result.rows[0]
     if (!row) throw new Error('INSERT … RETURNING returned no row')
-    return { status: 'created', user: toUser(row) }
+    return { status: 'created', user: toUser(row), position: String(row.position) }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error
@@ -155,7 +159,7 @@ export async function createAccountWithSessionIdempotently(
   request: IdempotentRequest,
 ): Promise<IdempotentSignupResult> {
   try {
-    const [, result] = await db.batch([
+    const [, result, written] = await db.batch([
       claimIdempotencyKey(db, request),
       db.execute<OutcomeColumns & { current_role: Role | null; account_exists: boolean }>(sql`
         with claimed as (${heldClaim(request)}),
@@ -181,13 +185,18 @@ export async function createAccountWithSessionIdempotently(
           sql`, (select role from replayed) as current_role,
             exists (select 1 from replayed_account) as account_exists`,
         )}`),
+      // The batch is one transaction: this is the write's id, the position its caller's reads must see.
+      db.execute<{ position: string }>(sql`select ${writePosition} as position`),
     ])
     const row = result.rows[0]
     const outcome = readOutcome(row)
-    if (outcome.kind === 'created') return { status: 'created', user: versionedUserFromJson(outcome.row) }
+    const position = String(written.rows[0]?.position)
+    if (outcome.kind === 'created') {
+      return { status: 'created', user: versionedUserFromJson(outcome.row), position }
+    }
     if (outcome.kind === 'replayed') {
       const role = row?.current_role
-      if (role) return { status: 'replayed', user: versionedUserFromJson(outcome.row), role }
+      if (role) return { status: 'replayed', user: versionedUserFromJson(outcome.row), role, position }
       return { status: row?.account_exists ? 'credential-changed' : 'account-gone' }
     }
     return { status: outcome.kind }
@@ -391,10 +400,10 @@ export async function changePassword(
     emailBucket: string
     clientBucket: string | undefined
   },
-): Promise<User | undefined> {
+): Promise<(User & { position: ConsistencyPosition }) | undefined> {
   const { userId, refresh } = input
   // Every CTE sees the snapshot from before the statement, so the new token is not among the revoked ones.
-  const result = await db.execute<UserRow>(sql`
+  const result = await db.execute<UserRow & { position: string }>(sql`
     with changed as (
       update ${users} set password_hash = ${input.newPasswordHash}, updated_at = now()
       where id = ${userId} and password_hash = ${input.verifiedPasswordHash}
@@ -408,9 +417,9 @@ export async function changePassword(
       update ${loginAttempts} set attempts = greatest(attempts - 1, 0)
       where bucket = ${input.clientBucket ?? null} and exists (select 1 from changed)
     ), session as (${insertSessionOf(sql`changed`, refresh)})
-    ${selectUserRowOf(sql`changed`)}`)
+    ${selectUserRowOf(sql`changed`, sql`, ${writePosition} as position`)}`)
   const row = result.rows[0]
-  return row ? toUser(row) : undefined
+  return row ? { ...toUser(row), position: String(row.position) } : undefined
 }
 
 /**

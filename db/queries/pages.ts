@@ -2,8 +2,10 @@
  * What one page view reads, in one round trip: the API's own statements (db/queries/users.ts), sent together in one
  * batch when the page needs more than one (Neon's HTTP protocol runs a batch in one request), none when it needs none.
  */
+import type { BatchItem } from 'drizzle-orm/batch'
 import type { Database } from '../client'
-import type { VersionedUser } from '../schema'
+import type { CallerPosition, ReadRouter } from '../replicas'
+import type { User, VersionedUser } from '../schema'
 import { type ListUsersOptions, selectUserById, selectUsersPage, toUsersPage, type UsersPage } from './users'
 
 export interface PageReads {
@@ -31,4 +33,36 @@ export async function readForPage(db: Database, reads: PageReads): Promise<PageD
   if (account) return { account: (await account)[0] }
   if (list && listOptions) return { usersPage: toUsersPage(await list, listOptions) }
   return {}
+}
+
+/**
+ * `readForPage` where it may run for a caller at `position` (db/replicas.ts): on a replica, behind its check in the
+ * same batch, else on the primary. Still one round trip, unless a replica was tried and could not serve it.
+ */
+export async function readForPageFor(
+  reads: ReadRouter,
+  position: CallerPosition | undefined,
+  wanted: PageReads,
+): Promise<PageData> {
+  const { accountId, usersPage: listOptions } = wanted
+  if (!reads.hasReplicas || (accountId === undefined && listOptions === undefined)) {
+    return readForPage(reads.primary, wanted)
+  }
+  const { value } = await reads.read(
+    position,
+    (db) => {
+      const statements: BatchItem<'pg'>[] = []
+      if (accountId !== undefined) statements.push(selectUserById(db, accountId))
+      if (listOptions !== undefined) statements.push(selectUsersPage(db, listOptions))
+      return statements
+    },
+    (results) => {
+      const data: PageData = {}
+      let next = 0
+      if (accountId !== undefined) data.account = (results[next++] as VersionedUser[])[0]
+      if (listOptions !== undefined) data.usersPage = toUsersPage(results[next] as User[], listOptions)
+      return data
+    },
+  )
+  return value
 }

@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type Placeholder, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
+import { type CallerPosition, type ConsistencyPosition, type ReadRouter, writePosition } from '../replicas'
 import { type NewUser, USERS_EMAIL_UNIQUE_INDEX, type User, users, type VersionedUser } from '../schema'
 import { inviteStepsFor } from './account-tokens'
 import {
@@ -43,14 +44,23 @@ export interface UsersPage {
   hasMore: boolean
 }
 
-export type CreateUserResult = { status: 'created'; user: VersionedUser } | { status: 'email-taken' }
+/**
+ * A write's outcome carries `position` (db/replicas.ts) when it wrote: the transaction its caller's later reads
+ * must see, read in the write's own statement.
+ */
+export type CreateUserResult =
+  | { status: 'created'; user: VersionedUser; position: ConsistencyPosition }
+  | { status: 'email-taken' }
 export type UpdateUserResult =
-  | { status: 'updated'; user: VersionedUser }
+  | { status: 'updated'; user: VersionedUser; position: ConsistencyPosition }
   | { status: 'not-found' }
   | { status: 'email-taken' }
   /** The row exists but its version is none of the expected ones (someone else changed it first). */
   | { status: 'precondition-failed' }
-export type DeleteUserResult = 'deleted' | 'not-found' | 'precondition-failed'
+export type DeleteUserResult =
+  | { status: 'deleted'; position: ConsistencyPosition }
+  | { status: 'not-found' }
+  | { status: 'precondition-failed' }
 
 /**
  * A write's precondition (`If-Match`): the versions the client last saw. The write happens only if the row's current
@@ -107,6 +117,33 @@ export function selectUserById(db: Database, id: number | Placeholder) {
   return db.select(versionedUserColumns).from(users).where(eq(users.id, id))
 }
 
+/**
+ * `listUsers` where it may run for a caller at `position`: a replica that has replayed it, else the primary
+ * (db/replicas.ts); one round trip unless a replica was tried and could not serve it.
+ */
+export async function listUsersFor(
+  reads: ReadRouter,
+  position: CallerPosition | undefined,
+  options: ListUsersOptions,
+) {
+  if (!reads.hasReplicas) return { value: await listUsers(reads.primary, options), from: 'primary' as const }
+  return reads.read(
+    position,
+    (db) => [selectUsersPage(db, options)],
+    ([rows]) => toUsersPage(rows as User[], options),
+  )
+}
+
+/** `findUserById` where it may run for a caller at `position` (as `listUsersFor`). */
+export async function findUserFor(reads: ReadRouter, position: CallerPosition | undefined, id: number) {
+  if (!reads.hasReplicas) return { value: await findUserById(reads.primary, id), from: 'primary' as const }
+  return reads.read(
+    position,
+    (db) => [selectUserById(db, id)],
+    ([rows]) => (rows as VersionedUser[])[0],
+  )
+}
+
 export async function findUserById(db: Database, id: number): Promise<VersionedUser | undefined> {
   let query = findUserByIdQueries.get(db)
   if (!query) {
@@ -131,19 +168,23 @@ export async function createUser(
 ): Promise<CreateUserResult> {
   try {
     if (!invitation) {
-      const [user] = await db.insert(users).values(input).returning(versionedUserColumns)
-      if (!user) throw new Error('INSERT … RETURNING returned no row')
-      return { status: 'created', user }
+      const [row] = await db
+        .insert(users)
+        .values(input)
+        .returning({ ...versionedUserColumns, position: writePosition })
+      if (!row) throw new Error('INSERT … RETURNING returned no row')
+      const { position, ...user } = row
+      return { status: 'created', user, position }
     }
-    const result = await db.execute<{ row: Record<string, unknown> }>(sql`
+    const result = await db.execute<{ row: Record<string, unknown>; position: string }>(sql`
       with created as (
         insert into ${users} ${insertColumns(input)}
         returning id, name, email, role, created_at, updated_at, version
       ), ${invitedSteps(invitation)}
-      select to_jsonb(created) as row from created`)
-    const row = result.rows[0]?.row
+      select to_jsonb(created) as row, ${writePosition} as position from created`)
+    const row = result.rows[0]
     if (!row) throw new Error('INSERT … RETURNING returned no row')
-    return { status: 'created', user: versionedUserFromJson(row) }
+    return { status: 'created', user: versionedUserFromJson(row.row), position: String(row.position) }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error
@@ -153,7 +194,7 @@ export async function createUser(
 export type IdempotentCreateUserResult =
   | CreateUserResult
   /** The key's first request created this user (its answer was a 201, the only kind stored); here it is again. */
-  | { status: 'replayed'; user: VersionedUser }
+  | { status: 'replayed'; user: VersionedUser; position: ConsistencyPosition }
   | { status: 'key-reused' }
   | { status: 'in-flight' }
 
@@ -174,7 +215,7 @@ export async function createUserIdempotently(
   // Only a created user is invited: a replay sends nothing again.
   const invited = invitation ? sql`, ${invitedSteps(invitation)}` : sql``
   try {
-    const [, result] = await db.batch([
+    const [, result, written] = await db.batch([
       claimIdempotencyKey(db, request),
       db.execute<OutcomeColumns>(sql`
         with claimed as (${heldClaim(request)}),
@@ -183,10 +224,17 @@ export async function createUserIdempotently(
           returning id, name, email, role, created_at, updated_at, version
         ), stored as (${storeAnswer(request, 201, sql`created`)})${invited}
         ${selectOutcome(request, sql`created`)}`),
+      // The batch is one transaction: this is the write's id (a replay's is later than the first answer's).
+      db.execute<{ position: string }>(sql`select ${writePosition} as position`),
     ])
     const outcome = readOutcome(result.rows[0])
-    if (outcome.kind === 'created') return { status: 'created', user: versionedUserFromJson(outcome.row) }
-    if (outcome.kind === 'replayed') return { status: 'replayed', user: versionedUserFromJson(outcome.row) }
+    const position = String(written.rows[0]?.position)
+    if (outcome.kind === 'created') {
+      return { status: 'created', user: versionedUserFromJson(outcome.row), position }
+    }
+    if (outcome.kind === 'replayed') {
+      return { status: 'replayed', user: versionedUserFromJson(outcome.row), position }
+    }
     return { status: outcome.kind }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
@@ -253,13 +301,14 @@ export async function updateUser(
         createdAt: updated.createdAt,
         updatedAt: updated.updatedAt,
         version: updated.version,
+        position: writePosition,
       })
       .from(users)
       .leftJoin(updated, sql`true`)
       .where(eq(users.id, id))
     if (!row) return { status: 'not-found' }
-    const { existed: _existed, ...user } = row
-    if (isComplete(user)) return { status: 'updated', user }
+    const { existed: _existed, position, ...user } = row
+    if (isComplete(user)) return { status: 'updated', user, position }
     // The row existed when the statement began and is gone now: deleted concurrently, hence not found, unless a
     // precondition was given (the client's version is stale either way).
     return { status: expectedVersions ? 'precondition-failed' : 'not-found' }
@@ -283,13 +332,13 @@ export async function deleteUser(
   )
   const [row] = await db
     .with(deleted)
-    .select({ existed: users.id, deleted: deleted.id })
+    .select({ existed: users.id, deleted: deleted.id, position: writePosition })
     .from(users)
     .leftJoin(deleted, sql`true`)
     .where(eq(users.id, id))
-  if (!row) return 'not-found'
-  if (row.deleted !== null) return 'deleted'
-  return expectedVersions ? 'precondition-failed' : 'not-found'
+  if (!row) return { status: 'not-found' }
+  if (row.deleted !== null) return { status: 'deleted', position: row.position }
+  return { status: expectedVersions ? 'precondition-failed' : 'not-found' }
 }
 
 /** True when every column of the left-joined row is there, i.e. the CTE returned a row. */

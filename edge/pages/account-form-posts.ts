@@ -40,7 +40,11 @@ export async function submitAccountForm(site: FormSite, request: Request): Promi
       json: { name: fields.name },
     })
     if (answer.status === 401) return signInAgain()
-    if (answer.ok) return backToPage(site, request, ACCOUNT_PAGE, { notice: 'Your name is changed.' })
+    if (answer.ok) {
+      // With the write's position (a cookie), so /account shows the new name even when read from a replica.
+      const notice = 'Your name is changed.'
+      return backToPage(site, request, ACCOUNT_PAGE, { notice }, answer.headers.getSetCookie())
+    }
     const kept = { name: fields.name ?? '' }
     return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer), kept })
   }
@@ -76,7 +80,8 @@ async function deleteOwnAccount(site: FormSite, request: Request): Promise<Respo
   if (!answer.ok) return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer) })
   const loggedOut = await callApiAs(site.api, request, '/api/auth/logout', { method: 'POST' })
   const notice = 'Your account is deleted, and this browser is logged out.'
-  return sendToPage(site, '/', { notice }, ANONYMOUS_VIEWER, loggedOut.headers.getSetCookie())
+  const cookies = [...answer.headers.getSetCookie(), ...loggedOut.headers.getSetCookie()]
+  return sendToPage(site, '/', { notice }, ANONYMOUS_VIEWER, cookies)
 }
 
 function signInAgain(): Response {

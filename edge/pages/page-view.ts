@@ -3,10 +3,12 @@
  * round trip at most, for the identity middleware.ts verified. Never over HTTP, never through the Hono app.
  */
 import type { Database } from '../../db/client'
-import { type PageReads, readForPage } from '../../db/queries/pages'
+import { type PageReads, readForPageFor } from '../../db/queries/pages'
+import { primaryOnly, type ReadRouter } from '../../db/replicas'
 import { builtInUserId } from '../auth/built-in-user'
 import { readIdentityHeaders } from '../auth/credentials'
 import type { Identity } from '../auth/tokens'
+import { positionOfRequest } from '../consistency'
 import { type Problem, problemFromError } from '../problem'
 import type { UserResponse } from '../schemas/users'
 import { toUserResponse, toUsersPageResponse, type UsersPageResponse } from '../user-response'
@@ -31,23 +33,27 @@ export interface PageView {
   problem?: Problem
 }
 
-/** Reads what the page view needs; a failure of the database becomes the API's problem for it, not an error page. */
+/**
+ * Reads what the page view needs; a failure of the database becomes the API's problem for it, not an error page.
+ * With `reads` (replicas), on a replica that has replayed the browser's own writes (its consistency cookie).
+ */
 export async function readPageView(
   headers: Headers,
   db: Database,
   request: PageViewRequest = {},
+  reads: ReadRouter = primaryOnly(db),
 ): Promise<PageView> {
   const identity = readIdentityHeaders(headers)
   // Every read needs a session, as every API route behind these reads does (middleware.ts has already sent a
   // signed-out visitor of a page that needs one to log in).
   if (!identity) return { identity, account: undefined }
   const accountId = builtInUserId(identity)
-  const reads: PageReads = accountId === undefined ? {} : { accountId }
+  const wanted: PageReads = accountId === undefined ? {} : { accountId }
   const list = request.users
-  if (list?.valid) reads.usersPage = list.options
+  if (list?.valid) wanted.usersPage = list.options
   const problem = list?.valid === false ? list.problem : undefined
   try {
-    const data = await readForPage(db, reads)
+    const data = await readForPageFor(reads, positionOfRequest(headers), wanted)
     return {
       identity,
       account: data.account ? toUserResponse(data.account) : null,

@@ -55,8 +55,12 @@ export async function submitUsersForm(site: FormSite, request: Request): Promise
   const call = INTENTS[intent](fields)
   const answer = await callApiAs(site.api, request, call.path, call)
   if (answer.status === 401) return seeOther(logInThenReturnTo(returnTo))
-  if (answer.ok)
-    return backToPage(site, request, returnTo, { notice: await noticeFor(intent, answer, fields) })
+  // The API's cookie of the write's position goes along, so the list the browser lands on shows the change even
+  // when it is read from a replica (decision 0037).
+  if (answer.ok) {
+    const notice = await noticeFor(intent, answer, fields)
+    return backToPage(site, request, returnTo, { notice }, answer.headers.getSetCookie())
+  }
 
   const problem = await readProblem(answer)
   if (intent === 'create') {

@@ -1,8 +1,12 @@
-/** GET /health: is the database reachable and accepting our DATABASE_URL, and how long does a round trip take? */
+/**
+ * GET /health: is the database reachable and accepting our DATABASE_URL, and how long does a round trip take? With
+ * replicas, how each one stands (checked in parallel with the primary): a replica down only sends reads elsewhere.
+ */
 import * as z from 'zod'
 import type { Database } from '../../db/client'
 import { classifyDatabaseFailure, isMisconfiguration } from '../../db/errors'
 import { pingDatabase } from '../../db/queries/health'
+import { primaryOnly, type ReadRouter } from '../../db/replicas'
 import { timeDatabase } from '../middleware/server-timing'
 import { documented } from '../openapi'
 import { problems } from '../problem'
@@ -16,6 +20,20 @@ const HealthSchema = z
   .object({
     status: z.literal('ok'),
     database: z.object({ status: z.literal('up'), roundTripMs: z.number().min(0) }),
+    replicas: z
+      .array(
+        z.object({
+          name: z.string().meta({ example: 'replica-1' }),
+          status: z.enum(['up', 'lagging', 'down']),
+          lagMs: z.number().min(0).nullable(),
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          'Only when DATABASE_REPLICA_URLS is set: each replica in its order, and its replay lag. `lagging` (past ' +
+          'DATABASE_REPLICA_MAX_LAG_MS) and `down` replicas serve no reads until they recover: the primary does.',
+      }),
   })
   .meta({ id: 'Health' })
 
@@ -45,9 +63,11 @@ const healthRoute = createRoute({
   },
 })
 
-export function healthRoutes(db: Database) {
+export function healthRoutes(db: Database, reads: ReadRouter = primaryOnly(db)) {
   return createRouter().openapi(healthRoute, async (c) => {
     const startedAt = performance.now()
+    // Never fails: a replica that cannot answer is reported down.
+    const replicas = reads.hasReplicas ? reads.checkReplicas() : undefined
     try {
       await timeDatabase(c, () => withTimeout(pingDatabase(db), DATABASE_TIMEOUT_MS))
     } catch (error) {
@@ -59,7 +79,14 @@ export function healthRoutes(db: Database) {
       throw Object.assign(problem, { cause: error })
     }
     const roundTripMs = Math.round((performance.now() - startedAt) * 10) / 10
-    return c.json({ status: 'ok' as const, database: { status: 'up' as const, roundTripMs } }, 200)
+    const database = { status: 'up' as const, roundTripMs }
+    if (!replicas) return c.json({ status: 'ok' as const, database }, 200)
+    const states = (await replicas).map(({ name, state, lagMs }) => ({
+      name,
+      status: state === 'unchecked' ? ('down' as const) : state,
+      lagMs,
+    }))
+    return c.json({ status: 'ok' as const, database, replicas: states }, 200)
   })
 }
 

@@ -8,10 +8,11 @@ import {
   createUser,
   createUserIdempotently,
   deleteUser,
-  findUserById,
-  listUsers,
+  findUserFor,
+  listUsersFor,
   updateUser,
 } from '../../db/queries/users'
+import { primaryOnly, type ReadRouter } from '../../db/replicas'
 import type { VersionedUser } from '../../db/schema'
 import { newInvitation } from '../auth/account-links'
 import { mayChangeUser, mayManageUsers } from '../auth/permissions'
@@ -25,6 +26,7 @@ import {
   REVALIDATE_PRIVATELY,
   versionsAllowedByIfMatch,
 } from '../conditional'
+import { answerWritten, consistencyParameter, consistencyResponseHeader, positionOf } from '../consistency'
 import type { MailConfig } from '../env'
 import {
   idempotencyKeyOf,
@@ -65,6 +67,7 @@ const listUsersRoute = createRoute({
   method: 'get',
   path: '/',
   request: { query: ListUsersQuerySchema },
+  parameters: [consistencyParameter],
   responses: {
     200: { description: 'A page of users in id order', content: json(UsersPageSchema) },
     400: problemResponse('Invalid limit, cursor or q'),
@@ -90,7 +93,7 @@ const createUserRoute = createRoute({
   responses: {
     201: {
       description: 'The created user; Location names it',
-      headers: { ...etagResponseHeader, ...replayedResponseHeader },
+      headers: { ...etagResponseHeader, ...replayedResponseHeader, ...consistencyResponseHeader },
       content: json(UserSchema),
     },
     400: problemResponse('The body is not valid JSON, or the Idempotency-Key is malformed'),
@@ -119,7 +122,7 @@ const getUserRoute = createRoute({
   method: 'get',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
-  parameters: [ifNoneMatchParameter],
+  parameters: [ifNoneMatchParameter, consistencyParameter],
   responses: {
     200: { description: 'The user', headers: etagResponseHeader, content: json(UserSchema) },
     304: {
@@ -148,7 +151,11 @@ const updateUserRoute = createRoute({
   request: { params: UserIdParamsSchema, body: { required: true, content: json(UpdateUserSchema) } },
   parameters: [ifMatchParameter],
   responses: {
-    200: { description: 'The updated user', headers: etagResponseHeader, content: json(UserSchema) },
+    200: {
+      description: 'The updated user',
+      headers: { ...etagResponseHeader, ...consistencyResponseHeader },
+      content: json(UserSchema),
+    },
     400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
     403: problemResponse(
       "Another user's account, a role change, or an email change, and the caller is not an admin (a user changes " +
@@ -177,7 +184,7 @@ const deleteUserRoute = createRoute({
   request: { params: UserIdParamsSchema },
   parameters: [ifMatchParameter],
   responses: {
-    204: { description: 'Deleted' },
+    204: { description: 'Deleted', headers: consistencyResponseHeader },
     400: problemResponse('The id is not a positive integer'),
     403: problemResponse("Another user's account, and the caller is not an admin"),
     404: problemResponse('No such user'),
@@ -208,11 +215,17 @@ function requireSelfOrAdmin(identity: Identity, id: number, action: string): voi
   }
 }
 
-export function usersRoutes(db: Database, mail: MailConfig) {
+/**
+ * Reads go through `reads` (a replica when one may serve this caller, else the primary: db/replicas.ts); writes
+ * to `db`, the primary, and answer with their position (edge/consistency.ts).
+ */
+export function usersRoutes(db: Database, mail: MailConfig, reads: ReadRouter = primaryOnly(db)) {
   return createRouter()
     .openapi(listUsersRoute, async (c) => {
       const { limit, cursor, q } = c.req.valid('query')
-      const page = await timeDatabase(c, () => listUsers(db, { limit, position: cursor, search: q }))
+      const { value: page } = await timeDatabase(c, () =>
+        listUsersFor(reads, positionOf(c), { limit, position: cursor, search: q }),
+      )
       return c.json(toUsersPageResponse(page, cursor), 200)
     })
     .openapi(createUserRoute, async (c) => {
@@ -234,12 +247,13 @@ export function usersRoutes(db: Database, mail: MailConfig) {
       // A replay is rendered from the stored row exactly as the first answer was: the same status, headers and body.
       if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')
       else c.set('mailQueued', true)
+      answerWritten(c, result.position, reads)
       c.header('Location', `${path}/${result.user.id}`)
       return c.json(toUserResponse(result.user), 201, versionHeaders(result.user))
     })
     .openapi(getUserRoute, async (c) => {
       const { id } = c.req.valid('param')
-      const user = await timeDatabase(c, () => findUserById(db, id))
+      const { value: user } = await timeDatabase(c, () => findUserFor(reads, positionOf(c), id))
       if (!user) throw userNotFound(id)
       if (ifNoneMatchHolds(c.req.header('If-None-Match'), user.version)) {
         return c.body(null, 304, versionHeaders(user))
@@ -265,6 +279,7 @@ export function usersRoutes(db: Database, mail: MailConfig) {
       if (result.status === 'email-taken') throw problems.emailTaken()
       if (changes.email !== undefined)
         c.set('audit', { action: 'email-changed-by-admin', actorId: identity.userId, userId: id })
+      answerWritten(c, result.position, reads)
       return c.json(toUserResponse(result.user), 200, versionHeaders(result.user))
     })
     .openapi(deleteUserRoute, async (c) => {
@@ -272,8 +287,9 @@ export function usersRoutes(db: Database, mail: MailConfig) {
       requireSelfOrAdmin(currentIdentity(c), id, 'delete')
       const expected = versionsAllowedByIfMatch(c.req.header('If-Match'))
       const outcome = await timeDatabase(c, () => deleteUser(db, id, expected))
-      if (outcome === 'not-found') throw userNotFound(id)
-      if (outcome === 'precondition-failed') throw staleVersion(id)
+      if (outcome.status === 'not-found') throw userNotFound(id)
+      if (outcome.status === 'precondition-failed') throw staleVersion(id)
+      answerWritten(c, outcome.position, reads)
       return c.body(null, 204)
     })
 }

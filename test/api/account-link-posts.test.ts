@@ -54,7 +54,9 @@ describe('the choose-a-password form', () => {
     const done = await submitResetPassword(site, formPost('/reset-password/submit', fields))
     const home = landing(done)
     expect(home.pathname).toBe('/')
-    expect(done.headers.getSetCookie().some((cookie) => cookie.startsWith('__Host-edgeline_session='))).toBe(true)
+    expect(done.headers.getSetCookie().some((cookie) => cookie.startsWith('__Host-edgeline_session='))).toBe(
+      true,
+    )
     expect((await outcomeAt(home, `user:${account.user.id}`)).notice).toContain('Your password is set')
     const login = await app.request(
       '/api/auth/login',

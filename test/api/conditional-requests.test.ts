@@ -228,7 +228,7 @@ describe('the contract of conditional requests', () => {
       (operation?.parameters ?? [])
         .filter((parameter) => parameter.in === 'header')
         .map((parameter) => parameter.name)
-    expect(headerNames(item.get)).toEqual(['If-None-Match'])
+    expect(headerNames(item.get)).toEqual(['If-None-Match', 'Edgeline-Consistency'])
     expect(headerNames(item.patch)).toEqual(['If-Match'])
     expect(headerNames(item.delete)).toEqual(['If-Match'])
     expect(Object.keys(item.get?.responses ?? {})).toEqual(expect.arrayContaining(['200', '304']))

@@ -19,6 +19,8 @@ describe('configuration from the environment', () => {
       databaseUrl: EMBEDDED_DATABASE_URL,
       sqlGatewayEndpoint: DEFAULT_SQL_GATEWAY_ENDPOINT,
       databaseTimeoutMs: 10_000,
+      replicaUrls: [],
+      replicaMaxLagMs: 5000,
       corsOrigins: [],
       auth: {
         secrets: [DEVELOPMENT_JWT_SECRET],

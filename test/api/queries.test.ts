@@ -112,7 +112,7 @@ describe('accounts', () => {
       claim: crypto.randomUUID(),
     })
     expect(again).toMatchObject({ status: 'replayed', role: 'admin', user: { id: first.user.id } })
-    expect(await deleteUser(db, first.user.id)).toBe('deleted')
+    expect(await deleteUser(db, first.user.id)).toMatchObject({ status: 'deleted' })
     const gone = await createAccountWithSessionIdempotently(db, input, refresh(), {
       ...request,
       claim: crypto.randomUUID(),
@@ -189,10 +189,10 @@ describe('users', () => {
     })
     expect(await updateUser(db, id, { name: 'Stale' }, [version])).toEqual({ status: 'precondition-failed' })
     expect(await updateUser(db, 2147483647, { name: 'Nobody' })).toEqual({ status: 'not-found' })
-    expect(await deleteUser(db, id, [version])).toBe('precondition-failed')
-    expect(await deleteUser(db, id)).toBe('deleted')
-    expect(await deleteUser(db, id)).toBe('not-found')
-    expect(await deleteUser(db, id, [version])).toBe('not-found')
+    expect(await deleteUser(db, id, [version])).toEqual({ status: 'precondition-failed' })
+    expect(await deleteUser(db, id)).toEqual({ status: 'deleted', position: expect.stringMatching(/^\d+$/) })
+    expect(await deleteUser(db, id)).toEqual({ status: 'not-found' })
+    expect(await deleteUser(db, id, [version])).toEqual({ status: 'not-found' })
   })
 
   it('keeps the role an idempotent create is given, and refuses a role that does not exist', async () => {

@@ -7,7 +7,7 @@ import type { Role } from '../../db/schema'
 import { createApp } from '../../edge/app'
 import { hashPassword } from '../../edge/auth/password'
 import { createTokenService, type Identity } from '../../edge/auth/tokens'
-import { type AppConfig, type AuthConfig, parseConfig } from '../../edge/env'
+import { type AppConfig, type AuthConfig, DEFAULT_REPLICA_MAX_LAG_MS, parseConfig } from '../../edge/env'
 import type { AccessLogEntry } from '../../edge/middleware/access-log'
 import { checkAnswersAgainstDocument } from '../support/checked-app'
 import { answerFromWorkerd } from '../workerd/remote-app'
@@ -29,6 +29,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     databaseUrl: inject('databaseUrl'),
     sqlGatewayEndpoint: inject('sqlEndpoint'),
     databaseTimeoutMs: DEFAULT_DATABASE_TIMEOUT_MS,
+    replicaUrls: [],
+    replicaMaxLagMs: DEFAULT_REPLICA_MAX_LAG_MS,
     corsOrigins: [],
     allowedHosts: undefined,
     auth: testAuthConfig(),

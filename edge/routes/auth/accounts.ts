@@ -1,9 +1,10 @@
 /** Accounts: sign-up (an account and its first session) and "who am I". */
 
 import { createAccountWithSession, createAccountWithSessionIdempotently } from '../../../db/queries/accounts'
-import { findUserById } from '../../../db/queries/users'
+import { findUserFor } from '../../../db/queries/users'
 import { builtInUserId } from '../../auth/built-in-user'
 import { hashPassword } from '../../auth/password'
+import { answerWritten, consistencyParameter, consistencyResponseHeader, positionOf } from '../../consistency'
 import {
   idempotencyKeyOf,
   idempotencyKeyParameter,
@@ -41,7 +42,7 @@ const signupRoute = createRoute({
         'The account and its session; cookies are set too. A replay (same Idempotency-Key and body) answers the ' +
         'same user and Location with a new session of the same account, only while its password is still the ' +
         'one the sign-up set: tokens are never stored',
-      headers: replayedResponseHeader,
+      headers: { ...replayedResponseHeader, ...consistencyResponseHeader },
       content: json(SessionSchema),
     },
     400: problemResponse('The Idempotency-Key is malformed'),
@@ -71,6 +72,7 @@ const meRoute = createRoute({
   }),
   method: 'get',
   path: '/me',
+  parameters: [consistencyParameter],
   responses: {
     200: { description: 'Who the access token says the caller is', content: json(MeSchema) },
     401: problemResponse('No valid access token'),
@@ -78,7 +80,7 @@ const meRoute = createRoute({
 })
 
 export function accountRoutes(deps: AuthDependencies) {
-  const { db, config } = deps
+  const { db, config, reads } = deps
   return createRouter()
     .openapi(signupRoute, async (c) => {
       if (!canSign(config)) throw problems.accountsDisabled()
@@ -117,13 +119,17 @@ export function accountRoutes(deps: AuthDependencies) {
         role: result.status === 'replayed' ? result.role : user.role,
       }
       const session = await issueTokens(deps, c, identity, refresh.token, refresh.stored.familyId)
+      answerWritten(c, result.position, reads)
       c.header('Location', `/api/users/${user.id}`)
       return c.json({ user: toUserResponse(user), ...session }, 201)
     })
     .openapi(meRoute, async (c) => {
       const identity = currentIdentity(c)
       const id = builtInUserId(identity)
-      const user = id === undefined ? undefined : await timeDatabase(c, () => findUserById(db, id))
+      const user =
+        id === undefined
+          ? undefined
+          : (await timeDatabase(c, () => findUserFor(reads, positionOf(c), id))).value
       return c.json(
         { userId: identity.userId, role: identity.role, user: user ? toUserResponse(user) : null },
         200,

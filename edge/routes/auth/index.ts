@@ -4,6 +4,7 @@
  * change (verified from the new address). Mounted together at /api/auth.
  */
 import type { Database } from '../../../db/client'
+import { primaryOnly, type ReadRouter } from '../../../db/replicas'
 import type { TokenService } from '../../auth/tokens'
 import type { AuthConfig, MailConfig } from '../../env'
 import { createRouter } from '../../router'
@@ -13,8 +14,14 @@ import { passwordRoutes } from './passwords'
 import { recoveryRoutes } from './recovery'
 import { sessionRoutes } from './sessions'
 
-export function authRoutes(db: Database, config: AuthConfig, tokens: TokenService, mail: MailConfig) {
-  const deps = { db, config, tokens }
+export function authRoutes(
+  db: Database,
+  config: AuthConfig,
+  tokens: TokenService,
+  mail: MailConfig,
+  reads: ReadRouter = primaryOnly(db),
+) {
+  const deps = { db, config, tokens, reads }
   return createRouter()
     .route('/', accountRoutes(deps))
     .route('/', sessionRoutes(deps))

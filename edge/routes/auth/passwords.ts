@@ -3,6 +3,7 @@ import { changePassword, countPasswordCheck } from '../../../db/queries/accounts
 import { builtInUserId } from '../../auth/built-in-user'
 import { clientBucket } from '../../auth/login-throttle'
 import { hashPassword, verifyPassword } from '../../auth/password'
+import { answerWritten, consistencyResponseHeader } from '../../consistency'
 import { currentIdentity } from '../../middleware/authenticate'
 import { timeDatabase } from '../../middleware/server-timing'
 import { documented } from '../../openapi'
@@ -31,6 +32,7 @@ const changePasswordRoute = createRoute({
       description:
         'The password is changed and every refresh token of the account revoked; this new session (cookies ' +
         "too) replaces the caller's",
+      headers: consistencyResponseHeader,
       content: json(SessionSchema),
     },
     403: problemResponse(
@@ -50,7 +52,7 @@ const changePasswordRoute = createRoute({
 })
 
 export function passwordRoutes(deps: AuthDependencies) {
-  const { db, config } = deps
+  const { db, config, reads } = deps
   return createRouter().openapi(changePasswordRoute, async (c) => {
     if (!canSign(config)) throw problems.accountsDisabled()
     const userId = builtInUserId(currentIdentity(c))
@@ -100,6 +102,7 @@ export function passwordRoutes(deps: AuthDependencies) {
     if (!changed) throw problems.wrongPassword()
     const identity = { userId: String(changed.id), role: changed.role }
     const session = await issueTokens(deps, c, identity, refresh.token, refresh.stored.familyId)
+    answerWritten(c, changed.position, reads)
     return c.json({ user: toUserResponse(changed), ...session }, 200)
   })
 }

@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
 import type { Database } from '../../../db/client'
 import { countLoginAttempt, type NewRefreshToken, rotateRefreshToken } from '../../../db/queries/accounts'
+import type { ReadRouter } from '../../../db/replicas'
 import { cookieNamesFor } from '../../auth/cookies'
 import { REFRESH_COOKIE_PATH, readCookie } from '../../auth/credentials'
 import { bucketLimits, type LoginBuckets } from '../../auth/login-throttle'
@@ -17,6 +18,8 @@ export interface AuthDependencies {
   db: Database
   config: AuthConfig
   tokens: TokenService
+  /** Where "who am I" reads its user: a replica that may serve the caller, else `db` (db/replicas.ts). */
+  reads: ReadRouter
 }
 
 export const json = <T>(schema: T) => ({ 'application/json': { schema } })
