@@ -10,12 +10,14 @@ import { notFoundOrMethodNotAllowed } from './middleware/method-not-allowed'
 import { requestId } from './middleware/request-id'
 import { requestLine } from './middleware/request-line'
 import { serverTiming } from './middleware/server-timing'
+import { TRACE_ID_HEADER, trace } from './middleware/trace'
 import { problemFromError, problems, renderProblem } from './problem'
 import { createRouter } from './router'
 import { authRoutes } from './routes/auth'
 import { healthRoutes } from './routes/health'
 import { helloRoutes } from './routes/hello'
 import { usersRoutes } from './routes/users'
+import type { Tracer } from './telemetry/tracer'
 
 /** 1 MiB: far above any JSON this API accepts, low enough that nobody can stream junk into a function. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -25,6 +27,8 @@ export interface AppDependencies {
   db: Database
   /** Where the one-line-per-request access log goes; JSON on stdout when omitted. */
   log: LogWriter
+  /** Records a trace of every request (edge/telemetry); none when omitted (tracing off: nothing installed). */
+  tracer: Tracer | undefined
 }
 
 export function createApp(config: AppConfig, dependencies: Partial<AppDependencies> = {}) {
@@ -34,19 +38,29 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
       databaseUrl: config.databaseUrl,
       sqlGatewayEndpoint: config.sqlGatewayEndpoint,
       timeoutMs: config.databaseTimeoutMs,
+      ...(dependencies.tracer ? { roundTrips: dependencies.tracer.roundTrips } : {}),
     })
   const tokens = createTokenService(config.auth)
   const app = createRouter().basePath('/api')
 
   // Outermost first: every later middleware, and every log line, can rely on the request id and the timing.
   app.use(requestId())
+  // Outside the access log, so its line carries the trace id; absent when tracing is off.
+  if (dependencies.tracer) app.use(trace(dependencies.tracer))
   app.use(accessLog(dependencies.log ?? writeJsonLine))
   app.use(serverTiming())
   if (config.corsOrigins.length > 0) {
     app.use(
       cors({
         origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-        exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Location', 'Server-Timing', 'X-Request-Id'],
+        exposeHeaders: [
+          'ETag',
+          'Idempotent-Replayed',
+          'Location',
+          'Server-Timing',
+          'X-Request-Id',
+          TRACE_ID_HEADER,
+        ],
         maxAge: 600,
       }),
     )

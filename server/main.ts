@@ -3,6 +3,7 @@
  * Node, Next for pages and middleware, and the SQL-over-HTTP gateway in front of any non-Neon Postgres.
  * `node server.mjs migrate` applies the migrations and exits.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { existsSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
@@ -19,7 +20,8 @@ import { readSqlGatewayConfig } from '../db/gateway/config'
 import { type SqlGateway, startSqlGateway } from '../db/gateway/server'
 import { MigrationError, migrateDatabase } from '../db/migrate'
 import { createApp } from '../edge/app'
-import { type EnvSource, parseConfig } from '../edge/env'
+import { type EnvSource, parseConfig, parseTelemetryConfig, type TelemetryEnvSource } from '../edge/env'
+import { createTracer } from '../edge/telemetry/tracer'
 import { createAccessLogSink } from './access-log-sink'
 import { createClientAddressRewriter } from './client-address'
 import { readServerConfig } from './config'
@@ -47,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
   const appConfig = migrateOnly
     ? undefined
     : parseConfig({ ...process.env, DATABASE_URL: databaseUrl } as EnvSource)
+  const telemetry = migrateOnly ? undefined : parseTelemetryConfig(process.env as TelemetryEnvSource)
 
   const gateway = await startGatewayUnlessNeon(databaseUrl)
   const sqlEndpoint = gateway?.url ?? process.env.SQL_GATEWAY_ENDPOINT ?? DEFAULT_SQL_GATEWAY_ENDPOINT
@@ -72,14 +75,20 @@ async function main(argv: string[]): Promise<void> {
   const accessLog = createAccessLogSink()
   // Whatever ends the process short of SIGKILL (a clean stop, a crash on an uncaught error), buffered lines go out.
   process.on('exit', () => accessLog.flush())
+  // Batched: spans go out every OTEL_BSP_SCHEDULE_DELAY (no request waits for them), and all of them on SIGTERM.
+  const tracer = telemetry && createTracer(telemetry, { storage: new AsyncLocalStorage() })
   const db = createDatabase({
     databaseUrl,
     sqlGatewayEndpoint: sqlEndpoint,
     timeoutMs: appConfig.databaseTimeoutMs,
     // The API's queries skip the socket: handed to the gateway in this process, the same protocol end to end.
     fetchFunction: gateway?.fetch,
+    ...(tracer ? { roundTrips: tracer.roundTrips } : {}),
   })
-  const api = createApp({ ...appConfig, sqlGatewayEndpoint: sqlEndpoint }, { db, log: accessLog.write })
+  const api = createApp(
+    { ...appConfig, sqlGatewayEndpoint: sqlEndpoint },
+    { db, log: accessLog.write, tracer },
+  )
 
   const dir = nextAppDirectory()
   // Loaded only to serve: `migrate` needs none of Next.
@@ -112,6 +121,8 @@ async function main(argv: string[]): Promise<void> {
     const outcome = await drain(server, serverConfig.shutdownTimeoutMs)
     await nextServer.close()
     await gateway?.close()
+    // The last requests' spans, within the exporter's own deadline (OTEL_EXPORTER_OTLP_TIMEOUT).
+    await tracer?.flush()
     console.log(outcome === 'drained' ? '✓ stopped' : '✓ stopped (some requests were cut off)')
     accessLog.flush()
     process.exit(0)

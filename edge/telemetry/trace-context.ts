@@ -1,0 +1,49 @@
+/** W3C Trace Context: reading a caller's `traceparent`/`tracestate`, and making new trace and span ids. */
+
+/** Where a span sits in its trace: the ids, hex as in the `traceparent` header. */
+export interface SpanContext {
+  traceId: string
+  spanId: string
+  /** The caller's `sampled` flag (bit 0 of trace-flags), or ours for spans we start. */
+  sampled: boolean
+  /** The caller's `tracestate`, passed on untouched (vendors keep their own state in it). */
+  traceState?: string
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
+
+/**
+ * The caller's span from `traceparent`, or undefined when absent or invalid (a new trace then starts). Version ff,
+ * all-zero ids and, for version 00, anything after the flags are invalid, as the W3C recommendation says.
+ */
+export function parseTraceParent(
+  traceParent: string | null,
+  traceState: string | null,
+): SpanContext | undefined {
+  const match = traceParent ? TRACEPARENT.exec(traceParent.trim()) : null
+  if (!match) return undefined
+  const [, version, traceId = '', spanId = '', flags = '00', rest] = match
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined
+  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined
+  const state = traceState?.trim()
+  return {
+    traceId,
+    spanId,
+    sampled: (Number.parseInt(flags, 16) & 1) === 1,
+    ...(state && state.length <= 512 ? { traceState: state } : {}),
+  }
+}
+
+/** `traceparent` for a span: what a service we call would receive. */
+export function formatTraceParent(context: SpanContext): string {
+  return `00-${context.traceId}-${context.spanId}-${context.sampled ? '01' : '00'}`
+}
+
+/** A random id of `bytes` bytes, hex; never all zeros. */
+export function randomId(bytes: 16 | 8): string {
+  const id = crypto.getRandomValues(new Uint8Array(bytes))
+  id[0] ||= 1
+  let hex = ''
+  for (const byte of id) hex += byte.toString(16).padStart(2, '0')
+  return hex
+}
