@@ -94,7 +94,12 @@ async function forgetLoopbackFailures(databaseUrl: string, sqlEndpoint: string):
   await db.delete(loginAttempts).where(inArray(loginAttempts.bucket, buckets))
 }
 
-export async function startNextServer(databaseUrl: string, sqlEndpoint: string, log: WriteStream) {
+export async function startNextServer(
+  databaseUrl: string,
+  sqlEndpoint: string,
+  log: WriteStream,
+  extraEnv: Record<string, string> = {},
+) {
   // Port 0: next start picks a free port itself and prints it, so no probe can race another process for one.
   // Spawned directly (not through npx/npm) so the PID we hold is the server's, and we stop exactly it.
   const server = spawn(NEXT, ['start', '--port', '0', '--hostname', '127.0.0.1'], {
@@ -104,6 +109,7 @@ export async function startNextServer(databaseUrl: string, sqlEndpoint: string, 
       SQL_GATEWAY_ENDPOINT: sqlEndpoint,
       JWT_SECRET: E2E_JWT_SECRET,
       NEXT_TELEMETRY_DISABLED: '1',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -123,6 +129,7 @@ export async function startProductionServer(
   sqlEndpoint: string,
   log: WriteStream,
   useEndpoint = databaseUrl === EMBEDDED_DATABASE_URL,
+  extraEnv: Record<string, string> = {},
 ) {
   const server = spawn('node', [PRODUCTION_SERVER, '--port', '0', '--hostname', '127.0.0.1'], {
     env: {
@@ -130,6 +137,7 @@ export async function startProductionServer(
       DATABASE_URL: useEndpoint ? databaseUrl : await nonLocalAlias(databaseUrl),
       ...(useEndpoint ? { SQL_GATEWAY_ENDPOINT: sqlEndpoint } : {}),
       JWT_SECRET: E2E_JWT_SECRET,
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
