@@ -1,7 +1,7 @@
 /** Tracing middleware: one SERVER span per request, current for everything below it (database spans are its children). */
 import type { Context, MiddlewareHandler } from 'hono'
-import { matchedRoutes } from 'hono/route'
 import type { AppEnv } from '../context'
+import { routeTemplate } from '../route-template'
 import type { AttributeValue } from '../telemetry/span'
 import { SpanKind } from '../telemetry/span'
 import type { Tracer, WaitUntil } from '../telemetry/tracer'
@@ -60,11 +60,6 @@ export async function inSpan<T>(
   } finally {
     tracer.end(span)
   }
-}
-
-/** The route that answered, as registered (`/api/users/:id`); middleware (registered for every method) is not one. */
-function routeTemplate(c: Context<AppEnv>): string | undefined {
-  return matchedRoutes(c).findLast((route) => route.method !== 'ALL')?.path
 }
 
 /** Workers and our Next route handler pass an execution context; @hono/node-server does not (Hono then throws). */

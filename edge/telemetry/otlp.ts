@@ -2,6 +2,7 @@
  * OTLP/HTTP request bodies for spans (ExportTraceServiceRequest), as JSON or protobuf: a hand encoder of the few
  * messages we send, so that no protobuf library weighs on the edge bundle (decision 0035).
  */
+import type { TelemetryConfig } from '../env'
 import type { AttributeValue, SpanRecord } from './span'
 
 /** Who sent the spans: the resource (service.name and the rest) and the instrumentation scope. */
@@ -10,9 +11,22 @@ export interface Origin {
   scope: { name: string; version: string }
 }
 
+/** The resource and scope of everything this process exports. */
+export function originOf(config: Pick<TelemetryConfig, 'serviceName' | 'resourceAttributes'>): Origin {
+  return {
+    resource: {
+      'service.name': config.serviceName,
+      ...config.resourceAttributes,
+      'telemetry.sdk.name': 'edgeline',
+      'telemetry.sdk.language': 'webjs',
+    },
+    scope: { name: 'edgeline', version: '1' },
+  }
+}
+
 // ─── JSON (the OTLP/JSON mapping: ids as hex, enums as numbers, 64-bit integers as decimal strings) ─────────────
 
-function jsonAttributes(attributes: Record<string, AttributeValue>) {
+export function jsonAttributes(attributes: Record<string, AttributeValue>) {
   return Object.entries(attributes).map(([key, value]) => ({
     key,
     value:
@@ -57,30 +71,90 @@ export function encodeTracesJson(spans: readonly SpanRecord[], origin: Origin): 
 
 const text = new TextEncoder()
 
-/** A message being written: its bytes, as chunks joined at the end. */
-type Message = number[]
-
-function varint(out: Message, value: number | bigint): void {
-  let v = BigInt(value)
-  while (v > 127n) {
-    out.push(Number(v & 127n) | 128)
-    v >>= 7n
-  }
-  out.push(Number(v))
+/**
+ * A message being written, as pieces: byte arrays we fill, and byte strings (nested messages, text) appended by
+ * reference. Each byte is copied once, into the final buffer; copying nested messages into their parents cost
+ * ~100 µs per span. The primitives below also serve the production server's metrics.
+ */
+export interface Message {
+  pieces: (number[] | Uint8Array)[]
+  /** The piece being filled byte by byte. */
+  bytes: number[]
 }
 
-function tag(out: Message, field: number, wireType: number): void {
+export function newMessage(): Message {
+  const bytes: number[] = []
+  return { pieces: [bytes], bytes }
+}
+
+/** Appends `bytes` without copying them. */
+export function appendBytes(out: Message, bytes: Uint8Array | number[]): void {
+  out.pieces.push(bytes)
+  out.bytes = []
+  out.pieces.push(out.bytes)
+}
+
+function sizeOf(message: Message): number {
+  let size = 0
+  for (const piece of message.pieces) size += piece.length
+  return size
+}
+
+/** The message's bytes, in one buffer. */
+export function finish(message: Message): Uint8Array<ArrayBuffer> {
+  const buffer = new Uint8Array(sizeOf(message))
+  let offset = 0
+  for (const piece of message.pieces) {
+    buffer.set(piece, offset)
+    offset += piece.length
+  }
+  return buffer
+}
+
+export function varint(out: Message, value: number | bigint): void {
+  const bytes = out.bytes
+  // Numbers (tags, lengths, enums, counts) without BigInt, which costs ~100× more per byte.
+  if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+    let v = value
+    while (v > 127) {
+      bytes.push((v % 128) | 128)
+      v = Math.floor(v / 128)
+    }
+    bytes.push(v)
+    return
+  }
+  let v = BigInt.asUintN(64, BigInt(value))
+  while (v > 127n) {
+    bytes.push(Number(v & 127n) | 128)
+    v >>= 7n
+  }
+  bytes.push(Number(v))
+}
+
+export function tag(out: Message, field: number, wireType: number): void {
   varint(out, (field << 3) | wireType)
 }
 
-function bytesField(out: Message, field: number, bytes: ArrayLike<number>): void {
+export function bytesField(out: Message, field: number, bytes: Uint8Array | number[]): void {
   tag(out, field, 2)
   varint(out, bytes.length)
-  for (let i = 0; i < bytes.length; i++) out.push(bytes[i] as number)
+  appendBytes(out, bytes)
 }
 
-function stringField(out: Message, field: number, value: string | undefined): void {
-  if (value) bytesField(out, field, text.encode(value))
+/** UTF-8 of the strings every span repeats (attribute keys, names, routes), encoded once. */
+const encoded = new Map<string, Uint8Array>()
+
+function utf8(value: string): Uint8Array {
+  let bytes = encoded.get(value)
+  if (bytes) return bytes
+  bytes = text.encode(value)
+  // Bounded: ids and paths vary without end, and are simply encoded each time once it is full.
+  if (encoded.size < 512) encoded.set(value, bytes)
+  return bytes
+}
+
+export function stringField(out: Message, field: number, value: string | undefined): void {
+  if (value) bytesField(out, field, utf8(value))
 }
 
 function hexField(out: Message, field: number, hex: string | undefined): void {
@@ -90,37 +164,54 @@ function hexField(out: Message, field: number, hex: string | undefined): void {
   bytesField(out, field, bytes)
 }
 
-function fixed64Field(out: Message, field: number, value: bigint): void {
-  tag(out, field, 1)
-  for (let i = 0n; i < 8n; i++) out.push(Number((value >> (8n * i)) & 255n))
+const scratch = new DataView(new ArrayBuffer(8))
+
+/** 8 bytes, little-endian: fixed64 and double fields. */
+function pushScratch(out: Message): void {
+  for (let i = 0; i < 8; i++) out.bytes.push(scratch.getUint8(i))
 }
 
-function messageField(out: Message, field: number, write: (message: Message) => void): void {
-  const message: Message = []
+export function fixed64Field(out: Message, field: number, value: bigint): void {
+  tag(out, field, 1)
+  scratch.setBigUint64(0, BigInt.asUintN(64, value), true)
+  pushScratch(out)
+}
+
+export function doubleField(out: Message, field: number, value: number): void {
+  tag(out, field, 1)
+  scratch.setFloat64(0, value, true)
+  pushScratch(out)
+}
+
+export function messageField(out: Message, field: number, write: (message: Message) => void): void {
+  const message = newMessage()
   write(message)
-  bytesField(out, field, message)
+  tag(out, field, 2)
+  varint(out, sizeOf(message))
+  for (const piece of message.pieces) out.pieces.push(piece)
+  out.bytes = []
+  out.pieces.push(out.bytes)
 }
 
 /** KeyValue { key = 1; AnyValue value = 2 }; AnyValue { string 1, bool 2, int64 3, double 4 }. */
-function attributesField(out: Message, field: number, attributes: Record<string, AttributeValue>): void {
+export function attributesField(
+  out: Message,
+  field: number,
+  attributes: Record<string, AttributeValue>,
+): void {
   for (const [key, value] of Object.entries(attributes)) {
     messageField(out, field, (keyValue) => {
       stringField(keyValue, 1, key)
       messageField(keyValue, 2, (any) => {
-        if (typeof value === 'string') bytesField(any, 1, text.encode(value))
+        if (typeof value === 'string') bytesField(any, 1, utf8(value))
         else if (typeof value === 'boolean') {
           tag(any, 2, 0)
           varint(any, value ? 1 : 0)
         } else if (Number.isInteger(value)) {
           tag(any, 3, 0)
-          // int64: a negative value is its two's complement, ten bytes of varint.
-          varint(any, BigInt.asUintN(64, BigInt(value)))
-        } else {
-          tag(any, 4, 1)
-          const double = new DataView(new ArrayBuffer(8))
-          double.setFloat64(0, value, true)
-          for (let i = 0; i < 8; i++) any.push(double.getUint8(i))
-        }
+          // int64: a negative value is its two's complement, ten bytes of varint (the BigInt path of varint).
+          varint(any, value < 0 ? BigInt(value) : value)
+        } else doubleField(any, 4, value)
       })
     })
   }
@@ -131,7 +222,7 @@ function attributesField(out: Message, field: number, attributes: Record<string,
  * ScopeSpans scope_spans = 2 }; ScopeSpans { InstrumentationScope scope = 1; Span spans = 2 }.
  */
 export function encodeTracesProtobuf(spans: readonly SpanRecord[], origin: Origin): Uint8Array<ArrayBuffer> {
-  const request: Message = []
+  const request = newMessage()
   messageField(request, 1, (resourceSpans) => {
     messageField(resourceSpans, 1, (resource) => attributesField(resource, 1, origin.resource))
     messageField(resourceSpans, 2, (scopeSpans) => {
@@ -142,7 +233,7 @@ export function encodeTracesProtobuf(spans: readonly SpanRecord[], origin: Origi
       for (const span of spans) messageField(scopeSpans, 2, (message) => writeSpan(message, span))
     })
   })
-  return Uint8Array.from(request)
+  return finish(request)
 }
 
 /** Span { trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9, status 15 }. */

@@ -4,7 +4,7 @@
  */
 import type { ObservedRoundTrips } from '../../db/round-trips'
 import type { OtlpTarget, SamplerConfig, TelemetryConfig } from '../env'
-import { encodeTracesJson, encodeTracesProtobuf, type Origin } from './otlp'
+import { encodeTracesJson, encodeTracesProtobuf, type Origin, originOf } from './otlp'
 import { type AttributeValue, nowUnixNano, SpanKind, type SpanRecord, StatusCode } from './span'
 import { parseTraceParent, randomId, type SpanContext } from './trace-context'
 
@@ -73,15 +73,7 @@ export function createTracer(config: TelemetryConfig, options: TracerOptions = {
   if (!target) return undefined
   const storage = options.storage ?? defaultStorage()
   const warn = options.warn ?? ((entry) => console.warn(JSON.stringify(entry)))
-  const origin: Origin = {
-    resource: {
-      'service.name': config.serviceName,
-      ...config.resourceAttributes,
-      'telemetry.sdk.name': 'edgeline',
-      'telemetry.sdk.language': 'webjs',
-    },
-    scope: { name: 'edgeline', version: '1' },
-  }
+  const origin = originOf(config)
   const queue: SpanRecord[] = []
   const inFlight = new Set<Promise<void>>()
   const stats: TracerStats = { exported: 0, dropped: 0 }
