@@ -63,7 +63,7 @@ function describeStatements(
   } catch {
     // Not the driver's JSON: described as an unknown operation rather than failing the query.
   }
-  const operations = queries.map((query) => /^\s*(\w+)/.exec(query)?.[1]?.toUpperCase() ?? 'UNKNOWN')
+  const operations = queries.map(operationOf)
   const [first = 'UNKNOWN'] = operations
   const operation =
     operations.length <= 1 ? first : operations.every((op) => op === first) ? `BATCH ${first}` : 'BATCH'
@@ -72,4 +72,23 @@ function describeStatements(
     statements: queries.length,
     ...(withText ? { queryText: queries.join(';\n') } : {}),
   }
+}
+
+const MAIN_STATEMENTS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE'])
+
+/**
+ * The statement's command: its first keyword, except that a `WITH …` statement is named by the statement after its
+ * common table expressions (the first SELECT/INSERT/UPDATE/DELETE/MERGE outside parentheses), as a reader would.
+ */
+function operationOf(query: string): string {
+  const first = /^\s*(\w+)/.exec(query)?.[1]?.toUpperCase()
+  if (first !== 'WITH') return first ?? 'UNKNOWN'
+  let depth = 0
+  for (const match of query.matchAll(/[()]|"(?:[^"]|"")*"|'(?:[^']|'')*'|\w+/g)) {
+    const token = match[0]
+    if (token === '(') depth += 1
+    else if (token === ')') depth -= 1
+    else if (depth === 0 && MAIN_STATEMENTS.has(token.toUpperCase())) return token.toUpperCase()
+  }
+  return 'WITH'
 }
