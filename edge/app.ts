@@ -9,6 +9,7 @@ import { authenticate } from './middleware/authenticate'
 import { notFoundOrMethodNotAllowed } from './middleware/method-not-allowed'
 import { requestId } from './middleware/request-id'
 import { requestLine } from './middleware/request-line'
+import { type RequestRecorder, requestMetrics } from './middleware/request-metrics'
 import { serverTiming } from './middleware/server-timing'
 import { TRACE_ID_HEADER, trace } from './middleware/trace'
 import { problemFromError, problems, renderProblem } from './problem'
@@ -29,6 +30,8 @@ export interface AppDependencies {
   log: LogWriter
   /** Records a trace of every request (edge/telemetry); none when omitted (tracing off: nothing installed). */
   tracer: Tracer | undefined
+  /** Told each request's route, status and duration (the production server's metrics); none when omitted. */
+  recordRequest: RequestRecorder | undefined
 }
 
 export function createApp(config: AppConfig, dependencies: Partial<AppDependencies> = {}) {
@@ -47,6 +50,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
   app.use(requestId())
   // Outside the access log, so its line carries the trace id; absent when tracing is off.
   if (dependencies.tracer) app.use(trace(dependencies.tracer))
+  if (dependencies.recordRequest) app.use(requestMetrics(dependencies.recordRequest))
   app.use(accessLog(dependencies.log ?? writeJsonLine))
   app.use(serverTiming())
   if (config.corsOrigins.length > 0) {

@@ -358,6 +358,8 @@ export interface TelemetryConfig {
   exportDelayMs: number
   /** OTEL_EDGELINE_DB_QUERY_TEXT=true: database spans carry the SQL text (placeholders only, never values). */
   databaseQueryText: boolean
+  /** OTEL_METRIC_EXPORT_INTERVAL: how often the production server sends its metrics. */
+  metricExportIntervalMs: number
 }
 
 const telemetryEnvNames = () =>
@@ -378,6 +380,7 @@ const telemetryEnvNames = () =>
     'OTEL_BSP_MAX_QUEUE_SIZE',
     'OTEL_BSP_SCHEDULE_DELAY',
     'OTEL_EDGELINE_DB_QUERY_TEXT',
+    'OTEL_METRIC_EXPORT_INTERVAL',
   ] as const
 
 type TelemetryEnvName = ReturnType<typeof telemetryEnvNames>[number]
@@ -470,6 +473,7 @@ const telemetryReaders = () =>
     OTEL_BSP_MAX_QUEUE_SIZE: wholeNumber('spans', 2048, 1, 100_000),
     OTEL_BSP_SCHEDULE_DELAY: wholeNumber('milliseconds', 5000, 10, 600_000),
     OTEL_EDGELINE_DB_QUERY_TEXT: isTrue,
+    OTEL_METRIC_EXPORT_INTERVAL: wholeNumber('milliseconds', 60_000, 100, 3_600_000),
   }) satisfies Record<TelemetryEnvName, (raw: string | undefined) => unknown>
 
 /** A signal's own endpoint is used as given; the shared one gets the signal's path (`/v1/traces`), as the spec says. */
@@ -535,6 +539,7 @@ export function parseTelemetryConfig(source: TelemetryEnvSource): TelemetryConfi
     maxQueuedSpans: read.OTEL_BSP_MAX_QUEUE_SIZE,
     exportDelayMs: read.OTEL_BSP_SCHEDULE_DELAY,
     databaseQueryText: read.OTEL_EDGELINE_DB_QUERY_TEXT,
+    metricExportIntervalMs: read.OTEL_METRIC_EXPORT_INTERVAL,
   }
 }
 
@@ -557,5 +562,6 @@ export function readTelemetryConfig(): TelemetryConfig {
     OTEL_BSP_MAX_QUEUE_SIZE: process.env.OTEL_BSP_MAX_QUEUE_SIZE,
     OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY,
     OTEL_EDGELINE_DB_QUERY_TEXT: process.env.OTEL_EDGELINE_DB_QUERY_TEXT,
+    OTEL_METRIC_EXPORT_INTERVAL: process.env.OTEL_METRIC_EXPORT_INTERVAL,
   })
 }

@@ -21,12 +21,14 @@ import { type SqlGateway, startSqlGateway } from '../db/gateway/server'
 import { MigrationError, migrateDatabase } from '../db/migrate'
 import { createApp } from '../edge/app'
 import { type EnvSource, parseConfig, parseTelemetryConfig, type TelemetryEnvSource } from '../edge/env'
+import { originOf } from '../edge/telemetry/otlp'
 import { createTracer } from '../edge/telemetry/tracer'
 import { createAccessLogSink } from './access-log-sink'
 import { createClientAddressRewriter } from './client-address'
 import { readServerConfig } from './config'
 import { createProductionServer, drain } from './http-server'
 import { readOrCreateLocalSecret } from './local-secret'
+import { createServerMetrics, exportMetricsPeriodically, serveMetrics, withRoundTripMetrics } from './metrics'
 
 // Before Next loads: it picks its production code paths (and React its production build) from this.
 Object.assign(process.env, { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' })
@@ -77,18 +79,35 @@ async function main(argv: string[]): Promise<void> {
   process.on('exit', () => accessLog.flush())
   // Batched: spans go out every OTEL_BSP_SCHEDULE_DELAY (no request waits for them), and all of them on SIGTERM.
   const tracer = telemetry && createTracer(telemetry, { storage: new AsyncLocalStorage() })
+  // Metrics when someone will read them: an OTLP endpoint for metrics, or METRICS_PORT for Prometheus.
+  const metrics =
+    telemetry && (telemetry.metrics || serverConfig.metrics)
+      ? createServerMetrics({
+          origin: originOf(telemetry),
+          ...(gateway ? { readPool: gateway.poolStats } : {}),
+        })
+      : undefined
+  const roundTrips = withRoundTripMetrics(tracer?.roundTrips, metrics)
   const db = createDatabase({
     databaseUrl,
     sqlGatewayEndpoint: sqlEndpoint,
     timeoutMs: appConfig.databaseTimeoutMs,
     // The API's queries skip the socket: handed to the gateway in this process, the same protocol end to end.
     fetchFunction: gateway?.fetch,
-    ...(tracer ? { roundTrips: tracer.roundTrips } : {}),
+    ...(roundTrips ? { roundTrips } : {}),
   })
   const api = createApp(
     { ...appConfig, sqlGatewayEndpoint: sqlEndpoint },
-    { db, log: accessLog.write, tracer },
+    { db, log: accessLog.write, tracer, recordRequest: metrics?.recordRequest },
   )
+  const metricsExport =
+    metrics && telemetry?.metrics
+      ? exportMetricsPeriodically(metrics, telemetry.metrics, telemetry.metricExportIntervalMs)
+      : undefined
+  const metricsEndpoint =
+    metrics && serverConfig.metrics
+      ? await serveMetrics(metrics, serverConfig.metrics.port, serverConfig.metrics.hostname)
+      : undefined
 
   const dir = nextAppDirectory()
   // Loaded only to serve: `migrate` needs none of Next.
@@ -107,7 +126,7 @@ async function main(argv: string[]): Promise<void> {
     rewriteClientAddress: createClientAddressRewriter(serverConfig.trustProxy),
   })
   await listen(server, serverConfig.port, serverConfig.hostname)
-  printBanner(server.address() as AddressInfo, databaseUrl, gateway)
+  printBanner(server.address() as AddressInfo, databaseUrl, gateway, metricsEndpoint?.url)
 
   let stopping = false
   const stop = async (signal: NodeJS.Signals) => {
@@ -122,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
     await nextServer.close()
     await gateway?.close()
     // The last requests' spans, within the exporter's own deadline (OTEL_EXPORTER_OTLP_TIMEOUT).
-    await tracer?.flush()
+    await Promise.all([tracer?.flush(), metricsExport?.stop(), metricsEndpoint?.close()])
     console.log(outcome === 'drained' ? '✓ stopped' : '✓ stopped (some requests were cut off)')
     accessLog.flush()
     process.exit(0)
@@ -172,7 +191,12 @@ function listen(server: ReturnType<typeof createProductionServer>, port: number,
   })
 }
 
-function printBanner(address: AddressInfo, databaseUrl: string, gateway: SqlGateway | undefined) {
+function printBanner(
+  address: AddressInfo,
+  databaseUrl: string,
+  gateway: SqlGateway | undefined,
+  metricsUrl: string | undefined,
+) {
   const everywhere = address.address === '0.0.0.0' || address.address === '::'
   const host = everywhere ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address
   const database = databaseUrl === EMBEDDED_DATABASE_URL ? 'embedded PGlite' : redacted(databaseUrl)
@@ -181,6 +205,7 @@ function printBanner(address: AddressInfo, databaseUrl: string, gateway: SqlGate
       '',
       `  Edgeline    http://${host}:${address.port}${everywhere ? `  (every interface, port ${address.port})` : ''}`,
       `  Database    ${database}${gateway ? `  ·  gateway ${gateway.url} (loopback)` : ''}`,
+      ...(metricsUrl ? [`  Metrics     ${metricsUrl}`] : []),
       `  Stop        kill ${process.pid}  (SIGTERM drains in-flight requests)`,
       '',
     ].join('\n'),

@@ -12,6 +12,7 @@ describe('OpenTelemetry configuration from the standard variables', () => {
       maxQueuedSpans: 2048,
       exportDelayMs: 5000,
       databaseQueryText: false,
+      metricExportIntervalMs: 60_000,
     })
   })
 

@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { EMBEDDED_DATABASE_URL } from '../../db/database-url'
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../support/otlp-receiver'
 import { startNextServer, startProductionServer, stop, waitUntilServing } from './built-server'
 
@@ -38,6 +39,9 @@ beforeAll(async () => {
   const started = await startTraced('receiver', {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_BSP_SCHEDULE_DELAY: '50',
+    // The production server's metrics: OTLP every 200 ms, and Prometheus on a free loopback port.
+    OTEL_METRIC_EXPORT_INTERVAL: '200',
+    METRICS_PORT: '0',
   })
   baseUrl = started.url
   logFile = started.file
@@ -220,5 +224,31 @@ describe(`a dead collector (${kind})`, () => {
     await expect
       .poll(() => readFileSync(`test-results/e2e/tracing-${kind}-dead.log`, 'utf8'), { timeout: 10_000 })
       .toContain('"msg":"spans dropped"')
+  })
+})
+
+describe.skipIf(kind !== 'node')('metrics of the production server', () => {
+  it('serves Prometheus text on METRICS_PORT and exports the same histograms over OTLP', async () => {
+    const metricsUrl = /Metrics\s+(http:\/\/\S+)/.exec(readFileSync(logFile, 'utf8'))?.[1]
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+    for (let i = 0; i < 3; i++) expect((await fetch(`${baseUrl}/api/hello`)).status).toBe(200)
+    const text = await (await fetch(metricsUrl as string)).text()
+    const hello =
+      /http_server_request_duration_seconds_count\{http_request_method="GET",http_route="\/api\/hello",http_response_status_code="200"\} (\d+)/.exec(
+        text,
+      )
+    expect(Number(hello?.[1])).toBeGreaterThanOrEqual(3)
+    expect(text).toMatch(
+      /db_client_operation_duration_seconds_count\{db_system_name="postgresql",db_operation_name="SELECT"\} \d+/,
+    )
+    // A gateway of its own (real Postgres): its pool is reported; on the embedded database the run's endpoint has it.
+    if (inject('databaseUrl') !== EMBEDDED_DATABASE_URL)
+      expect(text).toContain('db_client_connection_pending_requests')
+    await expect
+      .poll(() => receiver.metrics().map((metric) => metric.name), { timeout: 5000 })
+      .toContain('http.server.request.duration')
+    expect(
+      receiver.exports.some((e) => e.path === '/v1/metrics' && e.contentType === 'application/x-protobuf'),
+    ).toBe(true)
   })
 })

@@ -22,6 +22,22 @@ export interface ReceivedSpan {
   scope: string
 }
 
+/** One metric of one export: a histogram's points or a gauge's readings, decoded from either encoding. */
+export interface ReceivedMetric {
+  name: string
+  unit: string
+  kind: 'histogram' | 'gauge'
+  temporality: number | undefined
+  points: {
+    attributes: Attributes
+    count?: number
+    sum?: number
+    bucketCounts?: number[]
+    explicitBounds?: number[]
+    value?: number
+  }[]
+}
+
 export interface ReceivedExport {
   path: string
   contentType: string
@@ -34,6 +50,8 @@ export interface OtlpReceiver {
   url: string
   exports: ReceivedExport[]
   spans(): ReceivedSpan[]
+  /** Every metric of every metrics export, in the order received (later exports hold the cumulative totals). */
+  metrics(): ReceivedMetric[]
   /** Resolves once spans matching `predicate` arrived (polling), or rejects after `timeoutMs`. */
   waitForSpans(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>
   /** Delay each answer by this many milliseconds (a slow collector). */
@@ -49,6 +67,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     exports,
     delayMs: 0,
     spans: () => exports.filter((e) => e.path === '/v1/traces').flatMap(decodeTraces),
+    metrics: () => exports.filter((e) => e.path === '/v1/metrics').flatMap(decodeMetrics),
     async waitForSpans(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
@@ -243,4 +262,86 @@ function decodeTracesProtobuf(body: Buffer): ReceivedSpan[] {
     }
   }
   return spans
+}
+
+// ─── Metrics ───────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Every metric of one metrics export, whichever encoding it came in. */
+export function decodeMetrics(received: Pick<ReceivedExport, 'contentType' | 'body'>): ReceivedMetric[] {
+  return received.contentType.includes('json')
+    ? decodeMetricsJson(JSON.parse(received.body.toString('utf8')))
+    : decodeMetricsProtobuf(received.body)
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the decoded JSON of an export, read field by field.
+function decodeMetricsJson(body: any): ReceivedMetric[] {
+  const metrics: ReceivedMetric[] = []
+  for (const resourceMetrics of body.resourceMetrics ?? []) {
+    for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {
+      for (const metric of scopeMetrics.metrics ?? []) {
+        const histogram = metric.histogram
+        metrics.push({
+          name: metric.name,
+          unit: metric.unit,
+          kind: histogram ? 'histogram' : 'gauge',
+          temporality: histogram?.aggregationTemporality,
+          // biome-ignore lint/suspicious/noExplicitAny: as above.
+          points: (histogram ?? metric.gauge).dataPoints.map((point: any) => ({
+            attributes: jsonAttributes(point.attributes),
+            ...(histogram
+              ? {
+                  count: Number(point.count),
+                  sum: point.sum,
+                  bucketCounts: point.bucketCounts.map(Number),
+                  explicitBounds: point.explicitBounds,
+                }
+              : { value: Number(point.asInt ?? point.asDouble) }),
+          })),
+        })
+      }
+    }
+  }
+  return metrics
+}
+
+/** Metric { name 1; unit 3; gauge 5; histogram 9 }: the field numbers of opentelemetry/proto/metrics/v1. */
+function decodeMetricsProtobuf(body: Buffer): ReceivedMetric[] {
+  const metrics: ReceivedMetric[] = []
+  const packed = (buffer: Buffer | undefined, read: (at: number) => number) =>
+    buffer ? Array.from({ length: buffer.length / 8 }, (_, i) => read(8 * i)) : []
+  for (const resourceMetrics of messages(readFields(body), 1)) {
+    for (const scopeMetrics of messages(resourceMetrics, 2)) {
+      for (const metric of messages(scopeMetrics, 2)) {
+        const [histogram] = messages(metric, 9)
+        const [gauge] = messages(metric, 5)
+        const data = histogram ?? gauge ?? []
+        metrics.push({
+          name: textOf(metric, 1) ?? '',
+          unit: textOf(metric, 3) ?? '',
+          kind: histogram ? 'histogram' : 'gauge',
+          temporality: histogram ? Number(numberOf(histogram, 2) ?? 0n) : undefined,
+          points: messages(data, 1).map((point) => {
+            if (!histogram) {
+              return {
+                attributes: protobufAttributes(messages(point, 7)),
+                value: Number(BigInt.asIntN(64, numberOf(point, 6) ?? 0n)),
+              }
+            }
+            const sum = Buffer.alloc(8)
+            sum.writeBigUInt64LE(numberOf(point, 5) ?? 0n)
+            const counts = bytesOf(point, 6)
+            const bounds = bytesOf(point, 7)
+            return {
+              attributes: protobufAttributes(messages(point, 9)),
+              count: Number(numberOf(point, 4) ?? 0n),
+              sum: sum.readDoubleLE(0),
+              bucketCounts: packed(counts, (at) => Number((counts as Buffer).readBigUInt64LE(at))),
+              explicitBounds: packed(bounds, (at) => (bounds as Buffer).readDoubleLE(at)),
+            }
+          }),
+        })
+      }
+    }
+  }
+  return metrics
 }
