@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   // Whatever ends the process short of SIGKILL (a clean stop, a crash on an uncaught error), buffered lines go out.
   process.on('exit', () => accessLog.flush())
   // Batched: spans go out every OTEL_BSP_SCHEDULE_DELAY (no request waits for them), and all of them on SIGTERM.
-  const tracer = telemetry && createTracer(telemetry, { storage: new AsyncLocalStorage() })
+  const tracer = telemetry && createTracer(telemetry, { storage: new AsyncLocalStorage(), batches: true })
   // Metrics when someone will read them: an OTLP endpoint for metrics, or METRICS_PORT for Prometheus.
   const metrics =
     telemetry && (telemetry.metrics || serverConfig.metrics)

@@ -35,7 +35,7 @@ export function trace(tracer: Tracer): MiddlewareHandler<AppEnv> {
         },
         status >= 500 ? String(status) : undefined,
       )
-      tracer.exportLater(waitUntilOf(c))
+      tracer.exportLater(tracer.batches ? undefined : waitUntilOf(c))
     }
   }
 }
