@@ -34,11 +34,6 @@ export function parseTraceParent(
   }
 }
 
-/** `traceparent` for a span: what a service we call would receive. */
-export function formatTraceParent(context: SpanContext): string {
-  return `00-${context.traceId}-${context.spanId}-${context.sampled ? '01' : '00'}`
-}
-
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
 /** Random bytes drawn 4 KiB at a time: one `getRandomValues` call per id cost ~14 µs on Node. */
 const pool = new Uint8Array(4096)
