@@ -135,8 +135,19 @@ export function createTracer(config: TelemetryConfig, options: TracerOptions = {
       if (outcome === 'ok') stats.exported += batch.length
       else drop(batch.length, outcome)
     })
-    const tracked = sending.finally(() => inFlight.delete(tracked))
+    const tracked = sending.finally(() => {
+      inFlight.delete(tracked)
+      // What waited for a free slot goes out with the next timer, rather than with some later request.
+      if (queue.length > 0) schedule()
+    })
     inFlight.add(tracked)
+  }
+
+  function schedule(): void {
+    if (timer !== undefined) return
+    timer = setTimeout(() => void sendQueued(), config.exportDelayMs)
+    // A pending export must not keep a Node process alive on its own (unref exists on Node's timers only).
+    ;(timer as { unref?: () => void }).unref?.()
   }
 
   function sendQueued(): Promise<void> {
@@ -177,10 +188,7 @@ export function createTracer(config: TelemetryConfig, options: TracerOptions = {
       if (queue.length === 0) return
       if (waitUntil) return waitUntil(sendQueued())
       if (queue.length >= MAX_EXPORT_BATCH) return void sendQueued()
-      if (timer !== undefined) return
-      timer = setTimeout(() => void sendQueued(), config.exportDelayMs)
-      // A pending export must not keep a Node process alive on its own (unref exists on Node's timers only).
-      ;(timer as { unref?: () => void }).unref?.()
+      schedule()
     },
     async flush() {
       while (queue.length > 0 || inFlight.size > 0) await sendQueued()

@@ -266,6 +266,18 @@ describe('a collector that is down or slow', () => {
     }
   })
 
+  it('sends what waited for a free export slot once one frees, without another request to prompt it', async () => {
+    receiver.delayMs = 200
+    try {
+      const { app, tracer } = tracedApp({ OTEL_BSP_SCHEDULE_DELAY: '50' })
+      // 1100 spans: two full batches of 512 take both export slots; the last 76 must wait for one.
+      for (let i = 0; i < 1100; i++) await app.request('/api/hello')
+      await expect.poll(() => tracer.stats(), { timeout: 5000 }).toEqual({ exported: 1100, dropped: 0 })
+    } finally {
+      receiver.delayMs = 0
+    }
+  })
+
   it('holds at most OTEL_BSP_MAX_QUEUE_SIZE spans; past it new ones are dropped, not kept', async () => {
     const { app, tracer } = tracedApp({ OTEL_BSP_MAX_QUEUE_SIZE: '2', OTEL_BSP_SCHEDULE_DELAY: '60000' })
     for (let i = 0; i < 5; i++) expect((await app.request('/api/hello')).status).toBe(200)
