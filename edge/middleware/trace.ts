@@ -20,7 +20,8 @@ export function trace(tracer: Tracer): MiddlewareHandler<AppEnv> {
     c.set('tracing', { tracer, span })
     c.header(TRACE_ID_HEADER, span.context.traceId)
     try {
-      await tracer.run(span, next)
+      // Only a sampled request needs to be current below (for its database spans): the others skip the storage.
+      await (span.context.sampled ? tracer.run(span, next) : next())
     } finally {
       const route = routeTemplate(c)
       const status = c.res.status
