@@ -193,27 +193,49 @@ export function messageField(out: Message, field: number, write: (message: Messa
   out.pieces.push(out.bytes)
 }
 
-/** KeyValue { key = 1; AnyValue value = 2 }; AnyValue { string 1, bool 2, int64 3, double 4 }. */
+/** Bytes of `value` as a varint. */
+function varintSize(value: number): number {
+  let size = 1
+  for (let v = value; v > 127; v = Math.floor(v / 128)) size += 1
+  return size
+}
+
+/**
+ * KeyValue { key = 1; AnyValue value = 2 }; AnyValue { string 1, bool 2, int64 3, double 4 }. Written flat, their
+ * lengths computed rather than measured from nested messages: attributes are most of a span's fields.
+ */
 export function attributesField(
   out: Message,
   field: number,
   attributes: Record<string, AttributeValue>,
 ): void {
-  for (const [key, value] of Object.entries(attributes)) {
-    messageField(out, field, (keyValue) => {
-      stringField(keyValue, 1, key)
-      messageField(keyValue, 2, (any) => {
-        if (typeof value === 'string') bytesField(any, 1, utf8(value))
-        else if (typeof value === 'boolean') {
-          tag(any, 2, 0)
-          varint(any, value ? 1 : 0)
-        } else if (Number.isInteger(value)) {
-          tag(any, 3, 0)
-          // int64: a negative value is its two's complement, ten bytes of varint (the BigInt path of varint).
-          varint(any, value < 0 ? BigInt(value) : value)
-        } else doubleField(any, 4, value)
-      })
-    })
+  for (const key in attributes) {
+    const value = attributes[key] as AttributeValue
+    const keyBytes = utf8(key)
+    const text = typeof value === 'string' ? utf8(value) : undefined
+    // int64: a negative value is its two's complement, ten bytes of varint (the BigInt path of varint).
+    const number = typeof value === 'number' ? value : 0
+    const integer = typeof value === 'number' && Number.isInteger(value)
+    const anySize = text
+      ? 1 + varintSize(text.length) + text.length
+      : typeof value === 'boolean'
+        ? 2
+        : integer
+          ? 1 + (number < 0 ? 10 : varintSize(number))
+          : 9
+    tag(out, field, 2)
+    varint(out, 1 + varintSize(keyBytes.length) + keyBytes.length + 1 + varintSize(anySize) + anySize)
+    bytesField(out, 1, keyBytes)
+    tag(out, 2, 2)
+    varint(out, anySize)
+    if (text) bytesField(out, 1, text)
+    else if (typeof value === 'boolean') {
+      tag(out, 2, 0)
+      varint(out, value ? 1 : 0)
+    } else if (integer) {
+      tag(out, 3, 0)
+      varint(out, number < 0 ? BigInt(number) : number)
+    } else doubleField(out, 4, number)
   }
 }
 
