@@ -3,16 +3,23 @@
  * variables and secrets, which carry the same names as the environment variables elsewhere (.env.example).
  * `npm run workers:build` bundles it offline; `npx wrangler deploy --config workers/wrangler.jsonc` deploys it.
  */
+import type { ExecutionContext } from 'hono'
 import { createApp } from '../edge/app'
-import { type EnvSource, parseConfig } from '../edge/env'
+import { type EnvSource, parseConfig, parseTelemetryConfig, type TelemetryEnvSource } from '../edge/env'
+import { createTracer } from '../edge/telemetry/tracer'
 
 let app: ReturnType<typeof createApp> | undefined
 
 export default {
-  fetch(request: Request, env: EnvSource): Response | Promise<Response> {
+  fetch(
+    request: Request,
+    env: EnvSource & TelemetryEnvSource,
+    context: ExecutionContext,
+  ): Response | Promise<Response> {
     // Once per isolate, on its first request (a Worker's bindings arrive with the request): a bad variable fails
-    // loudly here, as it does at start on every other platform.
-    app ??= createApp(parseConfig(env))
-    return app.fetch(request)
+    // loudly here, as it does at start on every other platform. Traces (OTEL_*) go out in the request's waitUntil;
+    // without AsyncLocalStorage here, database round trips are not among them (README, Observability).
+    app ??= createApp(parseConfig(env), { tracer: createTracer(parseTelemetryConfig(env)) })
+    return app.fetch(request, undefined, context)
   },
 }
