@@ -8,8 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../edge/app'
 import { parseTelemetryConfig, type TelemetryEnvSource } from '../../edge/env'
 import type { AccessLogEntry } from '../../edge/middleware/access-log'
+import { submitAuthForm } from '../../edge/pages/auth-form-posts'
+import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
 import { createTracer, type Tracer } from '../../edge/telemetry/tracer'
-import { jsonInit, testConfig, uniqueEmail } from '../api/support'
+import { formPost } from '../api/form-support'
+import { jsonInit, TEST_JWT_SECRET, testConfig, uniqueEmail } from '../api/support'
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../support/otlp-receiver'
 
 let receiver: OtlpReceiver
@@ -126,6 +129,28 @@ describe('trace context', () => {
       parentSpanId: '00f067aa0ba902b7',
       traceState: 'vendor=opaque',
       name: 'GET /api/hello',
+    })
+  })
+
+  it('continues the browser’s trace through a no-JavaScript form post to the API it calls in-process', async () => {
+    const { app, tracer } = tracedApp()
+    const traceId = crypto.randomUUID().replaceAll('-', '')
+    const request = formPost('/signup/submit', {
+      name: 'Form',
+      email: uniqueEmail('tracedform'),
+      password: 'a form password',
+    })
+    request.headers.set('traceparent', `00-${traceId}-b7ad6b7169203331-01`)
+    const response = await submitAuthForm(
+      { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) },
+      'signup',
+      request,
+    )
+    expect(response.status).toBe(303)
+    await tracer.flush()
+    expect(spansOf(traceId).find((span) => span.kind === 2)).toMatchObject({
+      name: 'POST /api/auth/signup',
+      parentSpanId: 'b7ad6b7169203331',
     })
   })
 
