@@ -4,7 +4,9 @@
 # ---- build: the whole project, installed and built as on any machine -------------------------------------------
 FROM node:22-bookworm-slim AS build
 WORKDIR /src
-ENV NEXT_TELEMETRY_DISABLED=1
+# Quiet builds: no telemetry from Next, no "new version of npm" notice (the build installs the npm it needs).
+ENV NEXT_TELEMETRY_DISABLED=1 \
+    npm_config_update_notifier=false
 # A build behind a TLS-inspecting proxy passes its CA bundle's path here (and mounts the file); unset, Node's own.
 ARG NODE_EXTRA_CA_CERTS
 # The lock file is written by npm 11, which node:22 does not bundle; npm 10 reads it as out of sync.

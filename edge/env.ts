@@ -49,7 +49,8 @@ export interface AppConfig {
 /** What a development server answers without DEV_ALLOWED_HOSTS: this machine only. */
 export const LOOPBACK_HOSTS = ['localhost', '*.localhost', '127.0.0.1', '[::1]']
 
-const ENV_NAMES = [
+/** Every variable the app reads (edge and Node alike), in one list. */
+export const ENV_NAMES = [
   'DATABASE_URL',
   'SQL_GATEWAY_ENDPOINT',
   'DATABASE_TIMEOUT_MS',
@@ -269,7 +270,9 @@ export function parseConfig(source: EnvSource): AppConfig {
   const problems = 'problems' in read ? read.problems : deploymentProblems(read.env)
   if (problems.length > 0 || !('env' in read)) {
     const lines = problems.map((problem) => `  ${problem}`)
-    throw new Error(`Invalid environment configuration:\n${lines.join('\n')}\nSee .env.example.`)
+    // No pointer to a file here: this runs in deployments that carry no .env.example (the Node artefact, a Worker);
+    // each entry point that has help to offer adds it (server/main.ts: --help).
+    throw new Error(`Invalid environment configuration:\n${lines.join('\n')}`)
   }
   const env = read.env
   // Reaching here without any key means local development (the refinement above refuses it anywhere else).

@@ -149,7 +149,8 @@ const UNMATCHED_RESPONSES = {
 
 /**
  * Adds what the app-wide middleware answers, so no route module has to repeat it: operations on the public-path
- * list need no session (`security: []`), every other one may answer 401; a JSON body may be malformed (400), too
+ * list need no session (`security: []`), every other one may answer 401; any, 400 for twin cookies (decision
+ * 0034); a JSON body may be malformed (400), too
  * large (413) or not JSON (415); an operation that touches the database may find it down (503) or slow (504);
  * anything may fail (500). A route's own, more specific description wins. Then the headers every response of a
  * status carries, and the answers to requests no operation matches (405, 404) or no route could (501, 400).
@@ -171,6 +172,12 @@ function addAppWideProblems(document: OpenApiDocument): OpenApiDocument {
         add('413', 'The body is larger than 1 MiB')
         add('415', 'The body is not JSON')
       }
+      // The app-wide authentication reads the session cookie on every path (public ones too) and refuses a twin.
+      const ambiguous =
+        'two cookies of one of our names, one perhaps planted by another host (`/problems/ambiguous-cookies`)'
+      const badRequest = responses['400']
+      if (badRequest && !('$ref' in badRequest)) badRequest.description += `; or ${ambiguous}`
+      else add('400', ambiguous.charAt(0).toUpperCase() + ambiguous.slice(1))
       add('500', 'An unexpected failure; the problem carries a requestId to quote')
       if (operation[TOUCHES_DATABASE]) {
         add('503', 'The database is unreachable (`/problems/database-unavailable`); try again shortly')

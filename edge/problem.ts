@@ -175,6 +175,32 @@ export const problems = {
       detail: 'The refresh token is unknown, expired, revoked or already used; log in again.',
       headers: { 'WWW-Authenticate': bearerChallenge('invalid_token') },
     }),
+  /**
+   * A replayed sign-up (same Idempotency-Key and body) whose account has a new password since: the body's password
+   * is no longer the account's, so the replay proves nothing a log-in would accept and starts no session.
+   */
+  signupCredentialChanged: () =>
+    new Problem({
+      status: 409,
+      slug: 'signup-credential-changed',
+      title: 'Sign-up Superseded',
+      detail:
+        'The account this sign-up created has had its password changed or reset since; a replay of the sign-up ' +
+        'starts no session. Log in with the current password.',
+    }),
+  /**
+   * Two cookies of the same name of ours in one request: one may have been planted by another site under the same
+   * domain (cookie tossing), and we cannot tell which is ours, so neither is used.
+   */
+  ambiguousCookies: (name: string) =>
+    new Problem({
+      status: 400,
+      slug: 'ambiguous-cookies',
+      title: 'Ambiguous Cookies',
+      detail:
+        `This request carries more than one ${name} cookie, so none of them is trusted (another site under the ` +
+        "same domain may have planted one). Clear this site's cookies and log in again.",
+    }),
   tooManyLoginAttempts: (retryAfterSeconds: number) =>
     new Problem({
       status: 429,

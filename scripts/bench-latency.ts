@@ -107,7 +107,7 @@ const PASSWORD = 'bench-password-1'
 let sequence = 0
 const unique = (fixture: Fixture, what: string) => `${what}-${fixture.tag}-${++sequence}@example.test`
 const bearer = (session: Session) => ({ Authorization: `Bearer ${session.accessToken}` })
-const cookie = (session: Session) => ({ Cookie: `edgeline_session=${session.accessToken}` })
+const cookie = (session: Session) => ({ Cookie: `__Host-edgeline_session=${session.accessToken}` })
 
 const JOURNEYS: Journey[] = [
   // Page views: signed in, as the issue measured them; /login and /signup as the signed-out visitor who uses them.

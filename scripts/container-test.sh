@@ -140,7 +140,7 @@ pass "POST /api/auth/signup 201"
 me=$(curl -sS --fail-with-body "$base/api/auth/me" -H "Authorization: Bearer $token") || fail "GET /api/auth/me: $me"
 grep -q "\"email\":\"$email\"" <<<"$me" || fail "GET /api/auth/me did not answer the new account: $me"
 pass "GET /api/auth/me 200 with the bearer token: the new account"
-page=$(curl -sS --fail-with-body "$base/account" -H "Cookie: edgeline_session=$token") || fail "GET /account failed"
+page=$(curl -sS --fail-with-body "$base/account" -H "Cookie: __Host-edgeline_session=$token") || fail "GET /account failed"
 grep -q "$email" <<<"$page" && grep -q '<h1>Your account</h1>' <<<"$page" || fail "the account page did not render"
 pass "GET /account renders the account page (Next in the container, the session cookie, the database)"
 docs=$(curl -s -o /dev/null -w '%{http_code}' "$base/api/docs")

@@ -4,8 +4,10 @@ import type { LogWriter } from '../edge/middleware/access-log'
 
 export interface AccessLogSink {
   write: LogWriter
-  /** Writes out what is still buffered; call it last on shutdown. */
+  /** Writes out what is still buffered, now; for an exit that cannot wait. */
   flush(): void
+  /** Waits for every line written so far to be out, including one write already under way; for a clean stop. */
+  close(): Promise<void>
 }
 
 /**
@@ -29,12 +31,33 @@ export function createAccessLogSink(fd = 1, flushEveryMs = 200): AccessLogSink {
       // sonic-boom's types know only its text mode; in buffer mode `write` takes a Buffer.
       stream.write(Buffer.from(`${JSON.stringify(entry)}\n`) as unknown as string)
     },
-    flush: () => {
-      try {
-        stream.flushSync()
-      } catch {
-        // Nothing was pending, or the reader went away (a closed pipe): nothing more can be saved.
-      }
-    },
+    flush,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // flushSync alone could write the newest lines while an earlier asynchronous write is still under way:
+        // wait for that one first (its callback also runs after a failed fsync, as on a pipe), then the rest.
+        const giveUp = setTimeout(done, 1000)
+        let finished = false
+        function done() {
+          if (finished) return
+          finished = true
+          clearTimeout(giveUp)
+          flush()
+          resolve()
+        }
+        try {
+          stream.flush(() => done())
+        } catch {
+          done()
+        }
+      }),
+  }
+
+  function flush() {
+    try {
+      stream.flushSync()
+    } catch {
+      // Nothing was pending, or the reader went away (a closed pipe): nothing more can be saved.
+    }
   }
 }

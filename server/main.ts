@@ -1,7 +1,7 @@
 /**
  * `npm start`: Edgeline's production server for any Node host (decision 0018). One process: the Hono API on
  * Node, Next for pages and middleware, and the SQL-over-HTTP gateway in front of any non-Neon Postgres.
- * `node server.mjs migrate` applies the migrations and exits.
+ * `node server.mjs migrate` applies the migrations and exits; `node server.mjs --help` says how to run it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { existsSync, readFileSync } from 'node:fs'
@@ -29,15 +29,20 @@ import { readServerConfig } from './config'
 import { createProductionServer, drain } from './http-server'
 import { readOrCreateLocalSecret } from './local-secret'
 import { createServerMetrics, exportMetricsPeriodically, serveMetrics, withRoundTripMetrics } from './metrics'
+import { usage } from './usage'
 
 // Before Next loads: it picks its production code paths (and React its production build) from this.
 Object.assign(process.env, { NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' })
 
+/** A mistake in how the server was started (a flag, a variable): its message is followed by where to find help. */
+class StartupError extends Error {}
+
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(usage())
   // .env, .env.production, .env.local from where the server is started, read by Next's own loader.
   nextEnv.loadEnvConfig(process.cwd(), false)
   const migrateOnly = argv[0] === 'migrate'
-  const serverConfig = readServerConfig(migrateOnly ? [] : argv, process.env)
+  const serverConfig = asStartupError(() => readServerConfig(migrateOnly ? [] : argv, process.env))
   if (!process.env.DATABASE_URL && process.env.VERCEL === '1') {
     throw new Error('DATABASE_URL is required on Vercel: set it to your Neon connection string.')
   }
@@ -50,8 +55,10 @@ async function main(argv: string[]): Promise<void> {
   // Fails here, naming every bad variable, before anything listens (migrating needs no token keys).
   const appConfig = migrateOnly
     ? undefined
-    : parseConfig({ ...process.env, DATABASE_URL: databaseUrl } as EnvSource)
-  const telemetry = migrateOnly ? undefined : parseTelemetryConfig(process.env as TelemetryEnvSource)
+    : asStartupError(() => parseConfig({ ...process.env, DATABASE_URL: databaseUrl } as EnvSource))
+  const telemetry = migrateOnly
+    ? undefined
+    : asStartupError(() => parseTelemetryConfig(process.env as TelemetryEnvSource))
 
   const gateway = await startGatewayUnlessNeon(databaseUrl)
   const sqlEndpoint = gateway?.url ?? process.env.SQL_GATEWAY_ENDPOINT ?? DEFAULT_SQL_GATEWAY_ENDPOINT
@@ -142,8 +149,10 @@ async function main(argv: string[]): Promise<void> {
     await gateway?.close()
     // The last requests' spans, within the exporter's own deadline (OTEL_EXPORTER_OTLP_TIMEOUT).
     await Promise.all([tracer?.flush(), metricsExport?.stop(), metricsEndpoint?.close()])
+    // The last requests' lines go out before the line that says it is over: a reader of the log (or a test) that
+    // stops at "✓ stopped" has them all.
+    await accessLog.close()
     console.log(outcome === 'drained' ? '✓ stopped' : '✓ stopped (some requests were cut off)')
-    accessLog.flush()
     process.exit(0)
   }
   process.on('SIGTERM', (signal) => void stop(signal))
@@ -153,7 +162,7 @@ async function main(argv: string[]): Promise<void> {
 /** Neon hosts speak SQL-over-HTTP themselves; SQL_GATEWAY_ENDPOINT names a gateway run elsewhere; else one of ours. */
 async function startGatewayUnlessNeon(databaseUrl: string): Promise<SqlGateway | undefined> {
   if (isNeonDatabaseUrl(databaseUrl) || process.env.SQL_GATEWAY_ENDPOINT) return undefined
-  const config = readSqlGatewayConfig(process.env)
+  const config = asStartupError(() => readSqlGatewayConfig(process.env))
   // Loopback only, and a free port unless SQL_GATEWAY_PORT names one: several servers may share a machine.
   const port = process.env.SQL_GATEWAY_PORT ? config.port : 0
   try {
@@ -212,6 +221,15 @@ function printBanner(
   )
 }
 
+/** Runs a settings reader; what it refuses is the operator's to fix, so its message is followed by where help is. */
+function asStartupError<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    throw new StartupError(error instanceof Error ? error.message : String(error), { cause: error })
+  }
+}
+
 /** The connection string without its password, fit for a terminal or a log. */
 function redacted(databaseUrl: string): string {
   return databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
@@ -219,5 +237,13 @@ function redacted(databaseUrl: string): string {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error)
+  // Every variable and option is described by --help: the artefact carries no README and no .env.example.
+  if (error instanceof StartupError) console.error(`${helpCommand()} lists the options and variables.`)
   process.exit(1)
 })
+
+/** The artefact is run as `node server.mjs`; from a checkout (`npm run db:migrate`), through npm. */
+function helpCommand(): string {
+  const script = process.argv[1] ?? ''
+  return script.endsWith('.mjs') ? `\`node ${script.split(/[\\/]/).pop()} --help\`` : '`npm start -- --help`'
+}

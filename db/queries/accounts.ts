@@ -53,6 +53,11 @@ export type IdempotentSignupResult =
   | { status: 'replayed'; user: User; role: Role }
   /** The key's first request created an account that has since been deleted: there is nothing to sign in to. */
   | { status: 'account-gone' }
+  /**
+   * The key's first request created this account, whose password has changed since (a change, a reset, anything
+   * that wrote a new hash): the replayed body no longer proves what a log-in proves, so it starts no session.
+   */
+  | { status: 'credential-changed' }
   | { status: 'email-taken' }
   | { status: 'key-reused' }
   | { status: 'in-flight' }
@@ -127,11 +132,21 @@ export async function createAccountWithSession(
 }
 
 /**
+ * A digest of a stored password hash, kept beside a sign-up's stored answer: a replay starts a session only while
+ * the account's hash still has it, i.e. while its credential is the one the sign-up set. A digest, not the hash, so
+ * the idempotency table holds nothing a password guess could be checked against.
+ */
+const credentialDigestOf = (passwordHash: SQL) =>
+  sql`encode(sha256(convert_to(${passwordHash}, 'UTF8')), 'base64')`
+
+/**
  * `createAccountWithSession` under an `Idempotency-Key`, in one round trip (a batch: the key's claim, then one
  * statement). Under this request's claim it creates the account and its session and stores the answer (201 and the
- * user row; never a token). When an earlier request with the same key and the same fingerprint (an HMAC over the
- * body, password included) created the account, it starts a new session for that account instead, with the same
- * `refresh` token: only one of the two branches can have a row, so the token is used once.
+ * user row, and a digest of its password hash; never a token). When an earlier request with the same key and the
+ * same fingerprint (an HMAC over the body, password included) created the account, and the account's password
+ * hash is still the one it set, it starts a new session for that account instead, with the same `refresh` token:
+ * only one of the two branches can have a row, so the token is used once. Any later write of the hash (a change, a
+ * reset, a first password set by an invitation) makes such a replay `credential-changed`, with no session.
  */
 export async function createAccountWithSessionIdempotently(
   db: Database,
@@ -142,26 +157,38 @@ export async function createAccountWithSessionIdempotently(
   try {
     const [, result] = await db.batch([
       claimIdempotencyKey(db, request),
-      db.execute<OutcomeColumns & { current_role: Role | null }>(sql`
+      db.execute<OutcomeColumns & { current_role: Role | null; account_exists: boolean }>(sql`
         with claimed as (${heldClaim(request)}),
         new_user as (
           insert into ${users} (name, email, password_hash)
           select ${input.name}, ${input.email}, ${input.passwordHash} from claimed
-          returning id, name, email, role, created_at, updated_at, version
+          returning id, name, email, role, created_at, updated_at, version,
+            ${credentialDigestOf(sql`password_hash`)} as credential
         ), session as (${insertSessionOf(sql`new_user`, refresh)}),
-        replayed as (
-          select u.id, u.role from (${earlierAnswer(request)}) a join ${users} u on u.id = (a.resource ->> 'id')::int
+        replayed_account as (
+          select u.id, u.role,
+            -- No hash now, or an answer stored before digests were kept: not provably unchanged, so no session.
+            coalesce(${credentialDigestOf(sql`u.password_hash`)} = a.resource ->> 'credential', false)
+              as credential_unchanged
+          from (${earlierAnswer(request)}) a join ${users} u on u.id = (a.resource ->> 'id')::int
+        ), replayed as (
+          select id, role from replayed_account where credential_unchanged
         ), replayed_session as (${insertSessionOf(sql`replayed`, refresh)}),
         stored as (${storeAnswer(request, 201, sql`new_user`)})
-        ${selectOutcome(request, sql`new_user`, sql`, (select role from replayed) as current_role`)}`),
+        ${selectOutcome(
+          request,
+          sql`new_user`,
+          sql`, (select role from replayed) as current_role,
+            exists (select 1 from replayed_account) as account_exists`,
+        )}`),
     ])
     const row = result.rows[0]
     const outcome = readOutcome(row)
     if (outcome.kind === 'created') return { status: 'created', user: versionedUserFromJson(outcome.row) }
     if (outcome.kind === 'replayed') {
       const role = row?.current_role
-      if (!role) return { status: 'account-gone' }
-      return { status: 'replayed', user: versionedUserFromJson(outcome.row), role }
+      if (role) return { status: 'replayed', user: versionedUserFromJson(outcome.row), role }
+      return { status: row?.account_exists ? 'credential-changed' : 'account-gone' }
     }
     return { status: outcome.kind }
   } catch (error) {
@@ -390,14 +417,17 @@ export async function changePassword(
  * Uses a refresh token: if it is live, marks it used and stores its successor in the same family, returning the
  * user's current role (role changes take effect at the next refresh). If it was used more than `graceSeconds` ago,
  * revokes every token of its family; used more recently, it is only refused (`superseded`). Expired, revoked and
- * unknown tokens are simply invalid.
+ * unknown tokens are simply invalid, and so is a token of another family than `onlyFamilyId` when it is given (a
+ * browser's refresh cookie counts only for the session its session-id cookie names: a planted one is not touched).
  */
 export async function rotateRefreshToken(
   db: Database,
   presentedHash: string,
   next: Omit<NewRefreshToken, 'familyId'>,
   graceSeconds: number,
+  onlyFamilyId?: string,
 ): Promise<RotateResult> {
+  const ofFamily = sql`(${onlyFamilyId ?? null}::uuid is null or family_id = ${onlyFamilyId ?? null}::uuid)`
   const result = await db.execute<{
     reused: boolean | null
     superseded: boolean | null
@@ -409,10 +439,11 @@ export async function rotateRefreshToken(
       select family_id,
              used_at < now() - make_interval(secs => ${graceSeconds}) as replayed,
              used_at >= now() - make_interval(secs => ${graceSeconds}) as superseded
-      from ${refreshTokens} where token_hash = ${presentedHash}
+      from ${refreshTokens} where token_hash = ${presentedHash} and ${ofFamily}
     ), consumed as (
       update ${refreshTokens} set used_at = now()
-      where token_hash = ${presentedHash} and used_at is null and revoked_at is null and expires_at > now()
+      where token_hash = ${presentedHash} and ${ofFamily}
+        and used_at is null and revoked_at is null and expires_at > now()
       returning family_id, user_id
     ), revoked as (
       update ${refreshTokens} set revoked_at = now()

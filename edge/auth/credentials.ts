@@ -1,10 +1,13 @@
 /** Where a request carries its token (Bearer header or session cookie) and how verified identity is forwarded. */
+import { cookieNamesFor, PREFIXED_COOKIES, readCookie } from './cookies'
 import type { Identity } from './tokens'
 
-/** The short-lived access token (a JWT) for browsers: httpOnly, so page scripts can never read it. */
-export const SESSION_COOKIE = 'edgeline_session'
-/** The refresh token for browsers; its cookie is scoped to the auth endpoints (Path=/api/auth). */
-export const REFRESH_COOKIE = 'edgeline_refresh'
+export { readCookie } from './cookies'
+
+/** The access token's cookie name over https (and on localhost): `__Host-`, httpOnly (scripts can never read it). */
+export const SESSION_COOKIE = PREFIXED_COOKIES.session
+/** The refresh token's cookie name over https; the cookie is scoped to the auth endpoints (Path=/api/auth). */
+export const REFRESH_COOKIE = PREFIXED_COOKIES.refresh
 export const REFRESH_COOKIE_PATH = '/api/auth'
 
 /** Request headers carrying the identity `middleware.ts` verified, for pages and other Next code behind it. */
@@ -17,28 +20,16 @@ export type Credential = { source: 'none' } | { source: 'bearer' | 'cookie'; tok
 /**
  * The token of a request. An `Authorization: Bearer` header wins over the cookie (an API client's explicit choice);
  * other schemes are ignored. A Bearer header with nothing usable after it counts as a token sent (and refused).
+ * The cookie is read under the request's own name (`cookieNamesFor`); two of them are a problem (thrown).
  */
-export function readCredential(headers: Headers): Credential {
-  const authorization = headers.get('authorization')
+export function readCredential(request: Request): Credential {
+  const authorization = request.headers.get('authorization')
   if (authorization) {
     const match = /^Bearer(?:\s+(.*))?$/i.exec(authorization.trim())
     if (match) return { source: 'bearer', token: (match[1] ?? '').trim() }
   }
-  const token = readCookie(headers, SESSION_COOKIE)
+  const token = readCookie(request.headers, cookieNamesFor(request.url, request.headers).session)
   return token ? { source: 'cookie', token } : { source: 'none' }
-}
-
-/** One cookie's value from the Cookie header, or undefined. */
-export function readCookie(headers: Headers, name: string): string | undefined {
-  const header = headers.get('cookie')
-  if (!header) return undefined
-  for (const pair of header.split(';')) {
-    const separator = pair.indexOf('=')
-    if (separator < 0 || pair.slice(0, separator).trim() !== name) continue
-    const value = pair.slice(separator + 1).trim()
-    return value === '' ? undefined : value
-  }
-  return undefined
 }
 
 /** A copy of `headers` without any identity header a client sent; always applied before anything else. */

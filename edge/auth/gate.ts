@@ -1,5 +1,5 @@
 /** The perimeter rule, shared by `middleware.ts` and the Hono app: who is calling, and may they pass without a session. */
-import { problemResponse, problems } from '../problem'
+import { Problem, problemResponse, problems } from '../problem'
 import { requestLineProblem } from '../request-line'
 import { readCredential, setIdentityHeaders, withoutIdentityHeaders } from './credentials'
 import { isApiPath, isPublicPath, isStaticFilePath } from './public-paths'
@@ -24,9 +24,12 @@ export interface Caller {
   refused: boolean
 }
 
-/** Verifies the request's Bearer token or session cookie. Never reads identity headers; never touches the database. */
-export async function identifyCaller(headers: Headers, tokens: TokenService): Promise<Caller> {
-  const credential = readCredential(headers)
+/**
+ * Verifies the request's Bearer token or session cookie. Never reads identity headers; never touches the database.
+ * Two session cookies throw `/problems/ambiguous-cookies`.
+ */
+export async function identifyCaller(request: Request, tokens: TokenService): Promise<Caller> {
+  const credential = readCredential(request)
   if (credential.source === 'none') return { identity: undefined, refused: false }
   try {
     return { identity: await tokens.verifyAccessToken(credential.token), refused: false }
@@ -108,7 +111,16 @@ export function createEdgeGate(tokens: TokenService, options: GateOptions) {
     }
     // First of what passes: whatever happens next, no client-sent identity header travels further.
     const requestHeaders = withoutIdentityHeaders(request.headers)
-    const { identity, refused } = await identifyCaller(request.headers, tokens)
+    let caller: Caller
+    try {
+      caller = await identifyCaller(request, tokens)
+    } catch (problem) {
+      // Two session cookies (one planted?): refused, pages included, rather than guessing which is ours.
+      if (!(problem instanceof Problem)) throw problem
+      const where = { instance: pathname, requestId: requestIdOf(request.headers) }
+      return { action: 'respond', response: problemResponse(problem, where) }
+    }
+    const { identity, refused } = caller
     if (identity) setIdentityHeaders(requestHeaders, identity)
     if (identity || mayPassWithoutSession(pathname, request.method, request.headers, options)) {
       return { action: 'continue', requestHeaders, identity }

@@ -21,7 +21,7 @@ export interface AuthenticateOptions {
  */
 export function authenticate({ tokens, corsEnabled }: AuthenticateOptions): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    const { identity, refused } = await identifyCaller(c.req.raw.headers, tracedTokens(c, tokens))
+    const { identity, refused } = await identifyCaller(c.req.raw, tracedTokens(c, tokens))
     // The raw pathname, not Hono's decoded one: the public list is matched exactly as the edge middleware sees it.
     if (
       !identity &&

@@ -47,7 +47,7 @@ describe('the /account form posts', () => {
       account,
     )
     expect(landing(response).searchParams.get('notice')).toMatch(/password is changed/)
-    expect(response.headers.getSetCookie().join('\n')).toMatch(/edgeline_session=[^;]+;/)
+    expect(response.headers.getSetCookie().join('\n')).toMatch(/__Host-edgeline_session=[^;]+;/)
     expect((await refresh(account.refreshToken)).status).toBe(401)
     expect((await logIn(account.user.email, 'a brand new password')).status).toBe(200)
   })
@@ -77,8 +77,9 @@ describe('the /account form posts', () => {
     })
     const cleared = response.headers.getSetCookie()
     expect(cleared.map((cookie) => cookie.split('=')[0]).sort()).toEqual([
-      'edgeline_refresh',
-      'edgeline_session',
+      '__Host-edgeline_session',
+      '__Host-edgeline_sid',
+      '__Secure-edgeline_refresh',
     ])
     for (const cookie of cleared) expect(cookie).toMatch(/Max-Age=0/)
     expect((await logIn(account.user.email, account.password)).status).toBe(401)

@@ -7,7 +7,7 @@ import { createTestApp, jsonInit, TEST_JWT_SECRET, uniqueEmail } from './support
 
 const { app } = createTestApp()
 const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
-const SITE = 'http://edgeline.test'
+const SITE = 'https://edgeline.test'
 const logIn = (email: string, password: string) =>
   app.request('/api/auth/login', jsonInit('POST', { email, password }))
 
@@ -57,8 +57,8 @@ describe('the sign-up and log-in form posts', () => {
     expect(landing.pathname).toBe('/users')
     expect(landing.searchParams.get('q')).toBe('x')
     const cookies = response.headers.getSetCookie().join('\n')
-    expect(cookies).toMatch(/edgeline_session=[^;]+;.*HttpOnly/)
-    expect(cookies).toMatch(/edgeline_refresh=/)
+    expect(cookies).toMatch(/__Host-edgeline_session=[^;]+;.*HttpOnly/)
+    expect(cookies).toMatch(/__Secure-edgeline_refresh=/)
     // Sealed for the account just made (the browser is signed in as it once it follows), not for the visitor it was.
     const { user } = (await (await logIn(email, 'a long enough password')).json()) as { user: { id: number } }
     expect(await site.seal.open(landing.searchParams, '/users', `user:${user.id}`)).toEqual({
@@ -97,10 +97,10 @@ describe('the sign-up and log-in form posts', () => {
     )
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toBe('/users?q=x')
-    expect(response.headers.getSetCookie().join('\n')).toMatch(/edgeline_session=[^;]+;/)
+    expect(response.headers.getSetCookie().join('\n')).toMatch(/__Host-edgeline_session=[^;]+;/)
   })
 
-  it('sets Secure cookies when the browser came over https, and only then', async () => {
+  it('sets Secure cookies when the browser came over https or to localhost, and only then', async () => {
     const signUpAt = async (origin: string, forwardedProto?: string) => {
       const body = new FormData()
       body.set('name', 'Scheme User')
@@ -115,14 +115,19 @@ describe('the sign-up and log-in form posts', () => {
       )
       expect(answer.status).toBe(303)
       // Both cookies, so that the checks on them cannot pass by looking at none.
-      expect(answer.headers.getSetCookie()).toHaveLength(2)
+      expect(answer.headers.getSetCookie()).toHaveLength(3)
       return answer.headers.getSetCookie()
     }
     for (const cookie of await signUpAt('https://edgeline.example.test')) expect(cookie).toMatch(/; Secure/)
     // next start builds the page's URL as http://localhost:PORT and keeps the browser's scheme in this header.
     for (const cookie of await signUpAt('http://localhost:3000', 'https')) expect(cookie).toMatch(/; Secure/)
-    for (const cookie of await signUpAt('http://localhost:3000')) expect(cookie).not.toMatch(/Secure/)
-    for (const cookie of await signUpAt('http://intranet.example.test')) expect(cookie).not.toMatch(/Secure/)
+    // localhost is a secure context for a browser's cookies: the same __Host- names as production.
+    for (const cookie of await signUpAt('http://localhost:3000'))
+      expect(cookie).toMatch(/^__(Host|Secure)-.*; Secure/)
+    for (const cookie of await signUpAt('http://intranet.example.test')) {
+      expect(cookie).toMatch(/^edgeline_/)
+      expect(cookie).not.toMatch(/Secure/)
+    }
   })
 
   it('sends a wrong password back to the form with the API detail, the email kept and no cookie', async () => {

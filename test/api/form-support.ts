@@ -4,7 +4,8 @@ import type { FormSite } from '../../edge/pages/form-kit'
 import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
 import { type Account, type createTestApp, TEST_JWT_SECRET } from './support'
 
-export const SITE = 'http://edgeline.test'
+/** https, as a deployed site is: its cookies go by the __Host-/__Secure- names. */
+export const SITE = 'https://edgeline.test'
 
 /** The handlers' view of a test app: the app in-process, and the seal keyed as the app's own would be. */
 export function formSiteOf(app: ReturnType<typeof createTestApp>['app']): FormSite {
@@ -26,7 +27,7 @@ export function formPost(
   const headers = new Headers()
   if (origin) headers.set('origin', origin)
   if (account) {
-    headers.set('cookie', `edgeline_session=${account.accessToken}`)
+    headers.set('cookie', `__Host-edgeline_session=${account.accessToken}`)
     headers.set('x-edgeline-user-id', String(account.user.id))
     headers.set('x-edgeline-user-role', account.user.role)
   }

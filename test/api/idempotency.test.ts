@@ -169,6 +169,7 @@ describe('POST /api/users with Idempotency-Key', () => {
 })
 
 describe('POST /api/auth/signup with Idempotency-Key', () => {
+  const db = testDatabase()
   const signup = (key: string, body: unknown) =>
     server.request('/api/auth/signup', jsonInit('POST', body, { 'Idempotency-Key': key }))
 
@@ -221,6 +222,67 @@ describe('POST /api/auth/signup with Idempotency-Key', () => {
     const guess = await signup(key, { ...body, password: 'a wrong password guess' })
     await expectProblem(guess, 422, '/problems/idempotency-key-reused')
     expect(guess.headers.get('set-cookie')).toBeNull()
+  })
+
+  /** A sign-up sent with a key, then replayed after `meanwhile` acted on the account the first answer holds. */
+  async function replayAfter(meanwhile: (session: SessionBody) => Promise<void>) {
+    const body = { name: 'Replayed', email: uniqueEmail('replayed'), password: 'the first password' }
+    const key = crypto.randomUUID()
+    const first = await signup(key, body)
+    expect(first.status).toBe(201)
+    await meanwhile((await first.json()) as SessionBody)
+    return signup(key, body)
+  }
+
+  /** A replay refused with `type`: no token in the body, no cookie set. */
+  async function expectNoSession(replay: Response, status: number, type: string) {
+    expect(replay.headers.get('set-cookie')).toBeNull()
+    const text = await replay.clone().text()
+    expect(text).not.toMatch(/accessToken|refreshToken/)
+    await expectProblem(replay, status, type)
+  }
+
+  it('starts no session when the sign-up is replayed after the password was changed', async () => {
+    const replay = await replayAfter(async (session) => {
+      const changed = await withToken(server, session.accessToken).request(
+        '/api/auth/password',
+        jsonInit('POST', { currentPassword: 'the first password', newPassword: 'a second password' }),
+      )
+      expect(changed.status).toBe(200)
+    })
+    await expectNoSession(replay, 409, '/problems/signup-credential-changed')
+  })
+
+  it('starts no session when replayed after any other write of the password hash (a reset, an invitation)', async () => {
+    // Those flows are not ours to call here: any write of a new hash is what they do, and all the rule looks at.
+    const replay = await replayAfter(async (session) => {
+      await db.execute(
+        sql`update users set password_hash = 'pbkdf2$reset$hash' where id = ${session.user.id}`,
+      )
+    })
+    await expectNoSession(replay, 409, '/problems/signup-credential-changed')
+  })
+
+  it('starts no session when replayed after the account was deleted', async () => {
+    const replay = await replayAfter(async (session) => {
+      const deleted = await withToken(server, session.accessToken).request(`/api/users/${session.user.id}`, {
+        method: 'DELETE',
+      })
+      expect(deleted.status).toBe(204)
+    })
+    await expectNoSession(replay, 404, '/problems/not-found')
+  })
+
+  it('still replays with a session after a rename: only the credential matters', async () => {
+    const replay = await replayAfter(async (session) => {
+      const renamed = await withToken(server, session.accessToken).request(
+        `/api/users/${session.user.id}`,
+        jsonInit('PATCH', { name: 'Renamed since' }),
+      )
+      expect(renamed.status).toBe(200)
+    })
+    expect(replay.status).toBe(201)
+    expect(((await replay.json()) as SessionBody).accessToken).toBeTruthy()
   })
 
   it('creates exactly one account for ten concurrent sign-ups with one key', async () => {

@@ -16,6 +16,7 @@ import {
   createTestApp,
   createUserViaApi,
   jsonInit,
+  refreshCookies,
   type SessionBody,
   signTestToken,
   testAuthConfig,
@@ -285,7 +286,7 @@ describe('database round trips of the auth journeys', () => {
         () =>
           keep(
             server.request('/api/auth/resume?next=/users', {
-              headers: { cookie: `edgeline_refresh=${session.refreshToken}` },
+              headers: { cookie: refreshCookies(session) },
             }),
           ),
         303,

@@ -214,3 +214,18 @@ export async function expectThrottled(response: Response, windowSeconds: number)
   const drift = Math.abs(((((at.getTime() - expected) % day) + day + day / 2) % day) - day / 2)
   expect(drift).toBeLessThan(5_000)
 }
+
+/** The session (refresh-token family) id an access token of ours names in its `sid` claim. */
+export function sessionIdOf(accessToken: string): string {
+  const payload = accessToken.split('.')[1] ?? ''
+  const json = atob(payload.replaceAll('-', '+').replaceAll('_', '/'))
+  return (JSON.parse(json) as { sid: string }).sid
+}
+
+/**
+ * The Cookie header a browser on localhost (or https) sends to /api/auth for `session`: the refresh cookie and the
+ * `__Host-` session-id cookie set beside it, without which a refresh cookie is not spent (decision 0034).
+ */
+export function refreshCookies(session: { accessToken: string; refreshToken: string }): string {
+  return `__Secure-edgeline_refresh=${session.refreshToken}; __Host-edgeline_sid=${sessionIdOf(session.accessToken)}`
+}

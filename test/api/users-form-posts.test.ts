@@ -129,7 +129,7 @@ describe('the /users form posts', () => {
     const body = `intent=create&name=${'x'.repeat(70 * 1024)}&email=big%40example.test`
     const headers = {
       origin: SITE,
-      cookie: `edgeline_session=${admin.accessToken}`,
+      cookie: `__Host-edgeline_session=${admin.accessToken}`,
       'content-type': 'application/x-www-form-urlencoded',
     }
     const declared = new Request(`${SITE}/users/submit`, {

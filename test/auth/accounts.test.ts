@@ -10,6 +10,7 @@ import {
   createTestApp,
   jsonInit,
   type ProblemBody,
+  refreshCookies,
   type SessionBody,
   testAuthConfig,
   testDatabase,
@@ -70,41 +71,48 @@ describe('POST /api/auth/signup', () => {
     }
   })
 
-  it('sets httpOnly, SameSite=Lax cookies, Secure only when the browser came over https', async () => {
+  it('sets httpOnly, SameSite=Lax cookies, prefixed and Secure over https and on localhost, plain elsewhere', async () => {
+    // app.request's URL is http://localhost: a browser takes localhost as secure, so production's names apply.
     const { response, session } = await signUp()
     const cookies = cookiesOf(response)
-    const sessionCookie = cookies.get('edgeline_session') ?? ''
+    const sessionCookie = cookies.get('__Host-edgeline_session') ?? ''
     expect(sessionCookie).toMatch(/HttpOnly/)
     expect(sessionCookie).toMatch(/SameSite=Lax/)
     expect(sessionCookie).toMatch(/Path=\/(;|$)/)
     expect(sessionCookie).toMatch(/Max-Age=900/)
-    expect(sessionCookie).not.toMatch(/Secure/)
+    // What the __Host- prefix requires of a browser to store it: Secure, Path=/, and no Domain.
+    expect(sessionCookie).toMatch(/; Secure/)
+    expect(sessionCookie).not.toMatch(/Domain/i)
     expect(cookieValue(sessionCookie)).toBe(session.accessToken)
-    expect(cookies.get('edgeline_refresh')).toMatch(/HttpOnly.*Path=\/api\/auth|Path=\/api\/auth.*HttpOnly/)
+    expect(cookies.get('__Secure-edgeline_refresh')).toMatch(
+      /HttpOnly.*Path=\/api\/auth|Path=\/api\/auth.*HttpOnly/,
+    )
+    expect(cookies.get('__Secure-edgeline_refresh')).toMatch(/; Secure/)
 
     const signUpAt = async (url: string, headers: Record<string, string> = {}) => {
       const init = jsonInit('POST', { name: 'Scheme', email: uniqueEmail('scheme'), password: PASSWORD })
       const answer = await app.request(url, { ...init, headers: { ...init.headers, ...headers } })
-      const setCookies = answer.headers.getSetCookie()
-      // Both cookies, so that the checks on them cannot pass by looking at none.
-      expect(setCookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual([
-        'edgeline_refresh',
-        'edgeline_session',
-      ])
-      return setCookies
+      return answer.headers.getSetCookie()
     }
-    for (const cookie of await signUpAt('https://edgeline.example.test/api/auth/signup')) {
-      expect(cookie).toMatch(/; Secure/)
-    }
+    // Both cookies, so that the checks on them cannot pass by looking at none.
+    const prefixed = ['__Host-edgeline_session', '__Host-edgeline_sid', '__Secure-edgeline_refresh']
+    const namesOf = (cookies: string[]) => cookies.map((cookie) => cookie.split('=')[0]).sort()
+    const overTls = await signUpAt('https://edgeline.example.test/api/auth/signup')
+    expect(namesOf(overTls)).toEqual(prefixed)
+    for (const cookie of overTls) expect(cookie).toMatch(/; Secure/)
     // A proxy that ended TLS in front of a plain-http server says so.
     const behindTls = await signUpAt('http://edgeline.example.test/api/auth/signup', {
       'x-forwarded-proto': 'https',
     })
+    expect(namesOf(behindTls)).toEqual(prefixed)
     for (const cookie of behindTls) expect(cookie).toMatch(/; Secure/)
-    // Plain http to a host that is not this machine: a browser would drop a Secure cookie, and log-in with it.
-    for (const cookie of await signUpAt('http://edgeline.example.test/api/auth/signup')) {
-      expect(cookie).not.toMatch(/Secure/)
+    for (const loopback of ['http://127.0.0.1:3000', 'http://[::1]:3000', 'http://app.localhost']) {
+      expect(namesOf(await signUpAt(`${loopback}/api/auth/signup`)), loopback).toEqual(prefixed)
     }
+    // Plain http to a host that is not this machine: a browser would drop a Secure cookie (and a prefixed one).
+    const plain = await signUpAt('http://edgeline.example.test/api/auth/signup')
+    expect(namesOf(plain)).toEqual(['edgeline_refresh', 'edgeline_session', 'edgeline_sid'])
+    for (const cookie of plain) expect(cookie).not.toMatch(/Secure/)
   })
 
   it('answers 409 for a taken email, whatever its case', async () => {
@@ -185,7 +193,7 @@ describe('POST /api/auth/login', () => {
     expect(response.status).toBe(200)
     const session = (await response.json()) as SessionBody
     expect(session.user.email).toBe(email)
-    expect(cookiesOf(response).has('edgeline_session')).toBe(true)
+    expect(cookiesOf(response).has('__Host-edgeline_session')).toBe(true)
     expect((await me(session.accessToken)).status).toBe(200)
   })
 
@@ -323,15 +331,16 @@ describe('POST /api/auth/refresh', () => {
 
   it('reads the refresh token from its cookie when the body has none', async () => {
     const { response } = await signUp()
-    const refreshCookie = cookieValue(cookiesOf(response).get('edgeline_refresh'))
+    const refreshCookie = cookieValue(cookiesOf(response).get('__Secure-edgeline_refresh'))
+    const sessionId = cookieValue(cookiesOf(response).get('__Host-edgeline_sid'))
     const viaCookie = await app.request('/api/auth/refresh', {
       method: 'POST',
-      headers: { Cookie: `edgeline_refresh=${refreshCookie}` },
+      headers: { Cookie: `__Secure-edgeline_refresh=${refreshCookie}; __Host-edgeline_sid=${sessionId}` },
     })
     expect(viaCookie.status).toBe(200)
     const cookies = cookiesOf(viaCookie)
-    expect(cookieValue(cookies.get('edgeline_refresh'))).not.toBe(refreshCookie)
-    expect(cookieValue(cookies.get('edgeline_session'))).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(cookieValue(cookies.get('__Secure-edgeline_refresh'))).not.toBe(refreshCookie)
+    expect(cookieValue(cookies.get('__Host-edgeline_session'))).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
   })
 
   it('answers 401 to a missing, malformed or unknown refresh token', async () => {
@@ -368,25 +377,21 @@ describe('GET /api/auth/resume (a page visit whose session cookie expired)', () 
 
   it('renews the session from the refresh cookie and goes back to the page', async () => {
     const { session } = await signUp()
-    const response = await resume('/users?q=a', `edgeline_refresh=${session.refreshToken}`)
+    const response = await resume('/users?q=a', refreshCookies(session))
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toBe('/users?q=a')
     expect(response.headers.get('cache-control')).toBe('no-store')
     const cookies = cookiesOf(response)
-    expect((await me(cookieValue(cookies.get('edgeline_session')))).status).toBe(200)
+    expect((await me(cookieValue(cookies.get('__Host-edgeline_session')))).status).toBe(200)
     // Rotated like any refresh: the new token works, and the cookie's old one is spent (its replay then ends all).
-    expect((await refresh(cookieValue(cookies.get('edgeline_refresh')))).status).toBe(200)
+    expect((await refresh(cookieValue(cookies.get('__Secure-edgeline_refresh')))).status).toBe(200)
     expect((await refresh(session.refreshToken)).status).toBe(401)
   })
 
   it('sends a browser without a valid refresh cookie on to the log-in page, keeping next', async () => {
     const { session } = await signUp()
     await refresh(session.refreshToken)
-    for (const cookie of [
-      undefined,
-      'edgeline_refresh=nonsense',
-      `edgeline_refresh=${session.refreshToken}`,
-    ]) {
+    for (const cookie of [undefined, '__Secure-edgeline_refresh=nonsense', refreshCookies(session)]) {
       const response = await resume('/account', cookie)
       expect(response.status, cookie).toBe(303)
       expect(response.headers.get('location'), cookie).toBe('/login?next=%2Faccount')
@@ -395,7 +400,7 @@ describe('GET /api/auth/resume (a page visit whose session cookie expired)', () 
 
   it('never sends the browser off the site, whatever next says', async () => {
     const { session } = await signUp()
-    const response = await resume('//evil.example/x', `edgeline_refresh=${session.refreshToken}`)
+    const response = await resume('//evil.example/x', refreshCookies(session))
     expect(response.headers.get('location')).toBe('/')
     expect((await resume('https://evil.example/')).headers.get('location')).toBe('/login?next=%2F')
   })
@@ -419,10 +424,10 @@ describe('a refresh token presented again within the grace period (another tab, 
 
   it('sends a renewing page back once to use the cookies the other tab got, then on to log in', async () => {
     const { session } = await signUp()
-    const spent = `edgeline_refresh=${session.refreshToken}`
+    const spent = refreshCookies(session)
     const first = await resumeIn(spent)
     expect(first.headers.get('location')).toBe('/users')
-    const fresh = cookieValue(cookiesOf(first).get('edgeline_refresh'))
+    const fresh = cookieValue(cookiesOf(first).get('__Secure-edgeline_refresh'))
 
     const second = await resumeIn(spent)
     expect(second.status).toBe(303)
@@ -446,8 +451,8 @@ describe('POST /api/auth/logout', () => {
     )
     expect(response.status).toBe(204)
     const cookies = cookiesOf(response)
-    expect(cookies.get('edgeline_session')).toMatch(/Max-Age=0/)
-    expect(cookies.get('edgeline_refresh')).toMatch(/Max-Age=0/)
+    expect(cookies.get('__Host-edgeline_session')).toMatch(/Max-Age=0/)
+    expect(cookies.get('__Secure-edgeline_refresh')).toMatch(/Max-Age=0/)
     expect((await refresh(session.refreshToken)).status).toBe(401)
   })
 
@@ -460,7 +465,7 @@ describe('POST /api/auth/logout', () => {
     // The rotated access token still names the session it was first issued with.
     const response = await app.request('/api/auth/logout', {
       method: 'POST',
-      headers: { cookie: `edgeline_session=${rotated.accessToken}` },
+      headers: { cookie: `__Host-edgeline_session=${rotated.accessToken}` },
     })
     expect(response.status).toBe(204)
     expect((await refresh(rotated.refreshToken)).status).toBe(401)
@@ -477,13 +482,13 @@ describe('POST /api/auth/logout', () => {
         'content-type': 'application/x-www-form-urlencoded',
         origin: 'http://localhost:3000',
         host: 'localhost:3000',
-        cookie: `edgeline_refresh=${session.refreshToken}`,
+        cookie: `__Secure-edgeline_refresh=${session.refreshToken}`,
       },
       body: '',
     })
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toBe('/login?logged-out')
-    expect(cookiesOf(response).get('edgeline_refresh')).toMatch(/Max-Age=0/)
+    expect(cookiesOf(response).get('__Secure-edgeline_refresh')).toMatch(/Max-Age=0/)
     expect((await refresh(session.refreshToken)).status).toBe(401)
   })
 
@@ -495,7 +500,7 @@ describe('POST /api/auth/logout', () => {
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           host: 'localhost:3000',
-          cookie: `edgeline_refresh=${session.refreshToken}`,
+          cookie: `__Secure-edgeline_refresh=${session.refreshToken}`,
           ...(origin ? { origin } : {}),
         },
         body: '',
@@ -508,8 +513,8 @@ describe('POST /api/auth/logout', () => {
   it('answers 204 and clears the cookies even with no token or cookie at all (decision 0019)', async () => {
     const response = await app.request('/api/auth/logout', { method: 'POST' })
     expect(response.status).toBe(204)
-    expect(cookiesOf(response).get('edgeline_session')).toMatch(/Max-Age=0/)
-    expect(cookiesOf(response).get('edgeline_refresh')).toMatch(/Max-Age=0/)
+    expect(cookiesOf(response).get('__Host-edgeline_session')).toMatch(/Max-Age=0/)
+    expect(cookiesOf(response).get('__Secure-edgeline_refresh')).toMatch(/Max-Age=0/)
   })
 
   it('answers a second log-out of the same session as the first: a lost answer can be retried', async () => {

@@ -25,6 +25,9 @@ import { createTokenService, InvalidTokenError } from '../../edge/auth/tokens'
 import { LOOPBACK_HOSTS } from '../../edge/env'
 
 const headers = (entries: Record<string, string>) => new Headers(entries)
+/** A request over https, where the session cookie is `__Host-edgeline_session`. */
+const request = (entries: Record<string, string>) =>
+  new Request('https://app.example.test/', { headers: entries })
 
 /** base64url SHA-256, computed here rather than with the app's helper. */
 async function sha256(text: string): Promise<string> {
@@ -38,7 +41,7 @@ async function sha256(text: string): Promise<string> {
 describe('readCredential', () => {
   it('reads a Bearer token, whatever the case of the scheme, and prefers it over the cookie', () => {
     expect(
-      readCredential(headers({ authorization: 'bearer abc.def', cookie: 'edgeline_session=c' })),
+      readCredential(request({ authorization: 'bearer abc.def', cookie: '__Host-edgeline_session=c' })),
     ).toEqual({
       source: 'bearer',
       token: 'abc.def',
@@ -46,19 +49,19 @@ describe('readCredential', () => {
   })
 
   it('counts a Bearer header with nothing after it as an empty token sent', () => {
-    expect(readCredential(headers({ authorization: 'Bearer' }))).toEqual({ source: 'bearer', token: '' })
+    expect(readCredential(request({ authorization: 'Bearer' }))).toEqual({ source: 'bearer', token: '' })
   })
 
   it('ignores other schemes and words that only contain Bearer, and falls back to the cookie', () => {
     for (const authorization of ['Basic dXNlcjpwdw==', 'NotBearer abc', 'Bearerabc', 'Bearer-x abc']) {
       expect(
-        readCredential(headers({ authorization, cookie: 'edgeline_session=from-cookie' })),
+        readCredential(request({ authorization, cookie: '__Host-edgeline_session=from-cookie' })),
         authorization,
       ).toEqual({
         source: 'cookie',
         token: 'from-cookie',
       })
-      expect(readCredential(headers({ authorization })), authorization).toEqual({ source: 'none' })
+      expect(readCredential(request({ authorization })), authorization).toEqual({ source: 'none' })
     }
   })
 })
@@ -79,6 +82,16 @@ describe('readCookie', () => {
       expect(readCookie(headers({ cookie }), 'edgeline_session'), cookie).toBeUndefined()
     }
     expect(readCookie(new Headers(), 'edgeline_session')).toBeUndefined()
+  })
+
+  it('refuses a name sent twice, whatever the values (one may be planted): a problem, never a guess', () => {
+    for (const cookie of ['s=a; s=b', 's=a;s=a', 's=; s=b', ' s = a ; t=1; s=b']) {
+      expect(() => readCookie(headers({ cookie }), 's'), cookie).toThrow(
+        expect.objectContaining({ slug: 'ambiguous-cookies', status: 400 }),
+      )
+    }
+    // Other names twice, or a longer name, are none of its business.
+    expect(readCookie(headers({ cookie: 't=1; t=2; s=a; sx=b' }), 's')).toBe('a')
   })
 })
 
@@ -123,13 +136,13 @@ describe('the gate', () => {
   })
 
   it('tells no token, a valid token and a refused token apart', async () => {
-    expect(await identifyCaller(new Headers(), tokens)).toStrictEqual({ identity: undefined, refused: false })
+    expect(await identifyCaller(request({}), tokens)).toStrictEqual({ identity: undefined, refused: false })
     const token = await tokens.signAccessToken({ userId: '5', role: 'user' })
-    expect(await identifyCaller(headers({ authorization: `Bearer ${token}` }), tokens)).toStrictEqual({
+    expect(await identifyCaller(request({ authorization: `Bearer ${token}` }), tokens)).toStrictEqual({
       identity: { userId: '5', role: 'user' },
       refused: false,
     })
-    expect(await identifyCaller(headers({ authorization: 'Bearer nope' }), tokens)).toStrictEqual({
+    expect(await identifyCaller(request({ authorization: 'Bearer nope' }), tokens)).toStrictEqual({
       identity: undefined,
       refused: true,
     })

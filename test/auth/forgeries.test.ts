@@ -27,7 +27,9 @@ describe('forged tokens', () => {
     async (_name, forge) => {
       const token = await forge()
       const byHeader = await app.request('/api/users', { headers: { Authorization: `Bearer ${token}` } })
-      const byCookie = await app.request('/api/users', { headers: { Cookie: `edgeline_session=${token}` } })
+      const byCookie = await app.request('/api/users', {
+        headers: { Cookie: `__Host-edgeline_session=${token}` },
+      })
       for (const response of [byHeader, byCookie]) {
         expect(response.status).toBe(401)
         expect(response.headers.get('content-type')).toBe('application/problem+json')
@@ -45,7 +47,8 @@ describe('forged tokens', () => {
       (await app.request('/api/users?limit=1', { headers: { Authorization: `Bearer ${token}` } })).status,
     ).toBe(200)
     expect(
-      (await app.request('/api/users?limit=1', { headers: { Cookie: `edgeline_session=${token}` } })).status,
+      (await app.request('/api/users?limit=1', { headers: { Cookie: `__Host-edgeline_session=${token}` } }))
+        .status,
     ).toBe(200)
   })
 
@@ -58,7 +61,7 @@ describe('forged tokens', () => {
   it('prefers an invalid Bearer token over a valid cookie: explicit credentials that fail are refused', async () => {
     const valid = await signTestToken({ userId: '1', role: 'user' }, auth)
     const response = await app.request('/api/users', {
-      headers: { Authorization: 'Bearer forged', Cookie: `edgeline_session=${valid}` },
+      headers: { Authorization: 'Bearer forged', Cookie: `__Host-edgeline_session=${valid}` },
     })
     expect(response.status).toBe(401)
   })

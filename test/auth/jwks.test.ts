@@ -51,7 +51,7 @@ describe('tokens of an external identity provider (JWKS_URL)', () => {
     const token = await providerToken(sharedProvider, { sub: 'ext-admin', role: 'admin' })
     const headerSets: Record<string, string>[] = [
       { Authorization: `Bearer ${token}` },
-      { Cookie: `edgeline_session=${token}` },
+      { Cookie: `__Host-edgeline_session=${token}` },
     ]
     for (const headers of headerSets) {
       const response = await app.request('/api/auth/me', { headers })

@@ -35,7 +35,7 @@ describe('middleware.ts and forged tokens', () => {
   it.each(forgeries)('refuses %s on the API, as a Bearer token and as a cookie', async (_name, forge) => {
     const token = await forge()
     const byHeader = await middleware(request('/api/users', { authorization: `Bearer ${token}` }))
-    const byCookie = await middleware(request('/api/users', { cookie: `edgeline_session=${token}` }))
+    const byCookie = await middleware(request('/api/users', { cookie: `__Host-edgeline_session=${token}` }))
     for (const response of [byHeader, byCookie]) {
       expect(response.status).toBe(401)
       expect(response.headers.get('x-middleware-next')).toBeNull()
@@ -49,7 +49,9 @@ describe('middleware.ts and forged tokens', () => {
   it.each(forgeries)(
     'sends a page visit with %s as its session cookie to renew the session',
     async (_name, forge) => {
-      const response = await middleware(request('/users', { cookie: `edgeline_session=${await forge()}` }))
+      const response = await middleware(
+        request('/users', { cookie: `__Host-edgeline_session=${await forge()}` }),
+      )
       expect(response.status).toBe(303)
       expect(response.headers.get('location')).toBe(`${BASE}/api/auth/resume?next=%2Fusers`)
     },
@@ -65,7 +67,7 @@ describe('middleware.ts and forged tokens', () => {
     }).signAccessToken({ userId: '1', role: 'admin' })
     const headerSets: Record<string, string>[] = [
       { authorization: `Bearer ${token}` },
-      { cookie: `edgeline_session=${token}` },
+      { cookie: `__Host-edgeline_session=${token}` },
     ]
     for (const headers of headerSets) {
       const response = await middleware(request('/api/users', headers))

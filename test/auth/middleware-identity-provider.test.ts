@@ -25,7 +25,7 @@ describe('middleware.ts with an external identity provider (JWKS_URL only)', () 
     const token = await providerToken({ sub: 'ext-mw', role: 'admin' })
     const headerSets: Record<string, string>[] = [
       { authorization: `Bearer ${token}` },
-      { cookie: `edgeline_session=${token}` },
+      { cookie: `__Host-edgeline_session=${token}` },
     ]
     for (const [path, headers] of headerSets.flatMap((headers) => [
       ['/api/users', headers] as const,

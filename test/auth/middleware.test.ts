@@ -42,9 +42,9 @@ describe('middleware.ts on pages', () => {
       role: 'user',
     })
     for (const cookie of [
-      'edgeline_session=not-a-jwt',
-      `edgeline_session=${(await userToken()).slice(0, -3)}abc`,
-      `edgeline_session=${expired}`,
+      '__Host-edgeline_session=not-a-jwt',
+      `__Host-edgeline_session=${(await userToken()).slice(0, -3)}abc`,
+      `__Host-edgeline_session=${expired}`,
     ]) {
       const response = await middleware(request('/settings', { cookie }))
       expect(response.status, cookie).toBe(303)
@@ -54,7 +54,7 @@ describe('middleware.ts on pages', () => {
 
   it('lets a page request with a valid session cookie through, with the verified identity', async () => {
     const response = await middleware(
-      request('/settings', { cookie: `theme=dark; edgeline_session=${await userToken()}` }),
+      request('/settings', { cookie: `theme=dark; __Host-edgeline_session=${await userToken()}` }),
     )
     expect(forwardedHeaders(response)).toMatchObject({
       'x-edgeline-user-id': '42',
@@ -103,7 +103,7 @@ describe('middleware.ts on the API', () => {
   it('answers 401 with error="invalid_token" when a bad token is sent, by header or by cookie', async () => {
     const headerSets: Record<string, string>[] = [
       { authorization: 'Bearer nope' },
-      { cookie: 'edgeline_session=nope' },
+      { cookie: '__Host-edgeline_session=nope' },
     ]
     for (const headers of headerSets) {
       const response = await middleware(request('/api/users', headers))

@@ -105,8 +105,10 @@ describe('POST /api/auth/password', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-store')
     const cookies = response.headers.getSetCookie()
-    expect(cookies.find((cookie) => cookie.startsWith('edgeline_session='))).toMatch(/HttpOnly/)
-    expect(cookies.find((cookie) => cookie.startsWith('edgeline_refresh='))).toMatch(/Path=\/api\/auth/)
+    expect(cookies.find((cookie) => cookie.startsWith('__Host-edgeline_session='))).toMatch(/HttpOnly/)
+    expect(cookies.find((cookie) => cookie.startsWith('__Secure-edgeline_refresh='))).toMatch(
+      /Path=\/api\/auth/,
+    )
     expect(await response.text()).not.toMatch(/pbkdf2|password/i)
   })
 
@@ -117,7 +119,7 @@ describe('POST /api/auth/password', () => {
       jsonInit(
         'POST',
         { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
-        { Cookie: `edgeline_session=${session.accessToken}` },
+        { Cookie: `__Host-edgeline_session=${session.accessToken}` },
       ),
     )
     expect(response.status).toBe(200)

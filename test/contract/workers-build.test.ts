@@ -1,10 +1,10 @@
 /**
- * The Workers deployment builds offline (`wrangler deploy --dry-run`, no account, no network), and what it builds is
+ * The Workers deployment builds offline (`npm run workers:build`: `wrangler deploy --dry-run`, no account, no
+ * network) into the dist/workers/ the README names, leaving git and the linter as they were; and what it builds is
  * the API: loaded in workerd with the variables a deployment sets, it answers from the run's database.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
@@ -20,31 +20,70 @@ function readWranglerConfig(): Record<string, unknown> {
   return JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as Record<string, unknown>
 }
 
-describe('the Workers build (wrangler deploy --dry-run)', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'edgeline-workers-'))
+/** `git status` as a script reads it: every changed, added or untracked file that is not ignored. */
+async function gitStatus(): Promise<string> {
+  return (await run('git', ['status', '--porcelain', '--untracked-files=all'])).stdout
+}
+
+/** What `npm run lint` (biome check) finds: how many files it checked, and its diagnostics by severity. */
+async function lintSummary(): Promise<Record<string, number>> {
+  // Biome exits 1 when it finds anything; the summary is what matters here, not whether the tree was clean before.
+  const { stdout } = await run(
+    join('node_modules', '.bin', 'biome'),
+    ['check', '--reporter=json', '--max-diagnostics=0', '.'],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  ).catch((failure: { stdout?: string }) => ({ stdout: failure.stdout ?? '' }))
+  const { summary } = JSON.parse(stdout) as {
+    summary: { changed: number; unchanged: number; errors: number; warnings: number }
+  }
+  return { files: summary.changed + summary.unchanged, errors: summary.errors, warnings: summary.warnings }
+}
+
+describe('the Workers build (npm run workers:build)', () => {
+  // Where the README says the bundle goes: the project's root, whatever folder wrangler's config is in.
+  const outdir = 'dist/workers'
   let output = ''
+  let before: { git: string; lint: Record<string, number> }
+  let after: { git: string; lint: Record<string, number> }
   let mf: Miniflare | undefined
 
   beforeAll(async () => {
-    // Its assets are public/, where the API's docs are built.
-    await run(join('node_modules', '.bin', 'tsx'), ['scripts/build-api-docs.ts'])
-    const wrangler = await run(
-      join('node_modules', '.bin', 'wrangler'),
-      ['deploy', '--dry-run', '--outdir', outdir, '--config', CONFIG],
-      { env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
-    )
-    output = wrangler.stdout + wrangler.stderr
-  }, 120_000)
+    before = { git: await gitStatus(), lint: await lintSummary() }
+    const build = await run('npm', ['run', 'workers:build'], {
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: 'false',
+        CI: 'true',
+        npm_config_update_notifier: 'false',
+      },
+    })
+    output = build.stdout + build.stderr
+    after = { git: await gitStatus(), lint: await lintSummary() }
+  }, 180_000)
 
   afterAll(async () => {
     await mf?.dispose()
-    rmSync(outdir, { recursive: true, force: true })
   })
 
   it('bundles the Worker and its assets without an account or the network', () => {
     expect(output).toContain('--dry-run: exiting now.')
     expect(output).toMatch(/Read \d+ files from the assets directory/)
     expect(readFileSync(join(outdir, 'index.js'), 'utf8').length).toBeGreaterThan(100_000)
+  })
+
+  it('writes the bundle to dist/workers/ at the root, not beside the wrangler config', () => {
+    expect(existsSync(join(outdir, 'index.js'))).toBe(true)
+    expect(existsSync(join('workers', 'dist'))).toBe(false)
+  })
+
+  it('leaves git status as it was: its output is ignored', () => {
+    expect(after.git).toBe(before.git)
+  })
+
+  it('leaves npm run lint as it was: biome checks none of its output', () => {
+    expect(after.lint).toEqual(before.lint)
   })
 
   it('runs on the date the workerd tests use, with no Node.js compatibility', () => {

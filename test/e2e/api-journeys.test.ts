@@ -111,11 +111,14 @@ describe('a page visit whose session cookie has expired, on the built app', () =
     )
     expect(signUp.status).toBe(201)
     const { refreshToken } = (await signUp.json()) as { refreshToken: string }
-    // The session cookie is gone (its Max-Age ran out); the refresh cookie is sent to /api/auth paths only.
+    const sessionId = /__Host-edgeline_sid=([^;]+)/.exec(signUp.headers.getSetCookie().join('\n'))?.[1]
+    // The session cookie is gone (its Max-Age ran out); the refresh cookie is sent to /api/auth paths only, the
+    // session-id cookie (which binds it) everywhere.
     const cookiesFor = (path: string, session?: string) =>
       [
-        ...(path.startsWith('/api/auth/') ? [`edgeline_refresh=${refreshToken}`] : []),
-        ...(session ? [`edgeline_session=${session}`] : []),
+        ...(path.startsWith('/api/auth/') ? [`__Secure-edgeline_refresh=${refreshToken}`] : []),
+        `__Host-edgeline_sid=${sessionId}`,
+        ...(session ? [`__Host-edgeline_session=${session}`] : []),
       ].join('; ')
     const trail: string[] = []
     let location = '/account'
@@ -129,8 +132,10 @@ describe('a page visit whose session cookie has expired, on the built app', () =
       })
       await response.arrayBuffer()
       status = response.status
-      const set = response.headers.getSetCookie().find((cookie) => cookie.startsWith('edgeline_session='))
-      if (set) session = set.slice('edgeline_session='.length).split(';')[0]
+      const set = response.headers
+        .getSetCookie()
+        .find((cookie) => cookie.startsWith('__Host-edgeline_session='))
+      if (set) session = set.slice('__Host-edgeline_session='.length).split(';')[0]
       const next = response.headers.get('location')
       if (next) location = new URL(next, baseUrl).pathname + new URL(next, baseUrl).search
     }

@@ -177,10 +177,82 @@ describe('the pages in Chromium', () => {
       await logIn(page, user, '/account')
       await page.waitForURL('**/account')
       // What the browser does when the session cookie's Max-Age runs out; the refresh cookie lives 30 days.
-      await page.context().clearCookies({ name: 'edgeline_session' })
+      await page.context().clearCookies({ name: '__Host-edgeline_session' })
       await page.goto('/users?q=renew')
       expect(pathOf(page)).toBe('/users?q=renew')
       expect(await page.locator('#signed-in-as').textContent()).toBe(`Signed in as ${user.name} (user)`)
+    })
+  })
+
+  it('keeps the session in __Host-/__Secure- cookies on http://localhost and 127.0.0.1, secure contexts for cookies', async () => {
+    const user = await createE2eAccount('user', 'prefixed')
+    // The server listens on 127.0.0.1; the name localhost reaches it too, and is what `npm run dev` prints.
+    for (const baseURL of [appUrl, appUrl.replace('//127.0.0.1:', '//localhost:')]) {
+      await inBrowser(
+        'prefixed-cookies',
+        async (page) => {
+          await logIn(page, user, '/account')
+          await page.waitForURL('**/account')
+          // Chromium stored what the server set over plain http to a loopback host, prefixes and Secure included.
+          const cookies = new Map((await page.context().cookies()).map((cookie) => [cookie.name, cookie]))
+          const host = new URL(baseURL).hostname
+          expect(cookies.get('__Host-edgeline_session'), baseURL).toMatchObject({
+            domain: host,
+            path: '/',
+            secure: true,
+          })
+          expect(cookies.get('__Host-edgeline_sid'), baseURL).toMatchObject({
+            domain: host,
+            path: '/',
+            secure: true,
+          })
+          expect(cookies.get('__Secure-edgeline_refresh'), baseURL).toMatchObject({
+            path: '/api/auth',
+            secure: true,
+          })
+          expect([...cookies.keys()].filter((name) => !name.startsWith('__'))).toEqual([])
+          // And sent them back: the page is signed in.
+          expect(await page.locator('#signed-in-as').textContent()).toBe(`Signed in as ${user.name} (user)`)
+        },
+        { baseURL },
+      )
+    }
+  })
+
+  it('refuses to renew a session when a second refresh cookie was planted, rather than guess', async () => {
+    const [user, tosser] = await Promise.all([
+      createE2eAccount('user', 'victim'),
+      createE2eAccount('user', 'tosser'),
+    ])
+    const login = await fetch(`${appUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: tosser.email, password: tosser.password }),
+    })
+    const { refreshToken } = (await login.json()) as { refreshToken: string }
+    await inBrowser('tossed-refresh-cookie', async (page) => {
+      await logIn(page, user, '/account')
+      await page.waitForURL('**/account')
+      // As a sibling subdomain would plant it: the same name, a longer path, so the browser sends it first.
+      await page.context().addCookies([
+        {
+          name: '__Secure-edgeline_refresh',
+          value: refreshToken,
+          domain: new URL(appUrl).hostname,
+          path: '/api/auth/resume',
+          secure: true,
+          httpOnly: true,
+        },
+      ])
+      await page.context().clearCookies({ name: '__Host-edgeline_session' })
+      const answer = await page.goto('/users')
+      expect(pathOf(page)).toBe('/api/auth/resume?next=%2Fusers')
+      expect(answer?.status()).toBe(400)
+      expect(await page.textContent('body')).toContain('/problems/ambiguous-cookies')
+      const session = (await page.context().cookies()).find(
+        (cookie) => cookie.name === '__Host-edgeline_session',
+      )
+      expect(session).toBeUndefined()
     })
   })
 

@@ -134,10 +134,10 @@ describe('the built app over HTTP', () => {
     })
     expect(signup.status).toBe(303)
     expect(signup.headers.get('location')).toBe('/api/auth/me')
-    const session = /edgeline_session=([^;]+)/.exec(signup.headers.getSetCookie().join('\n'))?.[1]
+    const session = /__Host-edgeline_session=([^;]+)/.exec(signup.headers.getSetCookie().join('\n'))?.[1]
     expect(session).toBeDefined()
     const me = await checkedFetch(`${baseUrl}/api/auth/me`, {
-      headers: { cookie: `edgeline_session=${session}` },
+      headers: { cookie: `__Host-edgeline_session=${session}` },
     })
     expect(me.status).toBe(200)
     expect(((await me.json()) as { user: { email: string } }).user.email).toBe(email)
@@ -339,7 +339,7 @@ describe('the built app and forged tokens', () => {
       const token = await forge()
       const headerSets: Record<string, string>[] = [
         { Authorization: `Bearer ${token}` },
-        { Cookie: `edgeline_session=${token}` },
+        { Cookie: `__Host-edgeline_session=${token}` },
       ]
       for (const headers of headerSets) {
         const api = await checkedFetch(`${baseUrl}/api/users`, { headers })
@@ -347,7 +347,7 @@ describe('the built app and forged tokens', () => {
         expect(api.headers.get('www-authenticate')).toBe('Bearer realm="edgeline", error="invalid_token"')
       }
       const page = await checkedFetch(`${baseUrl}/users`, {
-        headers: { Cookie: `edgeline_session=${token}` },
+        headers: { Cookie: `__Host-edgeline_session=${token}` },
         redirect: 'manual',
       })
       expect(page.status).toBe(303)

@@ -38,7 +38,7 @@ beforeAll(async () => {
     body: JSON.stringify({ email: admin.email, password: admin.password }),
   })
   if (login.status !== 200) throw new Error(`log-in answered ${login.status}: ${await login.text()}`)
-  sessionCookie = `edgeline_session=${((await login.json()) as { accessToken: string }).accessToken}`
+  sessionCookie = `__Host-edgeline_session=${((await login.json()) as { accessToken: string }).accessToken}`
 })
 
 afterAll(async () => {

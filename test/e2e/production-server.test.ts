@@ -9,9 +9,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { request as httpRequest } from 'node:http'
 import { connect as connectTcp } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { ENV_NAMES } from '../../edge/env'
 import { createScratchDatabase, runTerminationDrill } from '../support/termination-drill'
 import { announcedUrl, E2E_JWT_SECRET } from './built-server'
 import { nonLocalAlias } from './non-local-host'
@@ -65,6 +66,30 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
   }
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+}
+
+/** Runs the artefact's server.mjs to its exit, away from the project, and returns its exit and everything it printed. */
+async function runArtefact(
+  args: string[],
+  env: Record<string, string> = {},
+  script = join(artefact, 'server.mjs'),
+) {
+  const child = spawn('node', [script, ...args], {
+    cwd: scratch,
+    env: bareEnvironment(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  started.push(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const exit = await exitOf(child)
+  return { ...exit, stdout, stderr }
 }
 
 function failedLogin(url: string, email: string, forwardedFor: string): Promise<Response> {
@@ -172,6 +197,65 @@ describe('the standalone artefact', () => {
   })
 })
 
+describe('asking the artefact how to run it, and starting it wrongly', () => {
+  // What an operator sets on a Node host; development-only and platform variables (Vercel's, Next's) are not.
+  const serverVariables = [
+    ...ENV_NAMES.filter(
+      (name) =>
+        !['VERCEL', 'NODE_ENV', 'NEXT_PHASE', 'DEV_ALLOWED_HOSTS', 'LOCAL_SQL_ENDPOINT'].includes(name),
+    ),
+    'PORT',
+    'HOSTNAME',
+    'TRUST_PROXY',
+    'SHUTDOWN_TIMEOUT_MS',
+    'SQL_GATEWAY_PORT',
+    'SQL_GATEWAY_POOL_SIZE',
+    'SQL_GATEWAY_POOL_TIMEOUT_MS',
+    'SQL_GATEWAY_STATEMENT_TIMEOUT_MS',
+    'LOCAL_SQL_DATA_DIR',
+  ]
+
+  it.each([
+    ['node server.mjs --help, copied away from the project', ['--help'], join(artefact, 'server.mjs')],
+    ['node server.mjs -h', ['-h'], join(artefact, 'server.mjs')],
+    [
+      'node .next/standalone/server.mjs --help, where the build leaves it',
+      ['--help'],
+      resolve(STANDALONE, 'server.mjs'),
+    ],
+  ])(
+    'prints usage for %s: its commands, options and variables, and exits 0 without serving',
+    async (_label, args, script) => {
+      const { code, stdout, stderr } = await runArtefact(args, {}, script)
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+      expect(stdout).toMatch(/^Usage:$/m)
+      expect(stdout).toMatch(/node server\.mjs migrate\b/)
+      for (const option of ['--port', '-p', '--hostname', '-H', '--help']) expect(stdout).toContain(option)
+      for (const variable of serverVariables)
+        expect(stdout, variable).toMatch(new RegExp(`\\b${variable}\\b`))
+      expect(stdout).not.toMatch(/Edgeline {4}http|migrations applied/)
+    },
+  )
+
+  it('names a bad variable, points at --help and at no file the artefact lacks, and exits 1', async () => {
+    const { code, stderr } = await runArtefact([], {
+      DATABASE_TIMEOUT_MS: 'soon',
+      JWT_SECRET: E2E_JWT_SECRET,
+    })
+    expect(code).toBe(1)
+    expect(stderr).toContain('DATABASE_TIMEOUT_MS')
+    expect(stderr).toContain('`node server.mjs --help` lists the options and variables.')
+    expect(stderr).not.toMatch(/\.env\.example|README/)
+  })
+
+  it('names an unknown option and points at --help, exiting 1', async () => {
+    const { code, stderr } = await runArtefact(['--prot', '8080'])
+    expect(code).toBe(1)
+    expect(stderr).toContain("'--prot'")
+    expect(stderr).toContain('`node server.mjs --help`')
+  })
+})
+
 describe('the client address (TRUST_PROXY)', () => {
   it('is the socket peer when TRUST_PROXY is unset: a new X-Forwarded-For per request does not evade the limit', async () => {
     const statuses: number[] = []
@@ -234,29 +318,52 @@ describe('the client address across several hops (X-Forwarded-For with more than
 })
 
 describe('the scheme (X-Forwarded-Proto, under the same TRUST_PROXY)', () => {
-  const cookiesOfSignUp = async (url: string, label: string) => {
-    const response = await fetch(`${url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Forwarded-Proto': 'https' },
-      body: JSON.stringify({
+  /**
+   * A sign-up claiming https, addressed to a host name that is not loopback (as a browser on another machine
+   * would): on a loopback name cookies are Secure anyway, since browsers take localhost as a secure context.
+   */
+  const cookiesOfSignUp = (url: string, label: string) =>
+    new Promise<string[]>((resolve, reject) => {
+      const body = JSON.stringify({
         name: label,
         email: `${label}-${Date.now()}@example.test`,
         password: 'long-enough-pw',
-      }),
+      })
+      const sent = httpRequest(
+        `${url}/api/auth/signup`,
+        {
+          method: 'POST',
+          headers: {
+            host: 'edgeline.example.test',
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-forwarded-proto': 'https',
+          },
+        },
+        (response) => {
+          response.resume()
+          response.on('end', () => {
+            expect(response.statusCode).toBe(201)
+            const cookies = response.headers['set-cookie'] ?? []
+            expect(cookies).toHaveLength(3)
+            resolve(cookies)
+          })
+        },
+      )
+      sent.on('error', reject)
+      sent.end(body)
     })
-    expect(response.status).toBe(201)
-    const cookies = response.headers.getSetCookie()
-    expect(cookies).toHaveLength(2)
-    return cookies
-  }
 
-  it('makes cookies Secure when a trusted proxy says the browser came over https', async () => {
+  it('makes cookies Secure, with prefixed names, when a trusted proxy says the browser came over https', async () => {
     for (const cookie of await cookiesOfSignUp(behindProxy.url, 'tls-proxy'))
-      expect(cookie).toMatch(/; Secure/)
+      expect(cookie).toMatch(/^__(Host|Secure)-edgeline_.*; Secure/)
   })
 
   it('is not taken from a client when no proxy is trusted', async () => {
-    for (const cookie of await cookiesOfSignUp(plain.url, 'tls-claim')) expect(cookie).not.toMatch(/Secure/)
+    for (const cookie of await cookiesOfSignUp(plain.url, 'tls-claim')) {
+      expect(cookie).toMatch(/^edgeline_/)
+      expect(cookie).not.toMatch(/Secure/)
+    }
   })
 })
 
@@ -363,6 +470,39 @@ describe('stopping', () => {
         id,
       ).toHaveLength(1)
     }
+    // And before the line that says it is over: whoever reads the output up to "✓ stopped" has every request.
+    const stoppedAt = lines.findIndex((line) => line.startsWith('✓ stopped'))
+    expect(stoppedAt, 'the "✓ stopped" line').toBeGreaterThan(-1)
+    const lastRequestAt = Math.max(
+      ...[...ids, inFlight].map((id) => lines.findIndex((l) => l.includes(`"${id}"`))),
+    )
+    expect(lastRequestAt).toBeLessThan(stoppedAt)
+  })
+
+  it('says "✓ stopped" only after the log lines of the requests that were in flight at the signal', async () => {
+    const server = await startArtefact('stop-order', {})
+    const ids = Array.from({ length: 20 }, (_, i) => `stop-order-${Date.now()}-${i}`)
+    // Sent, not awaited: most are still being answered when SIGTERM arrives, and their lines are written during
+    // the drain, into the log sink's buffer.
+    const answers = ids.map((id) =>
+      fetch(`${server.url}/api/hello`, { headers: { 'X-Request-Id': id } }).then(
+        (response) => response.status,
+        () => 0,
+      ),
+    )
+    await pause(5)
+    server.child.kill('SIGTERM')
+    expect(await exitOf(server.child)).toEqual({ code: 0, signal: null })
+    const answered = (await Promise.all(answers)).filter((status) => status === 200).length
+    const lines = server.output().split('\n')
+    const stoppedAt = lines.findIndex((line) => line.startsWith('✓ stopped'))
+    const logged = ids
+      .map((id) => lines.findIndex((line) => line.includes(`"${id}"`)))
+      .filter((at) => at >= 0)
+    expect(answered).toBeGreaterThan(0)
+    expect(logged.length).toBeGreaterThanOrEqual(answered)
+    expect(stoppedAt).toBeGreaterThan(-1)
+    expect(Math.max(...logged)).toBeLessThan(stoppedAt)
   })
 
   it('leaves nothing half-alive on SIGKILL: the gateway in the same process is gone with it', async () => {

@@ -40,15 +40,17 @@ const signupRoute = createRoute({
     201: {
       description:
         'The account and its session; cookies are set too. A replay (same Idempotency-Key and body) answers the ' +
-        'same user and Location with a new session of the same account: tokens are never stored',
+        'same user and Location with a new session of the same account, only while its password is still the ' +
+        'one the sign-up set: tokens are never stored',
       headers: replayedResponseHeader,
       content: json(SessionSchema),
     },
     400: problemResponse('The Idempotency-Key is malformed'),
     404: problemResponse('A replay, and the account the first request created has since been deleted'),
     409: problemResponse(
-      'The email is already in use (/problems/email-taken), or a request with this Idempotency-Key is still ' +
-        'in progress (/problems/idempotency-key-in-flight)',
+      'The email is already in use (/problems/email-taken), a request with this Idempotency-Key is still ' +
+        'in progress (/problems/idempotency-key-in-flight), or a replay, and the account has had its password ' +
+        'changed or reset since (/problems/signup-credential-changed): a replay then starts no session',
     ),
     422: problemResponse(
       'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
@@ -107,6 +109,7 @@ export function accountRoutes(deps: AuthDependencies) {
       if (result.status === 'account-gone') {
         throw problems.notFound('The account this sign-up created has since been deleted.')
       }
+      if (result.status === 'credential-changed') throw problems.signupCredentialChanged()
       const { user } = result
       // A replay's session is new (stored answers hold no tokens), and carries the account's role as it is now.
       if (result.status === 'replayed') c.header(REPLAYED_HEADER, 'true')

@@ -3,7 +3,8 @@ import type { Context } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
 import type { Database } from '../../../db/client'
 import { countLoginAttempt, type NewRefreshToken, rotateRefreshToken } from '../../../db/queries/accounts'
-import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie, SESSION_COOKIE } from '../../auth/credentials'
+import { cookieNamesFor } from '../../auth/cookies'
+import { REFRESH_COOKIE_PATH, readCookie } from '../../auth/credentials'
 import { bucketLimits, type LoginBuckets } from '../../auth/login-throttle'
 import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../../auth/refresh-tokens'
 import type { Identity, TokenService } from '../../auth/tokens'
@@ -23,20 +24,17 @@ export const json = <T>(schema: T) => ({ 'application/json': { schema } })
 /** Built-in accounts need a secret to sign our own tokens; with only an external identity provider there is none. */
 export const canSign = (config: AuthConfig) => config.secrets.length > 0
 
-/**
- * Whether the browser reached us over https: the request's own scheme (Vercel's, or TLS on this server), or
- * `X-Forwarded-Proto: https` from a proxy that ended TLS in front of a plain-http server (next start builds the URL
- * from that header; the production server keeps it only from a proxy TRUST_PROXY trusts). Over plain http, browsers
- * drop a Secure cookie (localhost aside), so log-in would silently fail on an http-only host.
- */
-function reachedOverHttps(c: Context<AppEnv>): boolean {
-  if (new URL(c.req.url).protocol === 'https:') return true
-  return c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https'
+/** Our cookies' names for this request (`__Host-`/`__Secure-` over https and on localhost; see edge/auth/cookies.ts). */
+export function cookieNames(c: Context<AppEnv>) {
+  return cookieNamesFor(c.req.url, c.req.raw.headers)
 }
 
-/** The attributes every cookie of ours has: never readable by scripts, not sent on cross-site subrequests. */
+/**
+ * The attributes every cookie of ours has: never readable by scripts, not sent on cross-site subrequests, Secure
+ * over https and on localhost (browsers drop Secure cookies over plain http elsewhere, so log-in would silently fail).
+ */
 export function cookieBasics(c: Context<AppEnv>) {
-  return { httpOnly: true, secure: reachedOverHttps(c), sameSite: 'Lax' as const }
+  return { httpOnly: true, secure: cookieNames(c).secure, sameSite: 'Lax' as const }
 }
 
 /** A new refresh token for the client, and what the database stores of it (its hash), in `familyId`'s session. */
@@ -66,12 +64,16 @@ export async function issueTokens(
   // Tokens must not sit in a browser's or a proxy's cache (OAuth 2.0, RFC 6749 §5.1).
   c.header('Cache-Control', 'no-store')
   const basics = cookieBasics(c)
-  setCookie(c, SESSION_COOKIE, accessToken, { ...basics, path: '/', maxAge: config.accessTokenSeconds })
-  setCookie(c, REFRESH_COOKIE, refreshToken, {
+  const names = cookieNames(c)
+  // Hono adds nothing for the prefixes: the attributes they require (Secure; Path=/ and no Domain for __Host-)
+  // are these, and it refuses to write a prefixed cookie without them.
+  setCookie(c, names.session, accessToken, { ...basics, path: '/', maxAge: config.accessTokenSeconds })
+  setCookie(c, names.refresh, refreshToken, {
     ...basics,
     path: REFRESH_COOKIE_PATH,
     maxAge: config.refreshTokenSeconds,
   })
+  setCookie(c, names.sessionId, familyId, { ...basics, path: '/', maxAge: config.refreshTokenSeconds })
   return {
     tokenType: 'Bearer' as const,
     accessToken,
@@ -83,8 +85,10 @@ export async function issueTokens(
 
 export function clearCookies(c: Context<AppEnv>) {
   const basics = cookieBasics(c)
-  deleteCookie(c, SESSION_COOKIE, { ...basics, path: '/' })
-  deleteCookie(c, REFRESH_COOKIE, { ...basics, path: REFRESH_COOKIE_PATH })
+  const names = cookieNames(c)
+  deleteCookie(c, names.session, { ...basics, path: '/' })
+  deleteCookie(c, names.refresh, { ...basics, path: REFRESH_COOKIE_PATH })
+  deleteCookie(c, names.sessionId, { ...basics, path: '/' })
 }
 
 /** Counts a log-in attempt against the email's and the client's buckets, and reads the account behind the email. */
@@ -109,9 +113,18 @@ export async function rotateSession(
   deps: AuthDependencies,
   c: Context<AppEnv>,
   presented: string | undefined,
+  fromCookie: boolean,
 ) {
   const { db, config } = deps
-  if (!canSign(config) || !presented || !isWellFormedRefreshToken(presented))
+  // A refresh cookie counts only with the session-id cookie naming its session: another host under the same domain
+  // can plant a refresh cookie (its Path=/api/auth rules out __Host-), but not a __Host- cookie to go with it.
+  const onlyFamilyId = fromCookie ? readCookie(c.req.raw.headers, cookieNames(c).sessionId) : undefined
+  if (
+    !canSign(config) ||
+    !presented ||
+    !isWellFormedRefreshToken(presented) ||
+    (fromCookie && !isUuid(onlyFamilyId))
+  )
     return { status: 'invalid' as const }
   const next = await newRefresh(config)
   const result = await timeDatabase(c, async () =>
@@ -120,6 +133,7 @@ export async function rotateSession(
       await hashRefreshToken(presented),
       { tokenHash: next.stored.tokenHash, ttlSeconds: next.stored.ttlSeconds },
       config.refreshReuseGraceSeconds,
+      onlyFamilyId,
     ),
   )
   if (result.status === 'superseded') return { status: 'superseded' as const }
@@ -132,10 +146,16 @@ export async function rotateSession(
   return { status: 'rotated' as const, identity, session }
 }
 
-/** The refresh token from the body (API clients) or the cookie (browsers). */
-export function presentedRefreshToken(
-  c: Context<AppEnv>,
-  body: { refreshToken?: string },
-): string | undefined {
-  return body.refreshToken ?? readCookie(c.req.raw.headers, REFRESH_COOKIE)
+/** The refresh token from the body (API clients), else the cookie (browsers); two refresh cookies are a problem. */
+export function presentedRefreshToken(c: Context<AppEnv>, body: { refreshToken?: string }) {
+  if (body.refreshToken !== undefined) return { token: body.refreshToken, fromCookie: false }
+  return { token: refreshCookieOf(c), fromCookie: true }
+}
+
+const isUuid = (text: string | undefined): text is string =>
+  text !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)
+
+/** The refresh cookie of this request; two of them throw `/problems/ambiguous-cookies` (one may be planted). */
+export function refreshCookieOf(c: Context<AppEnv>): string | undefined {
+  return readCookie(c.req.raw.headers, cookieNames(c).refresh)
 }

@@ -1,4 +1,5 @@
 /** Sessions: log-in, refresh, a browser's session renewal (resume) and log-out. */
+import type { Context } from 'hono'
 import { setCookie } from 'hono/cookie'
 import * as z from 'zod'
 import {
@@ -7,15 +8,16 @@ import {
   startSession,
 } from '../../../db/queries/accounts'
 import { builtInUserId } from '../../auth/built-in-user'
-import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, readCookie } from '../../auth/credentials'
+import { REFRESH_COOKIE_PATH, readCookie } from '../../auth/credentials'
 import { logInThenReturnTo } from '../../auth/gate'
 import { loginBuckets } from '../../auth/login-throttle'
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../../auth/password'
 import { hashRefreshToken, isWellFormedRefreshToken } from '../../auth/refresh-tokens'
+import type { AppEnv } from '../../context'
 import { timeDatabase } from '../../middleware/server-timing'
 import { inSpan } from '../../middleware/trace'
 import { documented } from '../../openapi'
-import { problems } from '../../problem'
+import { Problem, problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import { isFormPost, isSameOrigin, sameSitePath } from '../../same-origin'
 import {
@@ -36,6 +38,7 @@ import {
   json,
   newRefresh,
   presentedRefreshToken,
+  refreshCookieOf,
   rotateSession,
 } from './session-kit'
 
@@ -96,7 +99,8 @@ const resumeRoute = createRoute({
     summary: 'Resume a browser session',
     description:
       'For browsers, not API clients: renews an expired session cookie from the refresh cookie and redirects ' +
-      'back to `next` (a path on this site), or to the log-in page. Always a 303. Public.',
+      'back to `next` (a path on this site), or to the log-in page: a 303, unless two refresh cookies arrive ' +
+      '(one planted by another host?), which is a 400 problem rather than a guess. Public.',
     touchesDatabase: true,
   }),
   method: 'get',
@@ -150,6 +154,20 @@ const logoutRoute = createRoute({
   },
 })
 
+/**
+ * The refresh token whose session a log-out ends. Two refresh cookies (one planted?) are used for nothing, as
+ * everywhere, but log-out still runs (decision 0019): it ends the session the access token names, if any, and
+ * clears this browser's cookies, after which a planted one left behind has no session id to go with.
+ */
+function refreshTokenToEnd(c: Context<AppEnv>, body: { refreshToken?: string }): string | undefined {
+  try {
+    return presentedRefreshToken(c, body).token
+  } catch (error) {
+    if (error instanceof Problem && error.slug === 'ambiguous-cookies') return undefined
+    throw error
+  }
+}
+
 export function sessionRoutes(deps: AuthDependencies) {
   const { db, config } = deps
   return createRouter()
@@ -187,7 +205,8 @@ export function sessionRoutes(deps: AuthDependencies) {
       return c.json({ user: toUserResponse(user), ...session }, 200)
     })
     .openapi(refreshRoute, async (c) => {
-      const rotated = await rotateSession(deps, c, presentedRefreshToken(c, c.req.valid('json')))
+      const presented = presentedRefreshToken(c, c.req.valid('json'))
+      const rotated = await rotateSession(deps, c, presented.token, presented.fromCookie)
       if (rotated.status !== 'rotated') throw problems.invalidRefreshToken()
       return c.json({ ...rotated.identity, ...rotated.session }, 200)
     })
@@ -196,7 +215,8 @@ export function sessionRoutes(deps: AuthDependencies) {
       const toLogin = logInThenReturnTo(next)
       // Never cached: each answer either carries new tokens or depends on the cookies sent.
       c.header('Cache-Control', 'no-store')
-      const rotated = await rotateSession(deps, c, readCookie(c.req.raw.headers, REFRESH_COOKIE))
+      // Two refresh cookies (one planted by a sibling subdomain?) are a 400 problem here too: never a guess.
+      const rotated = await rotateSession(deps, c, refreshCookieOf(c), true)
       if (rotated.status === 'rotated') return c.redirect(next, 303)
       if (rotated.status === 'invalid') return c.redirect(toLogin, 303)
       // Another tab renewed with this cookie a moment ago and set new cookies in this browser: go back once and
@@ -213,7 +233,7 @@ export function sessionRoutes(deps: AuthDependencies) {
       // A browser's form sends the refresh cookie here (Path=/api/auth), even after its access token expired.
       const fromForm = isFormPost(c.req.header('content-type'))
       if (fromForm && !isSameOrigin(c.req.raw)) throw problems.forbidden('Cross-site form posts are refused.')
-      const presented = presentedRefreshToken(c, fromForm ? {} : c.req.valid('json'))
+      const presented = refreshTokenToEnd(c, fromForm ? {} : c.req.valid('json'))
       const caller = c.get('identity')
       const callerId = caller ? builtInUserId(caller) : undefined
       if (presented && isWellFormedRefreshToken(presented)) {
