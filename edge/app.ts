@@ -1,15 +1,16 @@
 /** Builds the Hono app: middleware in the order a request meets it, then the route modules, then the error handlers. */
+import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { createDatabase, type Database } from '../db/client'
 import { createTokenService } from './auth/tokens'
+import type { AppEnv } from './context'
 import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
 import { notFoundOrMethodNotAllowed } from './middleware/method-not-allowed'
 import { requestId } from './middleware/request-id'
 import { requestLine } from './middleware/request-line'
-import { type RequestRecorder, requestMetrics } from './middleware/request-metrics'
 import { serverTiming } from './middleware/server-timing'
 import { TRACE_ID_HEADER, trace } from './middleware/trace'
 import { problemFromError, problems, renderProblem } from './problem'
@@ -30,8 +31,11 @@ export interface AppDependencies {
   log: LogWriter
   /** Records a trace of every request (edge/telemetry); none when omitted (tracing off: nothing installed). */
   tracer: Tracer | undefined
-  /** Told each request's route, status and duration (the production server's metrics); none when omitted. */
-  recordRequest: RequestRecorder | undefined
+  /**
+   * A middleware of the host's, run outside the access log: the production server's request metrics
+   * (server/request-metrics.ts). The edge functions pass none, and carry none.
+   */
+  observeRequests: MiddlewareHandler<AppEnv> | undefined
 }
 
 export function createApp(config: AppConfig, dependencies: Partial<AppDependencies> = {}) {
@@ -50,7 +54,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
   app.use(requestId())
   // Outside the access log, so its line carries the trace id; absent when tracing is off.
   if (dependencies.tracer) app.use(trace(dependencies.tracer))
-  if (dependencies.recordRequest) app.use(requestMetrics(dependencies.recordRequest))
+  if (dependencies.observeRequests) app.use(dependencies.observeRequests)
   app.use(accessLog(dependencies.log ?? writeJsonLine))
   app.use(serverTiming())
   if (config.corsOrigins.length > 0) {

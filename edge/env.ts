@@ -417,6 +417,15 @@ function keyValueList(raw: string | undefined): Record<string, string> {
   return list
 }
 
+// Short messages, each written once: every byte of this reader is in every function that holds the API.
+function httpUrl(raw: string | undefined): string | undefined {
+  return optionalStringWhere(isHttpUrl, 'must be an http(s) URL')(raw)
+}
+
+function otlpOrNone(raw: string | undefined): string | undefined {
+  return optionalStringWhere((value) => value === 'otlp' || value === 'none', 'must be otlp or none')(raw)
+}
+
 /** `true` (any case) is true; anything else, or unset, false. */
 function isTrue(raw: string | undefined): boolean {
   return optionalString(raw)?.toLowerCase() === 'true'
@@ -425,7 +434,7 @@ function isTrue(raw: string | undefined): boolean {
 function otlpProtocol(raw: string | undefined): OtlpTarget['protocol'] {
   const value = optionalString(raw) ?? 'http/protobuf'
   if (value === 'http/json' || value === 'http/protobuf') return value
-  throw new Invalid('must be http/protobuf or http/json (gRPC is not possible from an edge function)')
+  throw new Invalid('must be http/protobuf or http/json')
 }
 
 function samplerName(raw: string | undefined): string {
@@ -448,26 +457,11 @@ const telemetryReaders = () =>
     OTEL_SDK_DISABLED: isTrue,
     OTEL_SERVICE_NAME: optionalString,
     OTEL_RESOURCE_ATTRIBUTES: keyValueList,
-    OTEL_TRACES_EXPORTER: optionalStringWhere(
-      (value) => value === 'otlp' || value === 'none',
-      'must be otlp or none (the only exporters this app has)',
-    ),
-    OTEL_METRICS_EXPORTER: optionalStringWhere(
-      (value) => value === 'otlp' || value === 'none',
-      'must be otlp or none (the only exporters this app has)',
-    ),
-    OTEL_EXPORTER_OTLP_ENDPOINT: optionalStringWhere(
-      isHttpUrl,
-      'must be an http(s) URL such as http://collector:4318',
-    ),
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalStringWhere(
-      isHttpUrl,
-      'must be an http(s) URL such as http://collector:4318/v1/traces',
-    ),
-    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: optionalStringWhere(
-      isHttpUrl,
-      'must be an http(s) URL such as http://collector:4318/v1/metrics',
-    ),
+    OTEL_TRACES_EXPORTER: otlpOrNone,
+    OTEL_METRICS_EXPORTER: otlpOrNone,
+    OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: httpUrl,
     OTEL_EXPORTER_OTLP_HEADERS: keyValueList,
     OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
     OTEL_EXPORTER_OTLP_TIMEOUT: wholeNumber('milliseconds', 10_000, 100, 60_000),

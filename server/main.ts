@@ -29,6 +29,7 @@ import { readServerConfig } from './config'
 import { createProductionServer, drain } from './http-server'
 import { readOrCreateLocalSecret } from './local-secret'
 import { createServerMetrics, exportMetricsPeriodically, serveMetrics, withRoundTripMetrics } from './metrics'
+import { requestMetrics } from './request-metrics'
 import { usage } from './usage'
 
 // Before Next loads: it picks its production code paths (and React its production build) from this.
@@ -105,7 +106,12 @@ async function main(argv: string[]): Promise<void> {
   })
   const api = createApp(
     { ...appConfig, sqlGatewayEndpoint: sqlEndpoint },
-    { db, log: accessLog.write, tracer, recordRequest: metrics?.recordRequest },
+    {
+      db,
+      log: accessLog.write,
+      tracer,
+      observeRequests: metrics ? requestMetrics(metrics.recordRequest) : undefined,
+    },
   )
   const metricsExport =
     metrics && telemetry?.metrics

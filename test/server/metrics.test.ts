@@ -15,6 +15,7 @@ import {
   serveMetrics,
   withRoundTripMetrics,
 } from '../../server/metrics'
+import { requestMetrics } from '../../server/request-metrics'
 import { testConfig } from '../api/support'
 import { type OtlpReceiver, type ReceivedMetric, startOtlpReceiver } from '../support/otlp-receiver'
 
@@ -35,7 +36,7 @@ function measuredApp(pool = { inUse: 2, idle: 3, waiting: 1 }) {
     sqlGatewayEndpoint: config.sqlGatewayEndpoint,
     roundTrips: withRoundTripMetrics(undefined, metrics),
   })
-  const app = createApp(config, { db, log: () => {}, recordRequest: metrics.recordRequest })
+  const app = createApp(config, { db, log: () => {}, observeRequests: requestMetrics(metrics.recordRequest) })
   return { app, metrics }
 }
 

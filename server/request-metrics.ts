@@ -1,7 +1,10 @@
-/** Request-metrics middleware: each request's method, route template, status and duration, to a recorder. */
+/**
+ * Request-metrics middleware for the production server: each API request's method, route template, status and
+ * duration, to a recorder. Here, not in edge/: the edge functions keep no metrics, and carry none of this.
+ */
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../context'
-import { routeTemplate } from '../route-template'
+import type { AppEnv } from '../edge/context'
+import { routeTemplate } from '../edge/route-template'
 
 export interface RequestMeasurement {
   method: string
