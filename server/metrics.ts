@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ObservedRoundTrips } from '../db/round-trips'
-import type { OtlpTarget } from '../edge/env'
+import type { OtlpTarget } from '../edge/telemetry/env'
 import {
   appendBytes,
   attributesField,

@@ -5,7 +5,8 @@
  */
 import type { ExecutionContext } from 'hono'
 import { createApp } from '../edge/app'
-import { type EnvSource, parseConfig, parseTelemetryConfig, type TelemetryEnvSource } from '../edge/env'
+import { type EnvSource, parseConfig } from '../edge/env'
+import { parseTelemetryConfig, type TelemetryEnvSource } from '../edge/telemetry/env'
 import { createTracer } from '../edge/telemetry/tracer'
 
 let app: ReturnType<typeof createApp> | undefined

@@ -2,7 +2,7 @@
  * OTLP/HTTP request bodies for spans (ExportTraceServiceRequest), as JSON or protobuf: a hand encoder of the few
  * messages we send, so that no protobuf library weighs on the edge bundle (decision 0035).
  */
-import type { TelemetryConfig } from '../env'
+import type { TelemetryConfig } from './env'
 import type { AttributeValue, SpanRecord } from './span'
 
 /** Who sent the spans: the resource (service.name and the rest) and the instrumentation scope. */

@@ -3,7 +3,7 @@
  * over `fetch`. Web APIs only, so the same code traces the edge functions, Workers and the production server.
  */
 import type { ObservedRoundTrips } from '../../db/round-trips'
-import type { OtlpTarget, SamplerConfig, TelemetryConfig } from '../env'
+import type { OtlpTarget, SamplerConfig, TelemetryConfig } from './env'
 import { encodeTracesJson, encodeTracesProtobuf, type Origin, originOf } from './otlp'
 import { type AttributeValue, nowUnixNano, SpanKind, type SpanRecord, StatusCode } from './span'
 import { parseTraceParent, randomId, type SpanContext } from './trace-context'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_OTEL_SERVICE_NAME, parseTelemetryConfig } from '../../edge/env'
+import { DEFAULT_OTEL_SERVICE_NAME, parseTelemetryConfig } from '../../edge/telemetry/env'
 
 describe('OpenTelemetry configuration from the standard variables', () => {
   it('is off with no endpoint: no traces, no metrics, the defaults of the specification otherwise', () => {

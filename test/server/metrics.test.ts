@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabase } from '../../db/client'
 import { createApp } from '../../edge/app'
-import { parseTelemetryConfig } from '../../edge/env'
+import { parseTelemetryConfig } from '../../edge/telemetry/env'
 import { originOf } from '../../edge/telemetry/otlp'
 import { readServerConfig } from '../../server/config'
 import {
