@@ -3,6 +3,7 @@ import { neon, neonConfig } from '@neondatabase/serverless'
 import { drizzle, type NeonHttpDatabase } from 'drizzle-orm/neon-http'
 import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_SQL_GATEWAY_ENDPOINT, isNeonHost } from './database-url'
 import { withDeadline, withReadRetry } from './deadline'
+import { type ObservedRoundTrips, observeRoundTrips } from './round-trips'
 import * as schema from './schema'
 
 export type Database = NeonHttpDatabase<typeof schema>
@@ -21,6 +22,8 @@ export interface DatabaseSettings {
   fetchFunction?: SqlFetch
   /** Merged into every `fetch` the driver makes (e.g. a `signal`); mainly for tests and callers with deadlines. */
   fetchOptions?: RequestInit
+  /** Told of every round trip (tracing: db/round-trips.ts); each attempt of a retried read is one. */
+  roundTrips?: ObservedRoundTrips
 }
 
 // Neon's own endpoint rule (`https://api.<host>/sql`), kept for Neon hosts when we route the others.
@@ -46,12 +49,17 @@ export function createDatabase({
   timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS,
   fetchFunction,
   fetchOptions,
+  roundTrips,
 }: DatabaseSettings): Database {
   const gateway = sqlGatewayEndpoint ?? DEFAULT_SQL_GATEWAY_ENDPOINT
   neonConfig.fetchEndpoint = (host, port, options) =>
     isNeonHost(host) ? neonEndpoint(host, port, options) : gateway
   // A fetch given here wins; otherwise one installed by someone else (a test counting requests) is left alone.
-  if (fetchFunction || !neonConfig.fetchFunction) neonConfig.fetchFunction = withReadRetry(fetchFunction)
+  if (fetchFunction || !neonConfig.fetchFunction || roundTrips) {
+    neonConfig.fetchFunction = withReadRetry(
+      roundTrips ? observeRoundTrips(fetchFunction, roundTrips) : fetchFunction,
+    )
+  }
   const client = neon(databaseUrl, { fetchOptions: withDeadline(timeoutMs, fetchOptions) })
   return drizzle({ client, schema })
 }

@@ -1,10 +1,12 @@
 /** Builds the Hono app: middleware in the order a request meets it, then the route modules, then the error handlers. */
+import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { createDatabase, type Database } from '../db/client'
 import { type ReadRouter, readRouterFor } from '../db/replicas'
 import { createTokenService } from './auth/tokens'
 import { CONSISTENCY_HEADER } from './consistency'
+import type { AppEnv } from './context'
 import type { AppConfig } from './env'
 import { accessLog, type LogWriter, writeJsonLine } from './middleware/access-log'
 import { authenticate } from './middleware/authenticate'
@@ -13,6 +15,7 @@ import { notFoundOrMethodNotAllowed } from './middleware/method-not-allowed'
 import { requestId } from './middleware/request-id'
 import { requestLine } from './middleware/request-line'
 import { serverTiming } from './middleware/server-timing'
+import { TRACE_ID_HEADER, trace } from './middleware/trace'
 import { problemFromError, problems, renderProblem } from './problem'
 import { createRouter } from './router'
 import { authRoutes } from './routes/auth'
@@ -21,6 +24,7 @@ import { helloRoutes } from './routes/hello'
 import { mailRoutes } from './routes/mail'
 import { userAccessRoutes } from './routes/user-access'
 import { usersRoutes } from './routes/users'
+import type { Tracer } from './telemetry/tracer'
 
 /** 1 MiB: far above any JSON this API accepts, low enough that nobody can stream junk into a function. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -32,6 +36,13 @@ export interface AppDependencies {
   reads: ReadRouter
   /** Where the one-line-per-request access log goes; JSON on stdout when omitted. */
   log: LogWriter
+  /** Records a trace of every request (edge/telemetry); none when omitted (tracing off: nothing installed). */
+  tracer: Tracer | undefined
+  /**
+   * A middleware of the host's, run outside the access log: the production server's request metrics
+   * (server/request-metrics.ts). The edge functions pass none, and carry none.
+   */
+  observeRequests: MiddlewareHandler<AppEnv> | undefined
 }
 
 export function createApp(config: AppConfig, dependencies: Partial<AppDependencies> = {}) {
@@ -41,6 +52,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
       databaseUrl: config.databaseUrl,
       sqlGatewayEndpoint: config.sqlGatewayEndpoint,
       timeoutMs: config.databaseTimeoutMs,
+      ...(dependencies.tracer ? { roundTrips: dependencies.tracer.roundTrips } : {}),
     })
   const reads = dependencies.reads ?? readRouterFor(db, config)
   const tokens = createTokenService(config.auth)
@@ -48,6 +60,9 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
 
   // Outermost first: every later middleware, and every log line, can rely on the request id and the timing.
   app.use(requestId())
+  // Outside the access log, so its line carries the trace id; absent when tracing is off.
+  if (dependencies.tracer) app.use(trace(dependencies.tracer))
+  if (dependencies.observeRequests) app.use(dependencies.observeRequests)
   app.use(accessLog(dependencies.log ?? writeJsonLine))
   app.use(serverTiming())
   // Outside the routes, so the flush starts only once the answer is ready (and never delays it).
@@ -63,6 +78,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
           'Server-Timing',
           'X-Request-Id',
           CONSISTENCY_HEADER,
+          TRACE_ID_HEADER,
         ],
         maxAge: 600,
       }),

@@ -1,6 +1,7 @@
 /** The per-request variables every middleware and route can rely on (Hono's typed context). */
 import type { Identity } from './auth/tokens'
 import type { RequestTiming } from './middleware/server-timing'
+import type { ActiveSpan, Tracer } from './telemetry/tracer'
 
 /** Who did what to whom, for the access log line: ids only, never the values (emails are personal data). */
 export interface AuditEvent {
@@ -21,5 +22,7 @@ export interface AppEnv {
     audit: AuditEvent | undefined
     /** Set by a route that queued email: delivery starts once the response is sent (edge/middleware/deliver-mail.ts). */
     mailQueued: boolean | undefined
+    /** Set by the trace middleware when tracing is on: the request's span, and the tracer for its children. */
+    tracing: { tracer: Tracer; span: ActiveSpan } | undefined
   }
 }

@@ -1,4 +1,7 @@
-/** Reads and validates the app's configuration once; the only edge module that touches `process.env`. */
+/**
+ * Reads and validates the app's configuration once; with edge/telemetry/env.ts (OpenTelemetry's variables, kept
+ * apart so that only the API function carries them), the only edge modules that touch `process.env`.
+ */
 import {
   DEFAULT_DATABASE_TIMEOUT_MS,
   DEFAULT_SQL_GATEWAY_ENDPOINT,
@@ -133,15 +136,15 @@ export const MIN_SECRET_BYTES = 32
 // (decision 0021). Each reader returns the value or throws `Invalid` with the message after the variable's name.
 
 /** A variable's value is wrong; `message` follows its name in the error. */
-class Invalid extends Error {}
+export class Invalid extends Error {}
 
 /** An empty variable (`FOO=` in .env) means "unset", as most tools treat it; a set one is trimmed. */
-function optionalString(value: string | undefined): string | undefined {
+export function optionalString(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value.trim()
 }
 
 /** An optional string that, when set, must pass `isValid`. */
-function optionalStringWhere(isValid: (value: string) => boolean, message: string) {
+export function optionalStringWhere(isValid: (value: string) => boolean, message: string) {
   return (raw: string | undefined): string | undefined => {
     const value = optionalString(raw)
     if (value !== undefined && !isValid(value)) throw new Invalid(message)
@@ -150,7 +153,7 @@ function optionalStringWhere(isValid: (value: string) => boolean, message: strin
 }
 
 /** A comma-separated list, trimmed; unset or empty is an empty list. */
-function commaSeparated(raw: string | undefined): string[] {
+export function commaSeparated(raw: string | undefined): string[] {
   const value = optionalString(raw)
   return value ? value.split(',').map((entry) => entry.trim()) : []
 }
@@ -180,7 +183,7 @@ const isJwksUrl = (value: string): boolean => {
 }
 
 /** A whole number within [min, max], or `fallback` when unset or empty. */
-function wholeNumber(unit: string, fallback: number, min: number, max: number) {
+export function wholeNumber(unit: string, fallback: number, min: number, max: number) {
   return (raw: string | undefined): number => {
     if (raw === undefined || raw === '') return fallback
     const value = Number(raw)

@@ -1,10 +1,8 @@
-/** The app instance of this process, configured from the environment (fails fast on a bad variable). */
+/** The API function's app, configured from the environment (fails fast on a bad variable), traced when OTEL_* say so. */
 import { createApp } from './app'
 import { config } from './config'
-import type { FormSite } from './pages/form-kit'
-import { outcomeSeal } from './pages/seal'
+import { readTelemetryConfig } from './telemetry/env'
+import { createTracer } from './telemetry/tracer'
 
-export const app = createApp(config)
-
-/** What the pages' form handlers share: the app to call in-process, and the seal of the outcomes they send back. */
-export const site: FormSite = { api: app, seal: outcomeSeal }
+// OpenTelemetry's variables (OTEL_*), read here rather than in ./config: the pages import that, and trace nothing.
+export const app = createApp(config, { tracer: createTracer(readTelemetryConfig()) })

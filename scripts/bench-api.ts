@@ -2,7 +2,9 @@
  * `npm run bench:api`: the production server (`npm start`) against, in the same run, the server a Node engineer
  * would write by hand (Fastify 5 + pino + jose + pg, scripts/bench/fastify.ts) and two floors: bare Hono for
  * GET /api/hello, Hono + `pg` for reading one user; optionally `next start` (--with-next), and npm start after it
- * rendered pages (--after-pages), as a deployment serving pages does. Rounds are interleaved so
+ * rendered pages (--after-pages), as a deployment serving pages does; and npm start tracing every request to a
+ * collector stand-in (--traced: OTLP/HTTP protobuf, 100 % sampled, scripts/bench/otlp-sink.ts); and another
+ * checkout's build beside this one (--baseline DIR). Rounds are interleaved so
  * the machine's noise falls on every target alike; medians are printed. Measures, asserts nothing.
  * Needs `npm run build` first and a real Postgres (--postgres, default TEST_DATABASE_URL or 127.0.0.1:5432/test).
  */
@@ -27,6 +29,9 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'with-next': { type: 'boolean', default: false },
     'after-pages': { type: 'boolean', default: false },
+    traced: { type: 'boolean', default: false },
+    // Another checkout's build (e.g. main's), served the same way: did a change move npm start's figures?
+    baseline: { type: 'string' },
   },
 })
 const connections = Number(values.connections)
@@ -186,6 +191,34 @@ async function main() {
       /listening on (http:\/\/\S+)/,
     ),
   ])
+  // The same server, tracing every request (OTEL_TRACES_SAMPLER=always_on) to a sink: what tracing costs.
+  const traced = values.traced
+    ? await (async () => {
+        const sink = await start(
+          'otlp-sink',
+          'node',
+          ['--import', 'tsx', 'scripts/bench/otlp-sink.ts'],
+          {},
+          /listening on (http:\/\/\S+)/,
+        )
+        return start(
+          'npm-start-traced',
+          'node',
+          ['.next/standalone/server.mjs', '--port', '0', '--hostname', '127.0.0.1'],
+          { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on' },
+          /Edgeline\s+(http:\/\/\S+)[\s\S]*Stop/,
+        )
+      })()
+    : undefined
+  const baseline = values.baseline
+    ? await start(
+        'npm-start-baseline',
+        'node',
+        [join(values.baseline, '.next/standalone/server.mjs'), '--port', '0', '--hostname', '127.0.0.1'],
+        env,
+        /Edgeline\s+(http:\/\/\S+)[\s\S]*Stop/,
+      )
+    : undefined
   const production = started.url
   const fastify = peer.url
   const bareHono = bare.url
@@ -227,6 +260,28 @@ async function main() {
     { name: names.userStart, url: `${production}/api/users/${id}`, headers: auth, pid: started.pid },
     { name: names.userFastify, url: `${fastify}/api/users/${id}`, headers: auth, pid: peer.pid },
     { name: names.userHonoPg, url: `${honoPg}/users/${id}`, pid: reference.pid },
+    ...(baseline
+      ? [
+          { name: 'baseline npm start: GET /api/hello', url: `${baseline.url}/api/hello`, pid: baseline.pid },
+          {
+            name: 'baseline npm start: GET /api/users/:id (token)',
+            url: `${baseline.url}/api/users/${id}`,
+            headers: auth,
+            pid: baseline.pid,
+          },
+        ]
+      : []),
+    ...(traced
+      ? [
+          { name: `${startLabel}, traced: GET /api/hello`, url: `${traced.url}/api/hello`, pid: traced.pid },
+          {
+            name: `${startLabel}, traced: GET /api/users/:id (token)`,
+            url: `${traced.url}/api/users/${id}`,
+            headers: auth,
+            pid: traced.pid,
+          },
+        ]
+      : []),
     ...(nextServer
       ? [
           // Its CPU column leaves out the gateway's share, which the npm start process pays.
@@ -291,6 +346,18 @@ async function main() {
       ` (by CPU per request ${cpuRatio(names.helloStart, names.helloFastify)})` +
       `   npm start / bare Hono = ${ratio(names.helloStart, names.helloBare)}`,
   )
+  if (baseline) {
+    console.log(
+      `this build / baseline: GET /api/hello ${ratio(names.helloStart, 'baseline npm start: GET /api/hello')}` +
+        `   GET /api/users/:id ${ratio(names.userStart, 'baseline npm start: GET /api/users/:id (token)')}`,
+    )
+  }
+  if (traced) {
+    console.log(
+      `tracing on / off:  GET /api/hello ${ratio(`${startLabel}, traced: GET /api/hello`, names.helloStart)}` +
+        `   GET /api/users/:id ${ratio(`${startLabel}, traced: GET /api/users/:id (token)`, names.userStart)}`,
+    )
+  }
   console.log(
     `GET /api/users/:id: npm start / Fastify = ${ratio(names.userStart, names.userFastify)}` +
       ` (by CPU per request ${cpuRatio(names.userStart, names.userFastify)})` +

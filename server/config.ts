@@ -9,6 +9,8 @@ export interface ServerConfig {
   trustProxy: TrustProxy
   /** How long a SIGTERM waits for in-flight requests before it closes their connections. */
   shutdownTimeoutMs: number
+  /** Where Prometheus scrapes `/metrics` (METRICS_PORT, METRICS_HOSTNAME); undefined: no such endpoint. */
+  metrics: { port: number; hostname: string } | undefined
 }
 
 /**
@@ -42,6 +44,9 @@ const settingsSchema = z.object({
       return { kind: 'addresses', addresses: value.split(',').map((entry) => entry.trim()) }
     }),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Loopback unless said otherwise: the figures say how busy the server is, not for the whole network.
+  METRICS_HOSTNAME: z.string().trim().min(1).default('127.0.0.1'),
 })
 
 /** Flags (`--port`, `-p`, `--hostname`, `-H`) win over PORT and HOSTNAME; a bad value names the setting. */
@@ -59,6 +64,8 @@ export function readServerConfig(argv: string[], env: Record<string, string | un
     HOSTNAME: values.hostname ?? (env.HOSTNAME || undefined),
     TRUST_PROXY: env.TRUST_PROXY,
     SHUTDOWN_TIMEOUT_MS: env.SHUTDOWN_TIMEOUT_MS || undefined,
+    METRICS_PORT: env.METRICS_PORT || undefined,
+    METRICS_HOSTNAME: env.METRICS_HOSTNAME || undefined,
   })
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
@@ -70,5 +77,9 @@ export function readServerConfig(argv: string[], env: Record<string, string | un
     hostname: settings.HOSTNAME,
     trustProxy: settings.TRUST_PROXY,
     shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
+    metrics:
+      settings.METRICS_PORT === undefined
+        ? undefined
+        : { port: settings.METRICS_PORT, hostname: settings.METRICS_HOSTNAME },
   }
 }

@@ -3,6 +3,7 @@
  * Node, Next for pages and middleware, and the SQL-over-HTTP gateway in front of any non-Neon Postgres.
  * `node server.mjs migrate` applies the migrations and exits; `node server.mjs --help` says how to run it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { existsSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
@@ -21,11 +22,16 @@ import { MigrationError, migrateDatabase } from '../db/migrate'
 import { createApp } from '../edge/app'
 import { type EnvSource, parseConfig } from '../edge/env'
 import { flushOutbox } from '../edge/mail/delivery'
+import { parseTelemetryConfig, type TelemetryEnvSource } from '../edge/telemetry/env'
+import { originOf } from '../edge/telemetry/otlp'
+import { createTracer } from '../edge/telemetry/tracer'
 import { createAccessLogSink } from './access-log-sink'
 import { createClientAddressRewriter } from './client-address'
 import { readServerConfig } from './config'
 import { createProductionServer, drain } from './http-server'
 import { readOrCreateLocalSecret } from './local-secret'
+import { createServerMetrics, exportMetricsPeriodically, serveMetrics, withRoundTripMetrics } from './metrics'
+import { requestMetrics } from './request-metrics'
 import { usage } from './usage'
 
 // Before Next loads: it picks its production code paths (and React its production build) from this.
@@ -56,6 +62,9 @@ async function main(argv: string[]): Promise<void> {
   const appConfig = migrateOnly
     ? undefined
     : asStartupError(() => parseConfig({ ...process.env, DATABASE_URL: databaseUrl } as EnvSource))
+  const telemetry = migrateOnly
+    ? undefined
+    : asStartupError(() => parseTelemetryConfig(process.env as TelemetryEnvSource))
 
   // Replicas are reached like the primary: through the same gateway (a pool per database) unless Neon's own.
   const gateway = await startGatewayUnlessNeon([databaseUrl, ...(appConfig?.replicaUrls ?? [])])
@@ -82,14 +91,42 @@ async function main(argv: string[]): Promise<void> {
   const accessLog = createAccessLogSink()
   // Whatever ends the process short of SIGKILL (a clean stop, a crash on an uncaught error), buffered lines go out.
   process.on('exit', () => accessLog.flush())
+  // Batched: spans go out every OTEL_BSP_SCHEDULE_DELAY (no request waits for them), and all of them on SIGTERM.
+  const tracer = telemetry && createTracer(telemetry, { storage: new AsyncLocalStorage(), batches: true })
+  // Metrics when someone will read them: an OTLP endpoint for metrics, or METRICS_PORT for Prometheus.
+  const metrics =
+    telemetry && (telemetry.metrics || serverConfig.metrics)
+      ? createServerMetrics({
+          origin: originOf(telemetry),
+          ...(gateway ? { readPool: gateway.poolStats } : {}),
+        })
+      : undefined
+  const roundTrips = withRoundTripMetrics(tracer?.roundTrips, metrics)
   const db = createDatabase({
     databaseUrl,
     sqlGatewayEndpoint: sqlEndpoint,
     timeoutMs: appConfig.databaseTimeoutMs,
     // The API's queries skip the socket: handed to the gateway in this process, the same protocol end to end.
     fetchFunction: gateway?.fetch,
+    ...(roundTrips ? { roundTrips } : {}),
   })
-  const api = createApp({ ...appConfig, sqlGatewayEndpoint: sqlEndpoint }, { db, log: accessLog.write })
+  const api = createApp(
+    { ...appConfig, sqlGatewayEndpoint: sqlEndpoint },
+    {
+      db,
+      log: accessLog.write,
+      tracer,
+      observeRequests: metrics ? requestMetrics(metrics.recordRequest) : undefined,
+    },
+  )
+  const metricsExport =
+    metrics && telemetry?.metrics
+      ? exportMetricsPeriodically(metrics, telemetry.metrics, telemetry.metricExportIntervalMs)
+      : undefined
+  const metricsEndpoint =
+    metrics && serverConfig.metrics
+      ? await serveMetrics(metrics, serverConfig.metrics.port, serverConfig.metrics.hostname)
+      : undefined
   // Mail is sent in this process after each request that queues it; the timer catches retries and anything missed.
   const { delivery } = appConfig.mail
   const mailTimer = delivery
@@ -118,7 +155,10 @@ async function main(argv: string[]): Promise<void> {
     rewriteClientAddress: createClientAddressRewriter(serverConfig.trustProxy),
   })
   await listen(server, serverConfig.port, serverConfig.hostname)
-  printBanner(server.address() as AddressInfo, databaseUrl, gateway, appConfig.replicaUrls.length)
+  printBanner(server.address() as AddressInfo, databaseUrl, gateway, {
+    replicas: appConfig.replicaUrls.length,
+    metricsUrl: metricsEndpoint?.url,
+  })
 
   let stopping = false
   const stop = async (signal: NodeJS.Signals) => {
@@ -133,6 +173,8 @@ async function main(argv: string[]): Promise<void> {
     const outcome = await drain(server, serverConfig.shutdownTimeoutMs)
     await nextServer.close()
     await gateway?.close()
+    // The last requests' spans, within the exporter's own deadline (OTEL_EXPORTER_OTLP_TIMEOUT).
+    await Promise.all([tracer?.flush(), metricsExport?.stop(), metricsEndpoint?.close()])
     // The last requests' lines go out before the line that says it is over: a reader of the log (or a test) that
     // stops at "✓ stopped" has them all.
     await accessLog.close()
@@ -191,7 +233,7 @@ function printBanner(
   address: AddressInfo,
   databaseUrl: string,
   gateway: SqlGateway | undefined,
-  replicas: number,
+  extras: { replicas: number; metricsUrl: string | undefined },
 ) {
   const everywhere = address.address === '0.0.0.0' || address.address === '::'
   const host = everywhere ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -201,9 +243,10 @@ function printBanner(
       '',
       `  Edgeline    http://${host}:${address.port}${everywhere ? `  (every interface, port ${address.port})` : ''}`,
       `  Database    ${database}${gateway ? `  ·  gateway ${gateway.url} (loopback)` : ''}`,
-      ...(replicas > 0
-        ? [`  Replicas    ${replicas} (DATABASE_REPLICA_URLS): reads go there when they can`]
+      ...(extras.replicas > 0
+        ? [`  Replicas    ${extras.replicas} (DATABASE_REPLICA_URLS): reads go there when they can`]
         : []),
+      ...(extras.metricsUrl ? [`  Metrics     ${extras.metricsUrl}`] : []),
       `  Stop        kill ${process.pid}  (SIGTERM drains in-flight requests)`,
       '',
     ].join('\n'),

@@ -43,6 +43,16 @@ export const SERVER_VARIABLES: readonly (readonly [group: string, lines: readonl
       'CORS_ORIGINS                  origins allowed to call the API from a browser, comma-separated, or *',
     ],
   ],
+  [
+    'Observability (README, Observability; all off without an endpoint)',
+    [
+      "OTEL_EXPORTER_OTLP_ENDPOINT   an OTLP/HTTP collector's base URL: traces and metrics are sent there",
+      'OTEL_EXPORTER_OTLP_PROTOCOL   http/protobuf (default) or http/json; OTEL_EXPORTER_OTLP_HEADERS for keys',
+      'OTEL_SERVICE_NAME             the service name spans and metrics carry (default edgeline)',
+      'OTEL_TRACES_SAMPLER(_ARG)     parentbased_always_on (default), traceidratio with a ratio, …',
+      'METRICS_PORT, METRICS_HOSTNAME  Prometheus text at /metrics on that port (default host 127.0.0.1)',
+    ],
+  ],
 ]
 
 export function usage(): string {

@@ -2,7 +2,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { EMBEDDED_DATABASE_HOST } from '../database-url'
-import type { BatchOptions, ConnectionTarget, IsolationLevel, SqlBackend } from './backends/backend'
+import type {
+  BatchOptions,
+  ConnectionTarget,
+  IsolationLevel,
+  PoolStats,
+  SqlBackend,
+} from './backends/backend'
 import { createPostgresBackend } from './backends/postgres'
 import { parseConnectionString } from './connection-string'
 import { cancelledError, EndpointError, errorBody, PostgresError } from './errors'
@@ -43,6 +49,8 @@ export interface SqlGateway {
    * cancelled, as when an HTTP client goes away).
    */
   fetch(url: string, init: RequestInit): Promise<Response>
+  /** The real-Postgres pool's connections in use, idle and waited for (the embedded database has no pool). */
+  poolStats(): PoolStats
   close(): Promise<void>
 }
 
@@ -219,6 +227,7 @@ export async function startSqlGateway(options: SqlGatewayOptions = {}): Promise<
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/sql`,
     port,
     fetch: fetchInProcess,
+    poolStats: () => postgres.poolStats?.() ?? { inUse: 0, idle: 0, waiting: 0 },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

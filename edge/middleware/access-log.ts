@@ -7,6 +7,8 @@ export interface AccessLogEntry {
   time: string
   msg: 'request'
   requestId: string
+  /** The request's trace (W3C trace id), when tracing is on: the way from this line to its spans. */
+  traceId?: string
   method: string
   path: string
   status: number
@@ -30,6 +32,7 @@ export function accessLog(write: LogWriter = writeJsonLine): MiddlewareHandler<A
   return async function accessLog(c, next) {
     await next()
     const timing = c.get('timing')
+    const tracing = c.get('tracing')
     const status = c.res.status
     // 501 says this server has no such method or feature: a definite answer to the client, not a failure of ours.
     const failed = status >= 500 && status !== 501
@@ -40,6 +43,7 @@ export function accessLog(write: LogWriter = writeJsonLine): MiddlewareHandler<A
       time: now(),
       msg: 'request',
       requestId: c.get('requestId'),
+      ...(tracing ? { traceId: tracing.span.context.traceId } : {}),
       method: c.req.method,
       path: c.req.path,
       status,

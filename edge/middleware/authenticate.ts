@@ -5,6 +5,7 @@ import type { Identity, TokenService } from '../auth/tokens'
 import type { AppEnv } from '../context'
 import { problems } from '../problem'
 import { rawPathname } from '../request-line'
+import { inSpan } from './trace'
 
 export interface AuthenticateOptions {
   /** Verifies access tokens (our HS256 secrets and/or the identity provider's JWKS). */
@@ -20,7 +21,7 @@ export interface AuthenticateOptions {
  */
 export function authenticate({ tokens, corsEnabled }: AuthenticateOptions): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    const { identity, refused } = await identifyCaller(c.req.raw, tokens)
+    const { identity, refused } = await identifyCaller(c.req.raw, tracedTokens(c, tokens))
     // The raw pathname, not Hono's decoded one: the public list is matched exactly as the edge middleware sees it.
     if (
       !identity &&
@@ -30,6 +31,15 @@ export function authenticate({ tokens, corsEnabled }: AuthenticateOptions): Midd
     }
     c.set('identity', identity)
     await next()
+  }
+}
+
+/** The token service, its verification a span of the request when the request is traced (and only then). */
+function tracedTokens(c: Context<AppEnv>, tokens: TokenService): TokenService {
+  if (!c.get('tracing')?.span.context.sampled) return tokens
+  return {
+    ...tokens,
+    verifyAccessToken: (token) => inSpan(c, 'verify access token', () => tokens.verifyAccessToken(token)),
   }
 }
 

@@ -78,7 +78,15 @@ export function callApiAs(
   init: { method: string; json?: unknown },
 ): Promise<Response> {
   const headers = new Headers()
-  for (const name of ['cookie', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-proto']) {
+  // The trace context too: the API's span of a form post continues the browser's (or the platform's) trace.
+  for (const name of [
+    'cookie',
+    'x-forwarded-for',
+    'x-real-ip',
+    'x-forwarded-proto',
+    'traceparent',
+    'tracestate',
+  ]) {
     const value = request.headers.get(name)
     if (value) headers.set(name, value)
   }

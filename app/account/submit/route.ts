@@ -1,5 +1,6 @@
 /** `POST /account/submit`: the `/account` page's forms (edge/pages/account-form-posts.ts). */
-import { site } from '@/edge'
+
+import { site } from '@/edge/form-site'
 import { submitAccountForm } from '@/edge/pages/account-form-posts'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
 

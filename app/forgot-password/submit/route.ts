@@ -1,5 +1,5 @@
 /** `POST /forgot-password/submit`: the no-JavaScript form of /forgot-password, handed to the API in-process (edge/pages/account-link-posts.ts). */
-import { site } from '@/edge'
+import { site } from '@/edge/form-site'
 import { submitForgotPassword } from '@/edge/pages/account-link-posts'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
 

@@ -1,5 +1,6 @@
 /** `POST /login/submit`: the no-JavaScript login form, handed to the API in-process (see edge/pages/auth-form-posts.ts). */
-import { site } from '@/edge'
+
+import { site } from '@/edge/form-site'
 import { submitAuthForm } from '@/edge/pages/auth-form-posts'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
 

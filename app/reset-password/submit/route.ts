@@ -1,5 +1,5 @@
 /** `POST /reset-password/submit`: the no-JavaScript form of /reset-password, handed to the API in-process (edge/pages/account-link-posts.ts). */
-import { site } from '@/edge'
+import { site } from '@/edge/form-site'
 import { submitResetPassword } from '@/edge/pages/account-link-posts'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
 

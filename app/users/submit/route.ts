@@ -1,5 +1,6 @@
 /** `POST /users/submit`: the `/users` page's forms, handed to the Users API in-process (edge/pages/users-form-posts.ts). */
-import { site } from '@/edge'
+
+import { site } from '@/edge/form-site'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
 import { submitUsersForm } from '@/edge/pages/users-form-posts'
 

@@ -1,5 +1,5 @@
 /** `POST /verify-email/submit`: the no-JavaScript form of /verify-email, handed to the API in-process (edge/pages/account-link-posts.ts). */
-import { site } from '@/edge'
+import { site } from '@/edge/form-site'
 import { submitVerifyEmail } from '@/edge/pages/account-link-posts'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
 

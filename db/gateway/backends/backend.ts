@@ -69,9 +69,18 @@ export interface RunRequest {
   signal: AbortSignal
 }
 
+/** A backend's connections now, over every database it serves (the production server's metrics read it). */
+export interface PoolStats {
+  inUse: number
+  idle: number
+  waiting: number
+}
+
 export interface SqlBackend {
   run(request: RunRequest): Promise<StatementResult[]>
   close(): Promise<void>
+  /** Connections in use, idle and waited for; absent where there is no pool (PGlite runs one query at a time). */
+  poolStats?(): PoolStats
 }
 
 const ISOLATION_SQL: Record<IsolationLevel, string> = {

@@ -117,6 +117,15 @@ export function createPostgresBackend(options: PostgresBackendOptions): SqlBacke
       await Promise.all([...pools.values()].map((pool) => pool.end()))
       pools.clear()
     },
+    poolStats() {
+      const stats = { inUse: 0, idle: 0, waiting: 0 }
+      for (const pool of pools.values()) {
+        stats.inUse += pool.totalCount - pool.idleCount
+        stats.idle += pool.idleCount
+        stats.waiting += pool.waitingCount
+      }
+      return stats
+    },
   }
 }
 

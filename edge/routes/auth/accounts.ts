@@ -14,6 +14,7 @@ import {
 } from '../../idempotency'
 import { currentIdentity } from '../../middleware/authenticate'
 import { timeDatabase } from '../../middleware/server-timing'
+import { inSpan } from '../../middleware/trace'
 import { documented } from '../../openapi'
 import { problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
@@ -87,7 +88,7 @@ export function accountRoutes(deps: AuthDependencies) {
       const { name, email, password } = c.req.valid('json')
       const key = idempotencyKeyOf(c)
       const [passwordHash, refresh, claim] = await Promise.all([
-        hashPassword(password),
+        inSpan(c, 'hash password', () => hashPassword(password)),
         newRefresh(config),
         // Scoped to the email: only one account can have it, so no other client's keys can meet this one. The
         // fingerprint is an HMAC under our secret, because the body holds the password.

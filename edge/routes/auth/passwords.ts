@@ -6,6 +6,7 @@ import { hashPassword, verifyPassword } from '../../auth/password'
 import { answerWritten, consistencyResponseHeader } from '../../consistency'
 import { currentIdentity } from '../../middleware/authenticate'
 import { timeDatabase } from '../../middleware/server-timing'
+import { inSpan } from '../../middleware/trace'
 import { documented } from '../../openapi'
 import { problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
@@ -83,11 +84,17 @@ export function passwordRoutes(deps: AuthDependencies) {
     }
     if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
     const currentHash = account.passwordHash
-    if (currentHash === null || !(await verifyPassword(currentPassword, currentHash))) {
+    if (
+      currentHash === null ||
+      !(await inSpan(c, 'verify password', () => verifyPassword(currentPassword, currentHash)))
+    ) {
       throw problems.wrongPassword()
     }
 
-    const [newPasswordHash, refresh] = await Promise.all([hashPassword(newPassword), newRefresh(config)])
+    const [newPasswordHash, refresh] = await Promise.all([
+      inSpan(c, 'hash password', () => hashPassword(newPassword)),
+      newRefresh(config),
+    ])
     const changed = await timeDatabase(c, () =>
       changePassword(db, {
         userId,

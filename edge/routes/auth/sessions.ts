@@ -15,6 +15,7 @@ import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../../auth
 import { hashRefreshToken, isWellFormedRefreshToken } from '../../auth/refresh-tokens'
 import type { AppEnv } from '../../context'
 import { timeDatabase } from '../../middleware/server-timing'
+import { inSpan } from '../../middleware/trace'
 import { documented } from '../../openapi'
 import { Problem, problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
@@ -179,11 +180,15 @@ export function sessionRoutes(deps: AuthDependencies) {
       if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
       // An unknown email, or an account without a password, costs the same hashing time as a wrong password.
       const stored = account?.passwordHash ?? (await decoyHash())
-      const valid = (await verifyPassword(password, stored)) && account?.passwordHash != null
+      const valid =
+        (await inSpan(c, 'verify password', () => verifyPassword(password, stored))) &&
+        account?.passwordHash != null
       if (!account || !valid) throw problems.invalidCredentials()
 
       const refresh = await newRefresh(config)
-      const upgradedPasswordHash = needsRehash(stored) ? await hashPassword(password) : undefined
+      const upgradedPasswordHash = needsRehash(stored)
+        ? await inSpan(c, 'hash password', () => hashPassword(password))
+        : undefined
       const started = await timeDatabase(c, () =>
         startSession(db, {
           userId: account.id,
