@@ -13,4 +13,6 @@ export default {
   mutate: ['db/gateway/backends/postgres.ts', 'db/gateway/backends/statement-group.ts', 'db/deadline.ts'],
   htmlReporter: { fileName: 'reports/mutation-gateway/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-gateway/mutation.json' },
+  // Its own sandbox folder, so that runs of different groups can go side by side.
+  tempDirName: '.stryker-tmp-gateway',
 }
