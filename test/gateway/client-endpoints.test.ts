@@ -14,14 +14,11 @@ afterAll(() => {
 })
 
 /** The URL the driver posts a query to for `databaseUrl`; the query goes no further than this test. */
-async function endpointOf(
-  databaseUrl: string,
-  sqlGatewayEndpoint: string | undefined = GATEWAY,
-): Promise<string> {
+async function endpointOf(databaseUrl: string, sqlGatewayEndpoint: string | null = GATEWAY): Promise<string> {
   const requested = new Set<string>()
   const db = createDatabase({
     databaseUrl,
-    sqlGatewayEndpoint,
+    sqlGatewayEndpoint: sqlGatewayEndpoint ?? undefined,
     fetchFunction: async (url) => {
       requested.add(String(url))
       throw new Error('recorded, not sent')
@@ -52,7 +49,7 @@ describe('the database client', () => {
   })
 
   it('sends a host that is not Neon to the default local gateway when no endpoint is given', async () => {
-    expect(await endpointOf('postgresql://postgres@127.0.0.1:5432/app', undefined)).toBe(
+    expect(await endpointOf('postgresql://postgres@127.0.0.1:5432/app', null)).toBe(
       DEFAULT_SQL_GATEWAY_ENDPOINT,
     )
   })
