@@ -92,7 +92,15 @@ describe('the production server routes', () => {
     expect(refused.status).toBe(405)
     expect(refused.headers.get('content-type')).toBe('application/problem+json')
     expect(refused.headers.get('allow')).toBe('GET, HEAD')
-    expect(await refused.json()).toMatchObject({ type: '/problems/method-not-allowed', status: 405 })
+    // Answered before the app: no request id and no instance, but every member a problem of the app has.
+    expect(await refused.json()).toEqual({
+      type: '/problems/method-not-allowed',
+      title: 'Method Not Allowed',
+      status: 405,
+      detail: 'POST is not supported here; use GET, HEAD.',
+      instance: '',
+      requestId: '',
+    })
     expect((await fetch(`${base}/_next/static/chunks/app.js`)).status).toBe(200)
     expect((await fetch(`${base}/_next/static/chunks/app.js`, { method: 'HEAD' })).status).toBe(200)
     // Elsewhere a POST is Next's to judge.
@@ -127,7 +135,14 @@ describe('the production server routes', () => {
       const early = await fetch(`${base}/early`)
       expect(early.status).toBe(500)
       expect(early.headers.get('content-type')).toBe('application/problem+json')
-      expect(await early.json()).toMatchObject({ type: '/problems/internal-error', status: 500 })
+      expect(await early.json()).toEqual({
+        type: '/problems/internal-error',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'An unexpected error occurred.',
+        instance: '',
+        requestId: '',
+      })
       const late = await fetch(`${base}/late`)
       expect(late.status).toBe(200)
       await expect(late.text()).rejects.toThrow()
@@ -187,15 +202,88 @@ describe('a body declared over the limit on /api', () => {
     expect(answer).toBe('')
   })
 
-  it('a body within the limit goes straight to the app', async () => {
+  it('a body within the limit, up to exactly the limit, goes to the app unread', async () => {
+    // A client and an email of its own: failed log-ins are throttled per address and per email.
+    const base = await start(answeringNext, `2001:db8::${Math.floor(Math.random() * 0xffff).toString(16)}`)
+    const email = `${crypto.randomUUID()}@example.test`
+    const credentials = JSON.stringify({ email, password: 'not the password' })
+    // Whitespace up to exactly MAX_BODY_BYTES: still valid JSON, still within the limit.
+    for (const body of [credentials, credentials.padEnd(MAX_BODY_BYTES, ' ')]) {
+      const response = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      })
+      // The app read the whole body: a log-in refused for its credentials, not for an empty or unread body.
+      expect(response.status, `${body.length} bytes`).toBe(401)
+      expect(((await response.json()) as { type: string }).type).toBe('/problems/invalid-credentials')
+    }
+  })
+
+  it('is answered only once the client has sent all of it', async () => {
     const base = await start()
-    const response = await fetch(`${base}/api/users`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: 'x@example.com' }),
+    const { port } = new URL(base)
+    const socket = connect(Number(port), '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1')
     })
-    // No token: the app itself answers 401 to the complete request.
-    expect(response.status).toBe(401)
+    const size = 2 * MAX_BODY_BYTES
+    socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`)
+    const pieces = 8
+    for (let i = 0; i < pieces; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(answer, `before piece ${i + 1} of ${pieces}`).toBe('')
+      socket.write(Buffer.alloc(size / pieces, 32))
+    }
+    await expect.poll(() => answer, { timeout: 5_000 }).toMatch(/^HTTP\/1\.1 413 /)
+    socket.destroy()
+  })
+
+  it('of exactly 16 times the limit is still read and answered 413', async () => {
+    const base = await start()
+    const { port } = new URL(base)
+    const socket = connect(Number(port), '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1')
+    })
+    socket.on('error', () => undefined)
+    const size = 16 * MAX_BODY_BYTES
+    socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`)
+    socket.write(Buffer.alloc(size, 32))
+    await expect.poll(() => answer, { timeout: 10_000 }).toMatch(/^HTTP\/1\.1 413 /)
+    socket.destroy()
+  })
+
+  it('sent too slowly is cut off after 10 s without an answer', { timeout: 20_000 }, async () => {
+    const base = await start()
+    const { port } = new URL(base)
+    const socket = connect(Number(port), '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1')
+    })
+    socket.on('error', () => undefined)
+    const closed = new Promise((resolve) => socket.once('close', resolve))
+    socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: ${2 * MAX_BODY_BYTES}\r\n\r\n`)
+    socket.write('{')
+    const started = Date.now()
+    await closed
+    expect(Date.now() - started).toBeGreaterThan(9_000)
+    expect(answer).toBe('')
+  })
+
+  it('costs nothing when its client gives up half-way: the server serves the next request', async () => {
+    const base = await start()
+    const { port } = new URL(base)
+    const socket = connect(Number(port), '127.0.0.1')
+    socket.write(`POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: ${2 * MAX_BODY_BYTES}\r\n\r\n`)
+    socket.write(Buffer.alloc(1024, 32))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    socket.resetAndDestroy()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect((await fetch(`${base}/api/health`)).headers.get('x-request-id')).toBeTruthy()
   })
 })
 
@@ -207,11 +295,13 @@ describe('what Node refuses before any handler', () => {
     expect(answer.head).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/)
     expect(answer.head).toMatch(/\r\nConnection: close(\r\n|$)/)
     expect(answer.head).toContain(`\r\nContent-Length: ${Buffer.byteLength(answer.body)}`)
-    expect(JSON.parse(answer.body)).toMatchObject({
+    expect(JSON.parse(answer.body)).toEqual({
       type: '/problems/malformed-request',
       title: 'Malformed Request',
       status: 400,
       detail: 'The request is not valid HTTP/1.1.',
+      instance: '',
+      requestId: '',
     })
   })
 
@@ -221,7 +311,12 @@ describe('what Node refuses before any handler', () => {
       await rawRequest(base, ['GET / HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20_000)}`]),
     )
     expect(answer.statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large')
-    expect(JSON.parse(answer.body)).toMatchObject({ type: '/problems/headers-too-large', status: 431 })
+    expect(JSON.parse(answer.body)).toMatchObject({
+      type: '/problems/headers-too-large',
+      title: 'Request Header Fields Too Large',
+      status: 431,
+      detail: 'The request headers exceed the server limit (16 KiB in all).',
+    })
   })
 
   it('answers an Expect other than 100-continue with a 417 problem', async () => {
@@ -233,6 +328,7 @@ describe('what Node refuses before any handler', () => {
     expect(answer.head).toMatch(/content-type: application\/problem\+json/i)
     expect(JSON.parse(answer.body)).toMatchObject({
       type: '/problems/expectation-failed',
+      title: 'Expectation Failed',
       detail: 'Only "Expect: 100-continue" is supported.',
     })
   })

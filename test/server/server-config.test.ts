@@ -61,6 +61,7 @@ describe('the production server settings', () => {
   it('read TRUST_PROXY as hops only when it is all digits, and otherwise as a trimmed list of addresses', () => {
     expect(readServerConfig([], { TRUST_PROXY: ' 3 ' }).trustProxy).toEqual({ kind: 'hops', hops: 3 })
     expect(readServerConfig([], { TRUST_PROXY: '0' }).trustProxy).toEqual({ kind: 'hops', hops: 0 })
+    expect(readServerConfig([], { TRUST_PROXY: '12' }).trustProxy).toEqual({ kind: 'hops', hops: 12 })
     expect(readServerConfig([], { TRUST_PROXY: '10.0.0.1' }).trustProxy).toEqual({
       kind: 'addresses',
       addresses: ['10.0.0.1'],
