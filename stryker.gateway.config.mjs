@@ -12,7 +12,8 @@ export default {
   ...base,
   vitest: { configFile: 'vitest.mutation-gateway.config.ts' },
   mutate: ['db/gateway/backends/postgres.ts', 'db/gateway/backends/statement-group.ts'],
-  concurrency: 1,
+  // Two test processes: the run is long (see test/mutation-survivors.md); the real-Postgres tests wait more than they compute.
+  concurrency: 2,
   incrementalFile: 'reports/mutation-gateway/stryker-incremental.json',
   htmlReporter: { fileName: 'reports/mutation-gateway/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-gateway/mutation.json' },

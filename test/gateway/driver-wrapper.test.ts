@@ -212,7 +212,12 @@ describe('the retry of a request whose answer was lost', () => {
   })
 
   it('does not retry a body it cannot read as one query', async () => {
-    for (const body of ['not json', JSON.stringify({ query: 42 }), new Uint8Array([1])]) {
+    for (const body of [
+      'not json',
+      JSON.stringify({ query: 42 }),
+      JSON.stringify({ query: ['select 1'] }),
+      new Uint8Array([1]),
+    ]) {
       let calls = 0
       const retrying = withReadRetry(async () => {
         calls += 1
