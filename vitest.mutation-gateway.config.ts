@@ -15,6 +15,9 @@ export default mergeConfig(
       name: 'gateway',
       environment: 'node',
       include: ['test/gateway/**/*.test.ts'],
+      // The embedded database starts at its first query (with TEST_DATABASE_URL, global setup migrates Postgres
+      // only): on two cores busy with a mutation run, that first query alone has taken more than 20 s.
+      testTimeout: 60_000,
       // Files that never reach the Postgres backend: configuration, endpoint rules, the driver's own side
       // (stryker.driver.config.mjs), the embedded database's durability.
       exclude: [
