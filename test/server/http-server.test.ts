@@ -36,7 +36,11 @@ afterEach(async () => {
   await new Promise((resolve) => closing.close(resolve))
 })
 
-async function start(next: NextStandIn = answeringNext, rewritten = '192.0.2.7') {
+async function start(
+  next: NextStandIn = answeringNext,
+  rewritten = '192.0.2.7',
+  tune?: (server: Server) => void,
+) {
   server = createProductionServer({
     api: api.fetch,
     next,
@@ -45,6 +49,7 @@ async function start(next: NextStandIn = answeringNext, rewritten = '192.0.2.7')
       return rewritten
     },
   })
+  tune?.(server)
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -146,7 +151,9 @@ describe('the production server routes', () => {
       const late = await fetch(`${base}/late`)
       expect(late.status).toBe(200)
       await expect(late.text()).rejects.toThrow()
+      // Each failure is logged for the operator, with the request it failed.
       expect(failures).toHaveLength(2)
+      expect(failures[0]).toEqual(['Next.js failed to answer', 'GET', '/early', expect.any(Error)])
     } finally {
       console.error = error
     }
@@ -316,6 +323,31 @@ describe('what Node refuses before any handler', () => {
       title: 'Request Header Fields Too Large',
       status: 431,
       detail: 'The request headers exceed the server limit (16 KiB in all).',
+    })
+  })
+
+  it('answers a request not received in time with a 408 problem', async () => {
+    // Node checks its request deadline every 30 s by default; checked every 100 ms here, with a 300 ms deadline.
+    const base = await start(answeringNext, '192.0.2.7', (tuned) => {
+      tuned.connectionsCheckingInterval = 100
+      tuned.headersTimeout = 300
+      tuned.requestTimeout = 300
+    })
+    // A head that never ends: no blank line after the headers.
+    const socket = connect(Number(new URL(base).port), '127.0.0.1')
+    let raw = ''
+    socket.on('data', (chunk: Buffer) => {
+      raw += chunk.toString('latin1')
+    })
+    socket.write('GET /users HTTP/1.1\r\nHost: x\r\n')
+    await once(socket, 'close')
+    const answer = parsed(raw)
+    expect(answer.statusLine).toBe('HTTP/1.1 408 Request Timeout')
+    expect(JSON.parse(answer.body)).toMatchObject({
+      type: '/problems/request-timeout',
+      title: 'Request Timeout',
+      status: 408,
+      detail: 'The request was not received in time.',
     })
   })
 
