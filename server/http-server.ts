@@ -19,7 +19,15 @@ export interface ProductionHandlers {
   rewriteClientAddress: (request: IncomingMessage) => string
 }
 
-export function createProductionServer(handlers: ProductionHandlers): Server {
+export interface ProductionServerOptions {
+  /** How long a body declared too large may take to arrive before the connection is dropped (default 10 s). */
+  oversizedBodyDrainMs?: number
+}
+
+export function createProductionServer(
+  handlers: ProductionHandlers,
+  { oversizedBodyDrainMs = OVERSIZED_BODY_DRAIN_MS }: ProductionServerOptions = {},
+): Server {
   const serveApi = getRequestListener(handlers.api)
   const server = createServer((request, response) => {
     handlers.rewriteClientAddress(request)
@@ -30,7 +38,7 @@ export function createProductionServer(handlers: ProductionHandlers): Server {
       // finishes sending before it reads the answer, and the connection stays usable for its next request.
       // Closing early instead cut the client off mid-upload (EPIPE); leaving it unread made the next request on
       // that keep-alive connection fail. Past the bound, the connection is dropped.
-      discardBody(request, OVERSIZED_BODY_DRAIN_BYTES, OVERSIZED_BODY_DRAIN_MS).then(
+      discardBody(request, OVERSIZED_BODY_DRAIN_BYTES, oversizedBodyDrainMs).then(
         () => serveApi(request, response),
         () => request.socket.destroy(),
       )
