@@ -64,6 +64,22 @@ describe.skipIf(realPostgres.length === 0)('errors that end the session, on real
     expect(await answer).toMatchObject({ status: 200, body: { rows: [[marker]] } })
   })
 
+  it("answers a write whose backend was terminated under it with Postgres's own error, once, and applies nothing", async () => {
+    const table = uniqueName('terminated_write')
+    await direct.query(`CREATE TABLE ${table} (tag text NOT NULL)`)
+    try {
+      const marker = uniqueName('write')
+      const answer = post(`INSERT INTO ${table} SELECT '${marker}' FROM pg_sleep(0.5)`)
+      await terminateWhenRunning(marker)
+      expect(await answer).toMatchObject({ status: 400, body: { code: '57P01' } })
+      await new Promise((resolve) => setTimeout(resolve, 700))
+      const { rows } = await direct.query(`SELECT count(*)::int AS n FROM ${table}`)
+      expect(rows[0].n).toBe(0)
+    } finally {
+      await direct.query(`DROP TABLE ${table}`)
+    }
+  })
+
   it('answers a lone SELECT that failed on its own with its error, and never runs it again', async () => {
     const sequence = uniqueName('seq')
     await direct.query(`CREATE SEQUENCE ${sequence}`)
