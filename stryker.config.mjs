@@ -27,7 +27,8 @@ export default {
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  ignorePatterns: ['.next', '.data', 'test-results', 'coverage', 'docs'],
+  // Other groups' sandboxes and reports (runs of different groups may go side by side) are not part of the project.
+  ignorePatterns: ['.next', '.data', 'test-results', 'coverage', 'docs', '.stryker-tmp*', 'reports'],
   // Stryker rewrites tsconfig.json's out-of-project paths (ours has none) with TypeScript's JavaScript API, which
   // TypeScript 7 no longer ships: point it at a file that does not exist so the sandbox keeps ours as it is.
   tsconfigFile: 'tsconfig.stryker-has-none.json',

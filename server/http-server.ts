@@ -20,7 +20,15 @@ export interface ProductionHandlers {
   rewriteClientAddress: (request: IncomingMessage) => string
 }
 
-export function createProductionServer(handlers: ProductionHandlers): Server {
+export interface ProductionServerOptions {
+  /** How long a body declared too large may take to arrive before the connection is dropped (default 10 s). */
+  oversizedBodyDrainMs?: number
+}
+
+export function createProductionServer(
+  handlers: ProductionHandlers,
+  { oversizedBodyDrainMs = OVERSIZED_BODY_DRAIN_MS }: ProductionServerOptions = {},
+): Server {
   const serveApi = getRequestListener(handlers.api)
   // Host is checked below, so that its absence is a problem like any other rather than Node's empty 400.
   const server = createServer({ requireHostHeader: false }, (request, response) => {
@@ -30,7 +38,7 @@ export function createProductionServer(handlers: ProductionHandlers): Server {
     // Absolute-form (`GET http://evil.example/api/users`): the path it carries, on our origin (server/request-target.ts).
     request.url = originFormOf(request.url ?? '/')
     handlers.rewriteClientAddress(request)
-    if (isApiPath(request.url)) return void serveApiBounded(serveApi, request, response)
+    if (isApiPath(request.url)) return void serveApiBounded(serveApi, request, response, oversizedBodyDrainMs)
     const refusal = refusedBeforeNext(request)
     if (refusal) return writeProblemResponse(response, refusal)
     handlers.next(request, response).catch((error: unknown) => {
@@ -94,11 +102,12 @@ function serveApiBounded(
   serveApi: (request: IncomingMessage, response: ServerResponse) => unknown,
   request: IncomingMessage,
   response: ServerResponse,
+  drainMs: number,
 ): void {
   const declared = request.headers['content-length']
   const chunked = declared === undefined && request.headers['transfer-encoding'] !== undefined
   if (!chunked && !(Number(declared ?? 0) > MAX_BODY_BYTES)) return void serveApi(request, response)
-  readBounded(request, chunked ? MAX_BODY_BYTES + 1 : 0).then(({ head, complete }) => {
+  readBounded(request, chunked ? MAX_BODY_BYTES + 1 : 0, drainMs).then(({ head, complete }) => {
     if (chunked) Object.assign(request, { rawBody: head })
     if (!complete) response.setHeader('Connection', 'close')
     serveApi(request, response)
@@ -114,6 +123,7 @@ function serveApiBounded(
 function readBounded(
   request: IncomingMessage,
   keepBytes: number,
+  drainMs: number,
 ): Promise<{ head: Buffer; complete: boolean }> {
   return new Promise((resolve) => {
     const kept: Buffer[] = []
@@ -127,7 +137,7 @@ function readBounded(
       resolve({ head: Buffer.concat(kept, keptBytes), complete })
     }
     const startDrainClock = () => {
-      drainClock ??= setTimeout(() => finish(false), OVERSIZED_BODY_DRAIN_MS)
+      drainClock ??= setTimeout(() => finish(false), drainMs)
     }
     const onData = (chunk: Buffer) => {
       totalBytes += chunk.length

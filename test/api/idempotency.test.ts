@@ -1,6 +1,7 @@
 /** `Idempotency-Key` on the creates: POST /api/users and POST /api/auth/signup answer a retry with the first answer. */
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { fingerprintOf } from '../../edge/idempotency'
 import { openApiDocument } from '../../edge/openapi-document'
 import {
   asNewAdmin,
@@ -136,6 +137,25 @@ describe('POST /api/users with Idempotency-Key', () => {
   ])('answers 400 to a key that is %s, before the database', async (_, key) => {
     const response = await createWithKey(admin, key, { name: 'Bad key', email: uniqueEmail('badkey') })
     await expectProblem(response, 400, '/problems/invalid-idempotency-key')
+  })
+
+  it('accepts a key of exactly 255 characters, the longest there is', async () => {
+    const key = `${crypto.randomUUID()}`.padEnd(255, 'k')
+    const response = await createWithKey(admin, key, { name: 'Long key', email: uniqueEmail('longkey') })
+    expect(response.status).toBe(201)
+  })
+
+  it('unquotes only a key that is one whole quoted string: quotes elsewhere are part of the key', async () => {
+    const base = crypto.randomUUID()
+    // Read as structured-field strings, each pair would be one key, and the second request a reuse (422).
+    for (const [first, second] of [
+      [`x"${base}"`, `"${base}`],
+      [`"${base}"x`, `${base}"`],
+    ] as const) {
+      const one = await createWithKey(admin, first, { name: 'Quote one', email: uniqueEmail('quoteone') })
+      const two = await createWithKey(admin, second, { name: 'Quote two', email: uniqueEmail('quotetwo') })
+      expect([one.status, two.status], `${first} then ${second}`).toEqual([201, 201])
+    }
   })
 
   it('accepts the key as a structured-field string too: "k" and k are the same key', async () => {
@@ -382,5 +402,60 @@ describe('the contract of Idempotency-Key', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/idempotency-key/i)
     const answer = await withCors.request('/api/hello', { headers: { Origin: origin } })
     expect(answer.headers.get('access-control-expose-headers')).toMatch(/\bIdempotent-Replayed\b/)
+  })
+})
+
+describe('the fingerprint of a request', () => {
+  const request = (body: unknown) => ({ method: 'POST', path: '/api/users', body })
+
+  it('is the SHA-256 of its method, path and body as canonical JSON, base64url', async () => {
+    const digest = await crypto.subtle.digest(
+      'SHA-256',
+      new TextEncoder().encode('["POST","/api/users",{"a":1,"b":[true,null,"x"]}]'),
+    )
+    const expected = btoa(String.fromCharCode(...new Uint8Array(digest)))
+      .replaceAll('+', '-')
+      .replaceAll('/', '_')
+      .replace(/=+$/, '')
+    expect(await fingerprintOf(request({ b: [true, null, 'x'], a: 1 }))).toBe(expected)
+  })
+
+  it('is the same whatever the order of object keys, at every depth', async () => {
+    const one = await fingerprintOf(request({ a: 1, b: { c: [{ d: 1, e: 2 }], f: 'g' }, h: null }))
+    const two = await fingerprintOf(request({ h: null, b: { f: 'g', c: [{ e: 2, d: 1 }] }, a: 1 }))
+    expect(two).toBe(one)
+  })
+
+  it('leaves out members that are undefined, and reads a missing body as null', async () => {
+    expect(await fingerprintOf(request({ a: 1, b: undefined }))).toBe(await fingerprintOf(request({ a: 1 })))
+    expect(await fingerprintOf(request(undefined))).toBe(await fingerprintOf(request(null)))
+  })
+
+  it('differs for bodies that differ in any value, in array order or in array bounds', async () => {
+    const bodies: unknown[] = [
+      { a: 1 },
+      { a: 2 },
+      { a: null },
+      { a: {} },
+      { a: [] },
+      [1, 2],
+      [2, 1],
+      [12],
+      [[1], 2],
+      ['1', 2],
+      { a: [1, 2] },
+      { a: '1' },
+    ]
+    const prints = await Promise.all(bodies.map((body) => fingerprintOf(request(body))))
+    expect(new Set(prints).size).toBe(bodies.length)
+  })
+
+  it('is an HMAC under the secret when there is one: another secret, or none, gives another fingerprint', async () => {
+    const body = { email: 'a@example.test', password: 'correct horse' }
+    const plain = await fingerprintOf(request(body))
+    const keyed = await fingerprintOf(request(body), 'secret one')
+    expect(keyed).not.toBe(plain)
+    expect(await fingerprintOf(request(body), 'secret one')).toBe(keyed)
+    expect(await fingerprintOf(request(body), 'secret two')).not.toBe(keyed)
   })
 })

@@ -3,6 +3,7 @@ import { neonConfig } from '@neondatabase/serverless'
 import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createDatabase } from '../../db/client'
+import { DEFAULT_SQL_GATEWAY_ENDPOINT } from '../../db/database-url'
 
 const GATEWAY = 'http://127.0.0.1:4999/sql'
 // The driver's settings are process-wide: put back what this file found, for whatever runs after it.
@@ -13,11 +14,11 @@ afterAll(() => {
 })
 
 /** The URL the driver posts a query to for `databaseUrl`; the query goes no further than this test. */
-async function endpointOf(databaseUrl: string): Promise<string> {
+async function endpointOf(databaseUrl: string, sqlGatewayEndpoint: string | null = GATEWAY): Promise<string> {
   const requested = new Set<string>()
   const db = createDatabase({
     databaseUrl,
-    sqlGatewayEndpoint: GATEWAY,
+    sqlGatewayEndpoint: sqlGatewayEndpoint ?? undefined,
     fetchFunction: async (url) => {
       requested.add(String(url))
       throw new Error('recorded, not sent')
@@ -45,5 +46,11 @@ describe('the database client', () => {
     ['a host that only starts like Neon', 'postgresql://u:p@ep-x.neon.tech.attacker.example/db'],
   ])('sends %s to the SQL-over-HTTP gateway', async (_name, databaseUrl) => {
     expect(await endpointOf(databaseUrl)).toBe(GATEWAY)
+  })
+
+  it('sends a host that is not Neon to the default local gateway when no endpoint is given', async () => {
+    expect(await endpointOf('postgresql://postgres@127.0.0.1:5432/app', null)).toBe(
+      DEFAULT_SQL_GATEWAY_ENDPOINT,
+    )
   })
 })

@@ -52,6 +52,7 @@ describe.each(backends)('errors through the Neon driver on $name', ({ url }) => 
     for (let attempt = 0; attempt < 11; attempt += 1) {
       const error = await failureOf(sql.query(`COPY ${table} FROM STDIN`))
       expect(error.code).toBe('57014')
+      expect(error.severity).toBe('ERROR')
       expect(error.message).toMatch(/^COPY from stdin failed/)
     }
     expect(await sql.query(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }])

@@ -58,6 +58,24 @@ describe('the client address (TRUST_PROXY)', () => {
     expect(seen.address).toBe('203.0.113.7')
     expect(seen.raw['x-forwarded-for']).toBe('203.0.113.7')
     expect(seen.parsed['x-forwarded-proto']).toBe('https')
+    expect(seen.raw['x-forwarded-proto']).toBe('https')
+  })
+
+  it('keeps every other header in both views, once', async () => {
+    for (const trust of [{ kind: 'none' }, { kind: 'hops', hops: 1 }] as const) {
+      const seen = await seenBehind(trust, { 'X-Custom': 'kept', Accept: 'application/json' })
+      for (const view of [seen.parsed, seen.raw]) {
+        expect(view['x-custom'], trust.kind).toBe('kept')
+        expect(view.accept, trust.kind).toBe('application/json')
+        expect(view.host, trust.kind).toMatch(/^127\.0\.0\.1:\d+$/)
+      }
+      await new Promise<void>((resolve) => {
+        const closing = server
+        server = undefined
+        closing?.closeAllConnections()
+        closing?.close(() => resolve())
+      })
+    }
   })
 
   it('walks back through listed proxies and stops at the first address not on the list', async () => {
