@@ -1,12 +1,12 @@
 /** The edge perimeter: verifies the access token of every request before any function or database is touched. */
 import { type NextRequest, NextResponse } from 'next/server'
 import { createEdgeGate } from './edge/auth/gate'
-import { createTokenService } from './edge/auth/tokens'
+import { createTokenVerifier } from './edge/auth/token-verifier'
 import { readConfig } from './edge/env'
 
 // Once per isolate: a bad or missing JWT_SECRET/JWKS_URL fails here, loudly, rather than on some request later.
 const appConfig = readConfig()
-const checkRequest = createEdgeGate(createTokenService(appConfig.auth), {
+const checkRequest = createEdgeGate(createTokenVerifier(appConfig.auth), {
   corsEnabled: appConfig.corsOrigins.length > 0,
   allowedHosts: appConfig.allowedHosts,
 })

@@ -1,6 +1,7 @@
 /** Demo users and the local admin for development (Node only): functions for the dev script, a CLI for `npm run db:seed`. */
 import { pathToFileURL } from 'node:url'
-import { hashPassword, toBase64Url } from '../edge/auth/password'
+import { toBase64Url } from '../edge/auth/base64url'
+import { hashPassword } from '../edge/auth/password'
 import { createDatabase, type Database } from './client'
 import { EMBEDDED_DATABASE_URL, isLocalDatabaseUrl } from './database-url'
 import { upsertAccount } from './queries/accounts'

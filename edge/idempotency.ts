@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono'
 import type { IdempotentRequest } from '../db/queries/idempotency'
-import { toBase64Url } from './auth/password'
+import { toBase64Url } from './auth/base64url'
 import type { AppEnv } from './context'
 import { problems } from './problem'
 

@@ -3,7 +3,7 @@ import { Problem, problemResponse, problems } from '../problem'
 import { requestLineProblem } from '../request-line'
 import { readCredential, setIdentityHeaders, withoutIdentityHeaders } from './credentials'
 import { isApiPath, isPublicPath, isStaticFilePath } from './public-paths'
-import type { Identity, TokenService } from './tokens'
+import type { Identity, TokenVerifier } from './token-verifier'
 
 export const LOGIN_PAGE = '/login'
 
@@ -28,7 +28,7 @@ export interface Caller {
  * Verifies the request's Bearer token or session cookie. Never reads identity headers; never touches the database.
  * Two session cookies throw `/problems/ambiguous-cookies`.
  */
-export async function identifyCaller(request: Request, tokens: TokenService): Promise<Caller> {
+export async function identifyCaller(request: Request, tokens: TokenVerifier): Promise<Caller> {
   const credential = readCredential(request)
   if (credential.source === 'none') return { identity: undefined, refused: false }
   try {
@@ -94,7 +94,7 @@ export type GateDecision =
   | { action: 'respond'; response: Response }
 
 /** Builds the check `middleware.ts` runs, once per isolate, so the token service (and its cached JWKS) is reused. */
-export function createEdgeGate(tokens: TokenService, options: GateOptions) {
+export function createEdgeGate(tokens: TokenVerifier, options: GateOptions) {
   return async function checkRequest(request: Request): Promise<GateDecision> {
     if (!isAllowedHost(request.headers.get('host'), options.allowedHosts)) {
       const refusal = `This development server answers only ${options.allowedHosts?.join(', ')} (a guard against DNS rebinding); add a host name to DEV_ALLOWED_HOSTS to allow it.`

@@ -1,4 +1,5 @@
 /** Password hashing on the edge with Web Crypto: PBKDF2-SHA-256, per-user salt, parameters kept in the stored hash. */
+import { fromBase64Url, toBase64Url } from './base64url'
 
 /**
  * Iterations for new hashes. 100,000 is the most Cloudflare Workers' Web Crypto accepts, so hashes stay portable
@@ -64,15 +65,4 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let difference = a.length ^ b.length
   for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i % b.length] ?? 0)
   return difference === 0
-}
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
-}
-
-export function fromBase64Url(text: string): Uint8Array {
-  const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'))
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0))
 }

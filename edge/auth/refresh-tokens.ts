@@ -1,5 +1,5 @@
 /** Refresh tokens: 256 random bits for the client, their SHA-256 for the database, nothing else anywhere. */
-import { toBase64Url } from './password'
+import { toBase64Url } from './base64url'
 
 /** A new opaque refresh token (43 base64url characters). */
 export function newRefreshToken(): string {

@@ -3,7 +3,7 @@
  * pages show words of its choosing ("Your account is locked, call …"). A seal names the page, the viewer and the
  * time: it opens only on that page, for the same signed-in user (or the same anonymous visitor), for two minutes.
  */
-import { toBase64Url } from '../auth/password'
+import { toBase64Url } from '../auth/base64url'
 
 /** What a page shows after a form post; empty when the query carries no valid seal. */
 export interface Outcome {
