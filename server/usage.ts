@@ -44,6 +44,16 @@ export const SERVER_VARIABLES: readonly (readonly [group: string, lines: readonl
     ],
   ],
   [
+    'Email (README, Getting in and back in; none set: messages stay in the outbox)',
+    [
+      'EMAIL_PROVIDER                resend or postmark; with EMAIL_API_KEY and EMAIL_FROM (all three or none)',
+      'EMAIL_API_KEY, EMAIL_FROM     the provider key, and a sender on a domain it has verified',
+      "EMAIL_API_URL                 another API origin for the provider (default: the provider's own)",
+      'APP_ORIGIN                    the origin links in email point to; required when EMAIL_PROVIDER is set',
+      'CRON_SECRET                   Bearer secret of GET /api/mail/flush (this server also flushes every minute)',
+    ],
+  ],
+  [
     'Observability (README, Observability; all off without an endpoint)',
     [
       "OTEL_EXPORTER_OTLP_ENDPOINT   an OTLP/HTTP collector's base URL: traces and metrics are sent there",
