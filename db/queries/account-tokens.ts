@@ -6,6 +6,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../client'
 import { isUniqueViolation } from '../errors'
+import { type ConsistencyPosition, writePosition } from '../replicas'
 import {
   type AccountTokenPurpose,
   accountTokens,
@@ -226,7 +227,8 @@ export async function requestEmailChange(
 }
 
 export type EmailChangeResult =
-  | { status: 'changed'; user: User }
+  /** `position`: the write's, for the caller's next reads (edge/consistency.ts). */
+  | { status: 'changed'; user: User; position: ConsistencyPosition }
   | { status: 'invalid-token' }
   | { status: 'email-taken' }
 
@@ -243,7 +245,7 @@ export async function confirmEmailChange(
   input: { tokenHash: string; told: OutgoingMessage },
 ): Promise<EmailChangeResult> {
   try {
-    const result = await db.execute<UserRow>(sql`
+    const result = await db.execute<UserRow & { position: string }>(sql`
       with ${redeemTokenStep(input.tokenHash, ['email-change'])},
       changed as (
         update ${users} u set email = r.new_email, updated_at = now()
@@ -255,9 +257,11 @@ export async function confirmEmailChange(
           ${input.told.kind}
         from redeemed
       )
-      ${selectUserRowOf(sql`changed`)}`)
+      ${selectUserRowOf(sql`changed`, sql`, ${writePosition} as position`)}`)
     const row = result.rows[0]
-    return row ? { status: 'changed', user: toUser(row) } : { status: 'invalid-token' }
+    return row
+      ? { status: 'changed', user: toUser(row), position: String(row.position) }
+      : { status: 'invalid-token' }
   } catch (error) {
     if (isUniqueViolation(error, USERS_EMAIL_UNIQUE_INDEX)) return { status: 'email-taken' }
     throw error

@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createDatabase } from '../../db/client'
+import { latestMessages } from '../../db/queries/outbox'
 import { DEFAULT_FRESH_WRITE_MS, readRouterFor } from '../../db/replicas'
 import { users } from '../../db/schema'
 import { setIdentityHeaders } from '../../edge/auth/credentials'
@@ -193,6 +194,49 @@ describe.skipIf(!primaryUrl)('reads on a streaming standby', () => {
       expect(((await me.json()) as { user: UserBody }).user.updatedAt).toBe(after.updatedAt)
       const stale = await app.request('/api/auth/me', { headers: { Authorization: `Bearer ${renewed}` } })
       expect(((await stale.json()) as { user: UserBody }).user.updatedAt).toBe(user.updatedAt)
+    } finally {
+      await standby.resumeReplay()
+    }
+  })
+
+  it('answers a confirmed email change with its position, so who-am-I shows the new address at once', async () => {
+    const { app } = appWithStandby()
+    const email = `${uniqueTag('mv')}@e.test`
+    const password = 'the only password'
+    const signup = await app.request('/api/auth/signup', jsonInit('POST', { name: 'Mover', email, password }))
+    expect(signup.status).toBe(201)
+    const { accessToken, user } = (await signup.json()) as { accessToken: string; user: UserBody }
+    const emailSeenWith = async (headers: Record<string, string> = {}) => {
+      const me = await app.request('/api/auth/me', {
+        headers: { Authorization: `Bearer ${accessToken}`, ...headers },
+      })
+      return ((await me.json()) as { user: UserBody | null }).user?.email
+    }
+    await expect.poll(() => emailSeenWith(), { timeout: 10_000 }).toBe(email)
+    await standby.pauseReplay()
+    try {
+      const newEmail = `${uniqueTag('mvto')}@e.test`
+      const asked = await app.request('/api/auth/email', {
+        ...jsonInit('POST', { newEmail, currentPassword: password }),
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
+      })
+      expect(asked.status).toBe(202)
+      const primary = createDatabase({
+        databaseUrl: primaryUrl as string,
+        sqlGatewayEndpoint: inject('sqlEndpoint'),
+      })
+      const [message] = await latestMessages(primary, { limit: 1, to: newEmail })
+      const token = new URL(message?.text?.match(/https?:\/\/\S+/)?.[0] ?? 'http://x/').searchParams.get(
+        'token',
+      )
+      const confirmed = await app.request('/api/auth/email/confirm', jsonInit('POST', { token }))
+      expect(confirmed.status).toBe(200)
+      const position = confirmed.headers.get(CONSISTENCY_HEADER) ?? ''
+      expect(position).toMatch(/^\d+\.\d+$/)
+      await sleep(DEFAULT_FRESH_WRITE_MS + 100)
+      expect(await emailSeenWith({ [CONSISTENCY_HEADER]: position })).toBe(newEmail)
+      // Without the position, the paused standby still answers: the old address, as it was.
+      expect(await emailSeenWith()).toBe(user.email)
     } finally {
       await standby.resumeReplay()
     }

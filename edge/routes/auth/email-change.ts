@@ -18,6 +18,7 @@ import {
 import { builtInUserId } from '../../auth/built-in-user'
 import { clientBucket } from '../../auth/login-throttle'
 import { verifyPassword } from '../../auth/password'
+import { answerWritten, consistencyResponseHeader } from '../../consistency'
 import type { MailConfig } from '../../env'
 import { emailChangedMessage, emailChangeMessage } from '../../mail/messages'
 import { currentIdentity } from '../../middleware/authenticate'
@@ -79,7 +80,11 @@ const confirmEmailChangeRoute = createRoute({
   path: '/email/confirm',
   request: { body: { required: true, content: json(EmailChangeConfirmSchema) } },
   responses: {
-    200: { description: 'The account, with its new address', content: json(UserSchema) },
+    200: {
+      description: 'The account, with its new address',
+      headers: consistencyResponseHeader,
+      content: json(UserSchema),
+    },
     400: problemResponse(
       'The token is unknown, used, expired, replaced by a newer one, or the password changed since it was sent ' +
         '(/problems/invalid-link-token)',
@@ -158,6 +163,8 @@ export function emailChangeRoutes(deps: AuthDependencies, mail: MailConfig) {
       if (result.status === 'invalid-token') throw problems.invalidLinkToken()
       if (result.status === 'email-taken') throw problems.emailTaken()
       c.set('mailQueued', true)
+      // The caller's next reads see the new address, even from a replica (decision 0037).
+      answerWritten(c, result.position, deps.reads)
       return c.json(toUserResponse(result.user), 200)
     })
 }
