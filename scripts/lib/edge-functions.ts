@@ -62,7 +62,7 @@ export function readEdgeFunctionsOrExit(): EdgeFunction[] {
 /** The budget of each kind of function, in KiB of gzip (issues 11 and 16; decision 0021 says what each one holds). */
 export const EDGE_BUDGETS: readonly { kind: string; kib: number; names: readonly string[] }[] = [
   { kind: 'middleware', kib: 64, names: ['middleware'] },
-  // Issue 17 (decision 0031): 240 → 256 for the account flows, their schemas, email delivery and Next's after().
+  // Issue 17 (decision 0031): 240 → 256 for the account flows, their schemas and email delivery.
   { kind: 'API', kib: 256, names: ['/api/[[...route]]/route'] },
   {
     kind: 'form handlers',
