@@ -109,7 +109,7 @@ function serveApiBounded(
   if (!chunked && !(Number(declared ?? 0) > MAX_BODY_BYTES)) return void serveApi(request, response)
   readBounded(request, chunked ? MAX_BODY_BYTES + 1 : 0, drainMs).then(({ head, complete }) => {
     if (chunked) Object.assign(request, { rawBody: head })
-    if (!complete) response.setHeader('Connection', 'close')
+    if (!complete) closeAfterAnswerLingering(request, response)
     serveApi(request, response)
   })
 }
@@ -133,7 +133,9 @@ function readBounded(
     const finish = (complete: boolean) => {
       clearTimeout(drainClock)
       request.off('data', onData)
-      if (!complete) request.pause()
+      // Past a bound the connection closes after the answer; until then what still arrives is read and dropped
+      // (closeAfterAnswerLingering), never left unread: unread bytes turn the close into a reset.
+      if (!complete) request.on('data', discard)
       resolve({ head: Buffer.concat(kept, keptBytes), complete })
     }
     const startDrainClock = () => {
@@ -154,6 +156,30 @@ function readBounded(
     request.once('end', () => finish(true))
     request.once('error', () => finish(false))
   })
+}
+
+const discard = () => {}
+
+/** How long a connection closed while its client is still sending keeps reading (and dropping) after the answer. */
+const LINGER_MS = 2_000
+
+/**
+ * Answers with `Connection: close`, and closes the way RFC 9112 §9.6 asks of a server that stops reading a body
+ * mid-way ("lingering close"): Node ends such a connection with destroySoon() as soon as the answer is written,
+ * and closing a socket with unread bytes sends a reset, which can make the client drop the 413 before reading it
+ * (it failed one of two CI runs). Here the write side is ended, what still arrives is dropped, and the socket is
+ * destroyed when the client closes, or after LINGER_MS.
+ */
+function closeAfterAnswerLingering(request: IncomingMessage, response: ServerResponse): void {
+  response.setHeader('Connection', 'close')
+  const socket = request.socket
+  socket.destroySoon = () => {
+    socket.end()
+    const linger = setTimeout(() => socket.destroy(), LINGER_MS)
+    linger.unref()
+    socket.once('close', () => clearTimeout(linger))
+    socket.once('end', () => socket.destroy())
+  }
 }
 
 /** What the Hono app serves: its base path is `/api`, less the docs' static files, which Next serves from public/. */
