@@ -7,7 +7,6 @@ import {
   NEW_EMAIL_PLACEHOLDER,
   requestEmailChange,
 } from '../../../db/queries/account-tokens'
-import { countPasswordCheck } from '../../../db/queries/accounts'
 import {
   EMAIL_CHANGE_SECONDS,
   linkTo,
@@ -16,8 +15,6 @@ import {
   VERIFY_EMAIL_PAGE,
 } from '../../auth/account-links'
 import { builtInUserId } from '../../auth/built-in-user'
-import { clientBucket } from '../../auth/login-throttle'
-import { verifyPassword } from '../../auth/password'
 import { answerWritten, consistencyResponseHeader } from '../../consistency'
 import type { MailConfig } from '../../env'
 import { emailChangedMessage, emailChangeMessage } from '../../mail/messages'
@@ -34,7 +31,7 @@ import {
 import { problemResponse } from '../../schemas/problem'
 import { UserSchema } from '../../schemas/users'
 import { toUserResponse } from '../../user-response'
-import { type AuthDependencies, canSign, json } from './session-kit'
+import { type AuthDependencies, canSign, checkCurrentPassword, json } from './session-kit'
 
 const requestEmailChangeRoute = createRoute({
   ...documented({
@@ -107,39 +104,24 @@ export function emailChangeRoutes(deps: AuthDependencies, mail: MailConfig) {
         )
       }
       const { newEmail, currentPassword } = c.req.valid('json')
-      const client = await clientBucket(c.req.raw.headers)
-      const { loginThrottle } = config
-      // Counted like a password change's check: a stolen access token buys no more guesses than log-in gives.
-      const check = await timeDatabase(c, () =>
-        countPasswordCheck(db, {
-          userId,
-          maxAttemptsPerEmail: loginThrottle.maxFailuresPerEmail,
-          client:
-            client === undefined
-              ? undefined
-              : { bucket: client, maxAttempts: loginThrottle.maxFailuresPerClient },
-          windowSeconds: loginThrottle.windowSeconds,
-        }),
+      // Counted like a log-in before it is checked (checkCurrentPassword): a stolen access token buys no more guesses.
+      const { verifiedPasswordHash, emailBucket, clientBucket } = await checkCurrentPassword(
+        deps,
+        c,
+        userId,
+        currentPassword,
       )
-      const { account, emailBucket, retryAfterSeconds } = check
-      if (!account || emailBucket === undefined)
-        throw problems.notFound('The account of this session no longer exists.')
-      if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
-      const currentHash = account.passwordHash
-      if (currentHash === null || !(await verifyPassword(currentPassword, currentHash))) {
-        throw problems.wrongPassword()
-      }
       const link = await newLinkToken(EMAIL_CHANGE_SECONDS)
       const message = emailChangeMessage(linkTo(c, mail, VERIFY_EMAIL_PAGE, { token: link.token }))
       const outcome = await timeDatabase(c, () =>
         requestEmailChange(db, {
           userId,
-          verifiedPasswordHash: currentHash,
+          verifiedPasswordHash,
           newEmail,
           token: link.stored,
           message,
           emailBucket,
-          clientBucket: client,
+          clientBucket,
         }),
       )
       if (outcome === 'email-taken') throw problems.emailTaken()

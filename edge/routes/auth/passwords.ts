@@ -1,8 +1,7 @@
 /** Passwords: the signed-in caller changes theirs, which ends every session of the account. */
-import { changePassword, countPasswordCheck } from '../../../db/queries/accounts'
+import { changePassword } from '../../../db/queries/accounts'
 import { builtInUserId } from '../../auth/built-in-user'
-import { clientBucket } from '../../auth/login-throttle'
-import { hashPassword, verifyPassword } from '../../auth/password'
+import { hashPassword } from '../../auth/password'
 import { answerWritten, consistencyResponseHeader } from '../../consistency'
 import { currentIdentity } from '../../middleware/authenticate'
 import { timeDatabase } from '../../middleware/server-timing'
@@ -13,7 +12,14 @@ import { createRoute, createRouter } from '../../router'
 import { ChangePasswordSchema, SessionSchema } from '../../schemas/auth'
 import { problemResponse } from '../../schemas/problem'
 import { toUserResponse } from '../../user-response'
-import { type AuthDependencies, canSign, issueTokens, json, newRefresh } from './session-kit'
+import {
+  type AuthDependencies,
+  canSign,
+  checkCurrentPassword,
+  issueTokens,
+  json,
+  newRefresh,
+} from './session-kit'
 
 const changePasswordRoute = createRoute({
   ...documented({
@@ -63,34 +69,13 @@ export function passwordRoutes(deps: AuthDependencies) {
       )
     }
     const { currentPassword, newPassword } = c.req.valid('json')
-    const client = await clientBucket(c.req.raw.headers)
-    const { loginThrottle } = config
-    // The same count as a log-in's, in the same buckets, before the password is checked: a stolen access token buys
-    // no more guesses. The account is read by the same statement, and its email's bucket computed there.
-    const check = await timeDatabase(c, () =>
-      countPasswordCheck(db, {
-        userId,
-        maxAttemptsPerEmail: loginThrottle.maxFailuresPerEmail,
-        client:
-          client === undefined
-            ? undefined
-            : { bucket: client, maxAttempts: loginThrottle.maxFailuresPerClient },
-        windowSeconds: loginThrottle.windowSeconds,
-      }),
+    // Counted like a log-in before it is checked (checkCurrentPassword): a stolen access token buys no more guesses.
+    const { verifiedPasswordHash, emailBucket, clientBucket } = await checkCurrentPassword(
+      deps,
+      c,
+      userId,
+      currentPassword,
     )
-    const { account, emailBucket, retryAfterSeconds } = check
-    if (!account || emailBucket === undefined) {
-      throw problems.notFound('The account of this session no longer exists.')
-    }
-    if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
-    const currentHash = account.passwordHash
-    if (
-      currentHash === null ||
-      !(await inSpan(c, 'verify password', () => verifyPassword(currentPassword, currentHash)))
-    ) {
-      throw problems.wrongPassword()
-    }
-
     const [newPasswordHash, refresh] = await Promise.all([
       inSpan(c, 'hash password', () => hashPassword(newPassword)),
       newRefresh(config),
@@ -98,11 +83,11 @@ export function passwordRoutes(deps: AuthDependencies) {
     const changed = await timeDatabase(c, () =>
       changePassword(db, {
         userId,
-        verifiedPasswordHash: currentHash,
+        verifiedPasswordHash,
         newPasswordHash,
         refresh: refresh.stored,
         emailBucket,
-        clientBucket: client,
+        clientBucket,
       }),
     )
     // A concurrent change (or deletion) won: the password just verified is no longer the current one.

@@ -2,16 +2,24 @@
 import type { Context } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
 import type { Database } from '../../../db/client'
-import { countLoginAttempt, type NewRefreshToken, rotateRefreshToken } from '../../../db/queries/accounts'
+import {
+  countLoginAttempt,
+  countPasswordCheck,
+  type NewRefreshToken,
+  rotateRefreshToken,
+} from '../../../db/queries/accounts'
 import type { ReadRouter } from '../../../db/replicas'
 import { cookieNamesFor } from '../../auth/cookies'
 import { REFRESH_COOKIE_PATH, readCookie } from '../../auth/credentials'
-import { bucketLimits, type LoginBuckets } from '../../auth/login-throttle'
+import { bucketLimits, clientBucket, type LoginBuckets } from '../../auth/login-throttle'
+import { verifyPassword } from '../../auth/password'
 import { hashRefreshToken, isWellFormedRefreshToken, newRefreshToken } from '../../auth/refresh-tokens'
 import type { Identity, TokenService } from '../../auth/tokens'
 import type { AppEnv } from '../../context'
 import type { AuthConfig } from '../../env'
 import { timeDatabase } from '../../middleware/server-timing'
+import { inSpan } from '../../middleware/trace'
+import { problems } from '../../problem'
 
 /** What the auth flows need, handed in once by `authRoutes`. */
 export interface AuthDependencies {
@@ -104,6 +112,47 @@ export function countAttempt(
   const { db, config } = deps
   const limits = bucketLimits(buckets, config.loginThrottle)
   return timeDatabase(c, () => countLoginAttempt(db, email, limits, config.loginThrottle.windowSeconds))
+}
+
+/**
+ * A signed-in user's current password, checked as a log-in is: counted first in the same buckets (its email's,
+ * computed by the statement from the stored email, and the client's), so a stolen access token buys no more
+ * guesses than log-in gives; the account is read by the same statement. Throws the problem to answer (account
+ * gone, throttled, wrong password); otherwise the verified hash (the compare-and-set value of the write that
+ * follows) and the buckets that write settles.
+ */
+export async function checkCurrentPassword(
+  deps: AuthDependencies,
+  c: Context<AppEnv>,
+  userId: number,
+  currentPassword: string,
+): Promise<{ verifiedPasswordHash: string; emailBucket: string; clientBucket: string | undefined }> {
+  const { db, config } = deps
+  const client = await clientBucket(c.req.raw.headers)
+  const { loginThrottle } = config
+  const { account, emailBucket, retryAfterSeconds } = await timeDatabase(c, () =>
+    countPasswordCheck(db, {
+      userId,
+      maxAttemptsPerEmail: loginThrottle.maxFailuresPerEmail,
+      client:
+        client === undefined
+          ? undefined
+          : { bucket: client, maxAttempts: loginThrottle.maxFailuresPerClient },
+      windowSeconds: loginThrottle.windowSeconds,
+    }),
+  )
+  if (!account || emailBucket === undefined) {
+    throw problems.notFound('The account of this session no longer exists.')
+  }
+  if (retryAfterSeconds !== undefined) throw problems.tooManyLoginAttempts(retryAfterSeconds)
+  const stored = account.passwordHash
+  if (
+    stored === null ||
+    !(await inSpan(c, 'verify password', () => verifyPassword(currentPassword, stored)))
+  ) {
+    throw problems.wrongPassword()
+  }
+  return { verifiedPasswordHash: stored, emailBucket, clientBucket: client }
 }
 
 /**
