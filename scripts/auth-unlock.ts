@@ -3,7 +3,7 @@
  * against DATABASE_URL (the same as `DELETE /api/users/{id}/login-throttle`, for when no admin can log in).
  */
 import { unlockAccount } from '../db/queries/account-tokens'
-import { openScriptDatabase } from './lib/script-database'
+import { exitWithCause, openScriptDatabase } from './lib/script-database'
 
 async function main(email: string | undefined): Promise<void> {
   if (!email?.includes('@')) throw new Error('Usage: npm run auth:unlock -- <email>')
@@ -17,7 +17,4 @@ async function main(email: string | undefined): Promise<void> {
   }
 }
 
-main(process.argv[2]).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error)
-  process.exit(1)
-})
+main(process.argv[2]).catch(exitWithCause)

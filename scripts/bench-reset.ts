@@ -8,7 +8,7 @@ import { createApp } from '../edge/app'
 import { hashPassword } from '../edge/auth/password'
 import { parseConfig } from '../edge/env'
 import { median } from './lib/median'
-import { openScriptDatabase } from './lib/script-database'
+import { exitWithCause, openScriptDatabase } from './lib/script-database'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200)
 
@@ -61,7 +61,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error)
-  process.exit(1)
-})
+main().catch(exitWithCause)

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util'
 import { latestMessages, type QueuedMessage } from '../db/queries/outbox'
-import { openScriptDatabase } from './lib/script-database'
+import { exitWithCause, openScriptDatabase } from './lib/script-database'
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +47,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error)
-  process.exit(1)
-})
+main().catch(exitWithCause)

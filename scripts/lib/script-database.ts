@@ -6,6 +6,7 @@
 import nextEnv from '@next/env'
 import { createDatabase, type Database } from '../../db/client'
 import { DEFAULT_SQL_GATEWAY_ENDPOINT, EMBEDDED_DATABASE_URL, isNeonDatabaseUrl } from '../../db/database-url'
+import { underlyingCause } from '../../db/errors'
 import { readSqlGatewayConfig } from '../../db/gateway/config'
 import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
 
@@ -40,4 +41,16 @@ export async function openScriptDatabase(): Promise<ScriptDatabase> {
       await gateway?.close()
     },
   }
+}
+
+/**
+ * How an operator's command ends on an error: the underlying cause (never drizzle's bare `Failed query: …`), and,
+ * for the embedded database, that it is reached through the gateway of a running `npm run dev`.
+ */
+export function exitWithCause(error: unknown): never {
+  console.error(underlyingCause(error))
+  if (!process.env.DATABASE_URL) {
+    console.error('The embedded database is served by `npm run dev`: start it first, or set DATABASE_URL.')
+  }
+  process.exit(1)
 }
