@@ -21,11 +21,14 @@ export async function openScriptDatabase(): Promise<ScriptDatabase> {
   nextEnv.loadEnvConfig(process.cwd(), process.env.NODE_ENV !== 'production')
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
   const embedded = databaseUrl === EMBEDDED_DATABASE_URL
-  const endpoint = process.env.SQL_GATEWAY_ENDPOINT || undefined
+  // `npm run dev` serves the embedded database on SQL_GATEWAY_PORT (4444 unless set): the same setting finds it here.
+  const gatewayConfig = readSqlGatewayConfig(process.env)
+  const endpoint =
+    process.env.SQL_GATEWAY_ENDPOINT || (embedded ? `http://127.0.0.1:${gatewayConfig.port}/sql` : undefined)
   // PGlite's files belong to the process serving them (`npm run dev`): ask its gateway rather than open them twice.
   let gateway: SqlGateway | undefined
   if (!isNeonDatabaseUrl(databaseUrl) && !endpoint && !embedded) {
-    gateway = await startSqlGateway({ ...readSqlGatewayConfig(process.env), port: 0, host: '127.0.0.1' })
+    gateway = await startSqlGateway({ ...gatewayConfig, port: 0, host: '127.0.0.1' })
   }
   const db = createDatabase({
     databaseUrl,
