@@ -26,8 +26,24 @@ export function createAccessLogSink(fd = 1, flushEveryMs = 200): AccessLogSink {
     periodicFlush: flushEveryMs,
     contentMode: 'buffer',
   })
+  // A write that fails for good (the reader of a pipe went away: EPIPE; the descriptor closed: EBADF) is emitted as
+  // 'error', which unhandled would end the server: the log is lost, the requests must not be. From then on lines
+  // are dropped, and stderr (often still read when stdout is not) says so once.
+  let lostBecause: string | undefined
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (lostBecause) return
+    lostBecause = error.code ?? error.message
+    try {
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', message: 'access log lost: its output failed', cause: lostBecause })}\n`,
+      )
+    } catch {
+      // stderr is gone too: nothing left to tell.
+    }
+  })
   return {
     write: (entry) => {
+      if (lostBecause) return
       // sonic-boom's types know only its text mode; in buffer mode `write` takes a Buffer.
       stream.write(Buffer.from(`${JSON.stringify(entry)}\n`) as unknown as string)
     },
@@ -54,10 +70,12 @@ export function createAccessLogSink(fd = 1, flushEveryMs = 200): AccessLogSink {
   }
 
   function flush() {
+    if (lostBecause) return
     try {
       stream.flushSync()
     } catch {
-      // Nothing was pending, or the reader went away (a closed pipe): nothing more can be saved.
+      // Nothing was pending, or the reader went away (a closed pipe): nothing more can be saved. (sonic-boom before
+      // 5.0 retried such a write for ever instead of throwing, and a stop never ended.)
     }
   }
 }

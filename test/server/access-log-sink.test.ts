@@ -1,4 +1,5 @@
 /** The production server's access log (server/access-log-sink.ts): lines gathered and written in the background, all of them out at a flush. */
+import { spawn } from 'node:child_process'
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,4 +70,58 @@ describe('the access log sink', () => {
     expect(() => sink.flush()).not.toThrow()
     expect(file.read()).toBe('')
   })
+})
+
+/**
+ * A process that logs through a sink on its standard output, flushes, closes the sink and exits 0; `lines` entries,
+ * each ~1 KiB, so the sink's background write runs too. Its standard output is a pipe whose reader the test may
+ * close first.
+ */
+const LOG_THEN_STOP = `
+  import { createAccessLogSink } from './server/access-log-sink.ts'
+  const sink = createAccessLogSink(1, 60_000)
+  for (let i = 0; i < Number(process.env.LINES); i++) sink.write({ n: i, padding: 'x'.repeat(1000) })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  sink.flush()
+  await sink.close()
+  process.stderr.write('stopped\\n')
+`
+
+async function logThenStopWithoutReader(lines: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LOG_THEN_STOP], {
+    env: { ...process.env, LINES: String(lines) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  // The reader of the pipe goes away before anything is written: `npm start | a-log-shipper` whose shipper died.
+  child.stdout.destroy()
+  let stderr = ''
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    const tooLong = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    child.on('exit', (code, signal) => {
+      clearTimeout(tooLong)
+      resolve({ code, signal })
+    })
+  })
+  return { exit, stderr }
+}
+
+describe('the access log sink when its reader has gone away (EPIPE)', () => {
+  it('keeps the process alive when a background write fails, and says once on stderr that the log is lost', async () => {
+    // 50 lines of ~1 KiB pass 8 KiB: a background write meets the broken pipe (an unhandled 'error' ended the process).
+    const { exit, stderr } = await logThenStopWithoutReader(50)
+    expect(exit).toEqual({ code: 0, signal: null })
+    expect(stderr).toContain('stopped')
+    expect(stderr.match(/access log lost: its output failed/g)).toHaveLength(1)
+    expect(stderr).toContain('"cause":"EPIPE"')
+  }, 20_000)
+
+  it('lets the process stop when only the final flush meets the broken pipe', async () => {
+    // 3 lines stay gathered until the flush at the stop (sonic-boom 4.2.1 retried that write for ever: killed at 10 s).
+    const { exit, stderr } = await logThenStopWithoutReader(3)
+    expect(exit).toEqual({ code: 0, signal: null })
+    expect(stderr).toContain('stopped')
+  }, 20_000)
 })
