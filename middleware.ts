@@ -1,5 +1,9 @@
 /** The edge perimeter: verifies the access token of every request before any function or database is touched. */
-import { type NextRequest, NextResponse } from 'next/server'
+
+// The module `next/server` re-exports NextResponse from: `next/server` is CommonJS that loads all it exports, so it
+// brought ua-parser, `after`, ImageResponse and more into the middleware, 8 KiB gzip of 63 (decision 0039).
+import { NextResponse } from 'next/dist/server/web/spec-extension/response'
+import type { NextRequest } from 'next/server'
 import { createEdgeGate } from './edge/auth/gate'
 import { createTokenVerifier } from './edge/auth/token-verifier'
 import { readConfig } from './edge/env'
