@@ -17,7 +17,7 @@ import { requestLine } from './middleware/request-line'
 import { serverTiming } from './middleware/server-timing'
 import { TRACE_ID_HEADER, trace } from './middleware/trace'
 import { problemFromError, problems, renderProblem } from './problem'
-import { createRouter } from './router'
+import { type ApiRouter, createRouter } from './router'
 import { authRoutes } from './routes/auth'
 import { healthRoutes } from './routes/health'
 import { helloRoutes } from './routes/hello'
@@ -43,6 +43,8 @@ export interface AppDependencies {
    * (server/request-metrics.ts). The edge functions pass none, and carry none.
    */
   observeRequests: MiddlewareHandler<AppEnv> | undefined
+  /** How requests find their routes (edge/router.ts): Hono's PatternRouter when omitted. */
+  router: ApiRouter['router']
 }
 
 export function createApp(config: AppConfig, dependencies: Partial<AppDependencies> = {}) {
@@ -56,7 +58,7 @@ export function createApp(config: AppConfig, dependencies: Partial<AppDependenci
     })
   const reads = dependencies.reads ?? readRouterFor(db, config)
   const tokens = createTokenService(config.auth)
-  const app = createRouter().basePath('/api')
+  const app = createRouter(dependencies.router).basePath('/api')
 
   // Outermost first: every later middleware, and every log line, can rely on the request id and the timing.
   app.use(requestId())

@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import nextEnv from '@next/env'
+import { RegExpRouter } from 'hono/router/reg-exp-router'
+import { SmartRouter } from 'hono/router/smart-router'
+import { TrieRouter } from 'hono/router/trie-router'
 import { createDatabase } from '../db/client'
 import {
   DEFAULT_SQL_GATEWAY_ENDPOINT,
@@ -117,6 +120,8 @@ async function main(argv: string[]): Promise<void> {
       log: accessLog.write,
       tracer,
       observeRequests: metrics ? requestMetrics(metrics.recordRequest) : undefined,
+      // Hono's default router: one compiled expression for every route, the fastest once warm (decision 0040).
+      router: new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] }),
     },
   )
   const metricsExport =

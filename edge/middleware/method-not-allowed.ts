@@ -1,6 +1,6 @@
 /** Method-not-allowed: a request whose path exists for other methods gets a 405 naming them, not a 404. */
 import type { Context, Hono } from 'hono'
-import { TrieRouter } from 'hono/router/trie-router'
+import { PatternRouter } from 'hono/router/pattern-router'
 import type { AppEnv } from '../context'
 import { problems, renderProblem } from '../problem'
 
@@ -17,7 +17,7 @@ export function notFoundOrMethodNotAllowed(
   notFound: (c: Context<AppEnv>) => Response,
 ): (c: Context<AppEnv>) => Response {
   // Built on first use, once every route is registered.
-  let methodsByPath: TrieRouter<string[]> | undefined
+  let methodsByPath: PatternRouter<string[]> | undefined
   return (c) => {
     methodsByPath ??= routeMethods(app)
     const allowed = new Set<string>()
@@ -30,7 +30,7 @@ export function notFoundOrMethodNotAllowed(
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: as above
-function routeMethods(app: Hono<AppEnv, any, any>): TrieRouter<string[]> {
+function routeMethods(app: Hono<AppEnv, any, any>): PatternRouter<string[]> {
   const byPath = new Map<string, Set<string>>()
   for (const route of app.routes) {
     // Middleware (ALL) matches every method; HEAD is implied by GET.
@@ -40,7 +40,7 @@ function routeMethods(app: Hono<AppEnv, any, any>): TrieRouter<string[]> {
     if (route.method === 'GET') methods.add('HEAD')
     byPath.set(route.path, methods)
   }
-  const router = new TrieRouter<string[]>()
+  const router = new PatternRouter<string[]>()
   for (const [path, methods] of byPath) router.add('ALL', path, [...methods])
   return router
 }
