@@ -1,6 +1,7 @@
 /**
- * `/account`: your own profile, read as `GET /api/auth/me` reads it (in-process, one round trip); change your name or
- * password, log out, or delete your account (after a confirmation step, `?delete=me`, that needs no script).
+ * `/account`: your own profile, read as `GET /api/auth/me` reads it (in-process, one round trip); change your name,
+ * password or email (confirmed by a link to the new address), log out, or delete your account (after a confirmation
+ * step, `?delete=me`, that needs no script).
  */
 import type { Metadata } from 'next'
 import { redirect } from 'next/navigation'
@@ -79,6 +80,30 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
               />
               <button type="submit" name="intent" value="password">
                 Change password
+              </button>
+            </form>
+            <form method="post" action="/account/submit" noValidate aria-labelledby="change-email">
+              <h2 id="change-email">Change your email</h2>
+              <p>A link goes to the new address; your account keeps {user.email} until you follow it.</p>
+              <FormField
+                id="newEmail"
+                name="newEmail"
+                label="New email"
+                type="email"
+                autoComplete="email"
+                defaultValue={queryValue(query, 'newEmail') ?? ''}
+                error={outcome.fieldErrors.newEmail}
+              />
+              <FormField
+                id="emailPassword"
+                name="emailPassword"
+                label="Current password"
+                type="password"
+                autoComplete="current-password"
+                error={outcome.fieldErrors.emailPassword}
+              />
+              <button type="submit" name="intent" value="email">
+                Send the confirmation link
               </button>
             </form>
             <DeleteAccount email={user.email} confirming={queryValue(query, 'delete') === 'me'} />

@@ -1,5 +1,6 @@
 /**
- * The `/account` page's forms without JavaScript: rename yourself, change your password, delete your account. Each
+ * The `/account` page's forms without JavaScript: rename yourself, change your password or your email, delete your
+ * account. Each
  * goes to the API in-process as the signed-in browser, and the browser comes back to `/account` (or, its account
  * deleted, to `/`). (Log-out buttons post straight to `/api/auth/logout`, the only path the refresh cookie is sent
  * to.)
@@ -26,7 +27,15 @@ const ACCOUNT_PAGE = '/account'
 export async function submitAccountForm(site: FormSite, request: Request): Promise<Response> {
   const received = await receiveForm(request)
   if ('refusal' in received) return received.refusal
-  const fields = fieldsOf(received.data, ['intent', 'id', 'name', 'currentPassword', 'newPassword'])
+  const fields = fieldsOf(received.data, [
+    'intent',
+    'id',
+    'name',
+    'currentPassword',
+    'newPassword',
+    'newEmail',
+    'emailPassword',
+  ])
 
   if (fields.intent === 'rename') {
     // Only digits become part of the path, so the call cannot be aimed at another route.
@@ -62,6 +71,22 @@ export async function submitAccountForm(site: FormSite, request: Request): Promi
       return backToPage(site, request, ACCOUNT_PAGE, { notice }, answer.headers.getSetCookie())
     }
     return backToPage(site, request, ACCOUNT_PAGE, { problem: await readProblem(answer) })
+  }
+  if (fields.intent === 'email') {
+    const answer = await callApiAs(site.api, request, '/api/auth/email', {
+      method: 'POST',
+      json: { newEmail: fields.newEmail, currentPassword: fields.emailPassword },
+    })
+    if (answer.status === 401) return signInAgain()
+    // The API's own words: where the link went, and that nothing changes until it is followed.
+    if (answer.ok) return backToPage(site, request, ACCOUNT_PAGE, { notice: (await answer.json()).detail })
+    const problem = await readProblem(answer)
+    // This form's password field is `emailPassword`, so a wrong password shows here, not in the password form.
+    const errors = problem.errors.map((error) =>
+      error.field === 'currentPassword' ? { ...error, field: 'emailPassword' } : error,
+    )
+    const kept = { newEmail: fields.newEmail ?? '' }
+    return backToPage(site, request, ACCOUNT_PAGE, { problem: { ...problem, errors }, kept })
   }
   if (fields.intent === 'delete') return deleteOwnAccount(site, request)
   return backToPage(site, request, ACCOUNT_PAGE, { problem: plainProblem('Unknown action.') })

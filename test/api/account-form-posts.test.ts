@@ -1,8 +1,9 @@
-/** The `/account` page's no-JavaScript forms: rename yourself, change your password, delete your account. */
+/** The `/account` page's no-JavaScript forms: rename yourself, change your password or email, delete your account. */
 import { describe, expect, it } from 'vitest'
+import { latestMessages } from '../../db/queries/outbox'
 import { submitAccountForm } from '../../edge/pages/account-form-posts'
 import { formPost, formSiteOf, landing, SITE } from './form-support'
-import { type Account, createAccount, createTestApp, jsonInit } from './support'
+import { type Account, createAccount, createTestApp, jsonInit, testDatabase, uniqueEmail } from './support'
 
 const { app } = createTestApp()
 const site = formSiteOf(app)
@@ -63,6 +64,49 @@ describe('the /account form posts', () => {
     expect(back.search).not.toMatch(/brand|not\+the/)
     expect(response.headers.getSetCookie()).toEqual([])
     expect((await logIn(account.user.email, account.password)).status).toBe(200)
+  })
+
+  it('asks for an email change: a link goes to the new address, and the account keeps its address until then', async () => {
+    const account = await createAccount(app)
+    const newEmail = uniqueEmail('form-moved')
+    const back = landing(
+      await accountForm({ intent: 'email', newEmail, emailPassword: account.password }, account),
+    )
+    expect(await site.seal.open(back.searchParams, '/account', `user:${account.user.id}`)).toEqual({
+      notice: `A link to confirm the change is on its way to ${newEmail}. Until it is followed, nothing changes.`,
+      fieldErrors: {},
+    })
+    const [message] = await latestMessages(testDatabase(), { limit: 1, to: newEmail })
+    expect(message?.text).toMatch(/\/verify-email\?token=/)
+    expect(back.search).not.toContain(encodeURIComponent(account.password))
+    const me = await account.client.request('/api/auth/me')
+    expect(((await me.json()) as { user: { email: string } }).user.email).toBe(account.user.email)
+  })
+
+  it("shows a wrong password beside the email form's own field, keeps the new address typed, and mails nothing", async () => {
+    const account = await createAccount(app)
+    const newEmail = uniqueEmail('form-not-moved')
+    const back = landing(
+      await accountForm({ intent: 'email', newEmail, emailPassword: 'not the password' }, account),
+    )
+    expect(back.searchParams.get('field.emailPassword')).toBe('The current password is wrong.')
+    // Not beside the password form's field of the same meaning.
+    expect(back.searchParams.get('field.currentPassword')).toBeNull()
+    expect(back.searchParams.get('newEmail')).toBe(newEmail)
+    expect(back.search).not.toMatch(/not\+the|not%20the/)
+    expect(await latestMessages(testDatabase(), { limit: 1, to: newEmail })).toEqual([])
+  })
+
+  it('brings an address that is not one back with its field error', async () => {
+    const account = await createAccount(app)
+    const back = landing(
+      await accountForm(
+        { intent: 'email', newEmail: 'not an email', emailPassword: account.password },
+        account,
+      ),
+    )
+    expect(back.searchParams.get('field.newEmail')).toBe('must be a valid email address')
+    expect(back.searchParams.get('newEmail')).toBe('not an email')
   })
 
   it('deletes your own account, ends its session, clears the cookies and says goodbye on the home page', async () => {
