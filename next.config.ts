@@ -31,6 +31,11 @@ const nextConfig: NextConfig = {
       headers: [{ key: 'Cache-Control', value: API_DOCS_CACHE_CONTROL }],
     }))
   },
+  compiler: {
+    // The API's documentation prose is for the document built at build time, never read by a function: defined
+    // away from the server bundles, it leaves the edge functions (edge/openapi.ts, onlyInDocs; decision 0038).
+    defineServer: { 'process.env.EDGELINE_API_PROSE': 'omit' },
+  },
   typescript: {
     // Type checking is its own step (`npm run typecheck`, first in CI). Inside `next build` it would check the
     // whole project again, tests included, doubling the work and letting a test's types block a deploy.

@@ -32,6 +32,22 @@ export const API_DOCS_CACHE_CONTROL = 'public, max-age=60, s-maxage=3600, stale-
  */
 export const SCALAR_BUNDLE_PATH = '/vendor/scalar/api-reference.js'
 
+/**
+ * The API's documentation prose (an operation's `documented()` fields, a route's `responses` and `parameters`, a
+ * schema's `.meta()`), evaluated only where the document is built. The document is generated at build time
+ * (scripts/build-api-docs.ts, through edge/openapi-document.ts) from these same definitions, and nothing at run
+ * time reads them: the router needs a route's method, path, request schemas and middleware, and a validation
+ * message is its schema's own, never its metadata. So Next builds the functions with
+ * `process.env.EDGELINE_API_PROSE` defined as `omit` (next.config.ts): the condition is constant, the minifier
+ * drops each thunk with every string in it, 5.6 KiB gzip of each function holding the API (decision 0038). A runtime
+ * without `process` (workerd), where reading it would throw, has no docs builder either. The type says the prose is present because the only code
+ * that reads it, the docs builder, runs without the define. A build-time constant, not configuration: no
+ * deployment sets it (edge/env.ts reads the configuration).
+ */
+export function onlyInDocs<T>(prose: () => T): T {
+  return typeof process === 'undefined' || process.env.EDGELINE_API_PROSE === 'omit' ? ({} as T) : prose()
+}
+
 /** The groups of the reference's sidebar, in its order; each operation names one with `documented()`. */
 export const TAGS = [
   {
@@ -69,8 +85,9 @@ export interface OperationDocs {
 }
 
 /**
- * The documentation fields of one operation, spread first into its `createRoute({...})`. Kept apart from the
- * route's own fields so that documenting an operation never touches the lines that define its behaviour.
+ * The documentation fields of one operation, spread first into its `createRoute({...})` as
+ * `...onlyInDocs(() => documented({...}))`. Kept apart from the route's own fields so that documenting an operation
+ * never touches the lines that define its behaviour.
  */
 export function documented(docs: OperationDocs) {
   return {

@@ -8,7 +8,7 @@ import { classifyDatabaseFailure, isMisconfiguration } from '../../db/errors'
 import { pingDatabase } from '../../db/queries/health'
 import { primaryOnly, type ReadRouter } from '../../db/replicas'
 import { timeDatabase } from '../middleware/server-timing'
-import { documented } from '../openapi'
+import { documented, onlyInDocs } from '../openapi'
 import { problems } from '../problem'
 import { createRoute, createRouter } from '../router'
 import { problemResponse } from '../schemas/problem'
@@ -23,44 +23,50 @@ const HealthSchema = z
     replicas: z
       .array(
         z.object({
-          name: z.string().meta({ example: 'replica-1' }),
+          name: z.string().meta(onlyInDocs(() => ({ example: 'replica-1' }))),
           status: z.enum(['up', 'lagging', 'down']),
           lagMs: z.number().min(0).nullable(),
         }),
       )
       .optional()
-      .meta({
-        description:
-          'Only when DATABASE_REPLICA_URLS is set: each replica in its order, and its replay lag. `lagging` (past ' +
-          'DATABASE_REPLICA_MAX_LAG_MS) and `down` replicas serve no reads until they recover: the primary does.',
-      }),
+      .meta(
+        onlyInDocs(() => ({
+          description:
+            'Only when DATABASE_REPLICA_URLS is set: each replica in its order, and its replay lag. `lagging` (past ' +
+            'DATABASE_REPLICA_MAX_LAG_MS) and `down` replicas serve no reads until they recover: the primary does.',
+        })),
+      ),
   })
-  .meta({ id: 'Health' })
+  .meta(onlyInDocs(() => ({ id: 'Health' })))
 
 const healthRoute = createRoute({
-  ...documented({
-    operationId: 'checkHealth',
-    tag: 'Service',
-    summary: 'Check health',
-    description:
-      'Whether the database answers a trivial query within 5 seconds, and how long the round trip took. Public; ' +
-      'made for load balancers and uptime probes. A 503 says why: `/problems/database-unavailable` (down or slow: ' +
-      'try again after `Retry-After`) or `/problems/database-misconfigured` (Postgres refuses the database, role ' +
-      'or password in `DATABASE_URL`: an operator must fix it; no `Retry-After`).',
-    // Not marked as touching the database: whatever the failure, slow or down, this answers its own 503.
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'checkHealth',
+      tag: 'Service',
+      summary: 'Check health',
+      description:
+        'Whether the database answers a trivial query within 5 seconds, and how long the round trip took. Public; ' +
+        'made for load balancers and uptime probes. A 503 says why: `/problems/database-unavailable` (down or slow: ' +
+        'try again after `Retry-After`) or `/problems/database-misconfigured` (Postgres refuses the database, role ' +
+        'or password in `DATABASE_URL`: an operator must fix it; no `Retry-After`).',
+      // Not marked as touching the database: whatever the failure, slow or down, this answers its own 503.
+    }),
+  ),
   method: 'get',
   path: '/health',
-  responses: {
-    200: {
-      description: 'The API and its database are up',
-      content: { 'application/json': { schema: HealthSchema } },
+  ...onlyInDocs(() => ({
+    responses: {
+      200: {
+        description: 'The API and its database are up',
+        content: { 'application/json': { schema: HealthSchema } },
+      },
+      503: problemResponse(
+        'The database is unreachable or too slow (`/problems/database-unavailable`, with Retry-After), or refuses ' +
+          'the session DATABASE_URL asks for (`/problems/database-misconfigured`)',
+      ),
     },
-    503: problemResponse(
-      'The database is unreachable or too slow (`/problems/database-unavailable`, with Retry-After), or refuses ' +
-        'the session DATABASE_URL asks for (`/problems/database-misconfigured`)',
-    ),
-  },
+  })),
 })
 
 export function healthRoutes(db: Database, reads: ReadRouter = primaryOnly(db)) {

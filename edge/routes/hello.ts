@@ -1,6 +1,6 @@
 /** GET /hello: the smallest possible proof that a request reaches the edge app; cacheable by any CDN. */
 import * as z from 'zod'
-import { documented } from '../openapi'
+import { documented, onlyInDocs } from '../openapi'
 import { createRoute, createRouter } from '../router'
 
 /**
@@ -10,28 +10,32 @@ import { createRoute, createRouter } from '../router'
 export const HELLO_CACHE_CONTROL = 'public, max-age=3600, s-maxage=86400'
 
 const helloRoute = createRoute({
-  ...documented({
-    operationId: 'sayHello',
-    tag: 'Service',
-    summary: 'Say hello',
-    description:
-      'A greeting: proof that a request reaches the edge app. Public; touches nothing; cacheable by browsers and ' +
-      'CDNs.',
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'sayHello',
+      tag: 'Service',
+      summary: 'Say hello',
+      description:
+        'A greeting: proof that a request reaches the edge app. Public; touches nothing; cacheable by browsers and ' +
+        'CDNs.',
+    }),
+  ),
   method: 'get',
   path: '/hello',
-  responses: {
-    200: {
-      description: 'A greeting',
-      headers: {
-        'Cache-Control': {
-          description: 'Public: the greeting is the same for everyone',
-          schema: { type: 'string' as const, example: HELLO_CACHE_CONTROL },
+  ...onlyInDocs(() => ({
+    responses: {
+      200: {
+        description: 'A greeting',
+        headers: {
+          'Cache-Control': {
+            description: 'Public: the greeting is the same for everyone',
+            schema: { type: 'string' as const, example: HELLO_CACHE_CONTROL },
+          },
         },
+        content: { 'application/json': { schema: z.object({ message: z.string() }) } },
       },
-      content: { 'application/json': { schema: z.object({ message: z.string() }) } },
     },
-  },
+  })),
 })
 
 export function helloRoutes() {

@@ -5,7 +5,7 @@ import type { Database } from '../../db/client'
 import type { MailConfig } from '../env'
 import { flushOutbox } from '../mail/delivery'
 import { timeDatabase } from '../middleware/server-timing'
-import { documented } from '../openapi'
+import { documented, onlyInDocs } from '../openapi'
 import { Problem } from '../problem'
 import { createRoute, createRouter } from '../router'
 import { problemResponse } from '../schemas/problem'
@@ -14,31 +14,40 @@ const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
 const FlushResultSchema = z
   .object({
-    sent: z.int().min(0).meta({ description: 'Messages delivered by this call' }),
+    sent: z
+      .int()
+      .min(0)
+      .meta(onlyInDocs(() => ({ description: 'Messages delivered by this call' }))),
     failed: z
       .int()
       .min(0)
-      .meta({ description: 'Messages that failed this time (retried later, with a backoff)' }),
+      .meta(
+        onlyInDocs(() => ({ description: 'Messages that failed this time (retried later, with a backoff)' })),
+      ),
   })
-  .meta({ id: 'MailFlushResult' })
+  .meta(onlyInDocs(() => ({ id: 'MailFlushResult' })))
 
 const flushRoute = createRoute({
-  ...documented({
-    operationId: 'flushOutbox',
-    tag: 'Service',
-    summary: 'Deliver queued email',
-    description:
-      "For a scheduler (vercel.json's cron), not people: sends the messages that are due (new ones, and failed " +
-      'ones whose backoff is over) through EMAIL_PROVIDER. Needs `Authorization: Bearer <CRON_SECRET>`. Mail is ' +
-      'also sent right after each request that queues it; this catches what that missed.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'flushOutbox',
+      tag: 'Service',
+      summary: 'Deliver queued email',
+      description:
+        "For a scheduler (vercel.json's cron), not people: sends the messages that are due (new ones, and failed " +
+        'ones whose backoff is over) through EMAIL_PROVIDER. Needs `Authorization: Bearer <CRON_SECRET>`. Mail is ' +
+        'also sent right after each request that queues it; this catches what that missed.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'get',
   path: '/flush',
-  responses: {
-    200: { description: 'What this call delivered', content: json(FlushResultSchema) },
-    401: problemResponse('No CRON_SECRET is configured, or the bearer token is not it'),
-  },
+  ...onlyInDocs(() => ({
+    responses: {
+      200: { description: 'What this call delivered', content: json(FlushResultSchema) },
+      401: problemResponse('No CRON_SECRET is configured, or the bearer token is not it'),
+    },
+  })),
 })
 
 /** Compares in constant time, so the secret cannot be learnt a character at a time from answer times. */

@@ -9,7 +9,7 @@ import { mayManageUsers } from '../auth/permissions'
 import type { MailConfig } from '../env'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
-import { documented } from '../openapi'
+import { documented, onlyInDocs } from '../openapi'
 import { problems } from '../problem'
 import { createRoute, createRouter } from '../router'
 import { AcceptedSchema } from '../schemas/account-links'
@@ -19,46 +19,56 @@ import { UserIdParamsSchema } from '../schemas/users'
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
 const resendInvitationRoute = createRoute({
-  ...documented({
-    operationId: 'resendInvitation',
-    tag: 'Users',
-    summary: 'Resend an invitation',
-    description:
-      'Admins only. Mails a user who has never set a password a new invitation (valid 7 days); the link sent ' +
-      'before stops working.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'resendInvitation',
+      tag: 'Users',
+      summary: 'Resend an invitation',
+      description:
+        'Admins only. Mails a user who has never set a password a new invitation (valid 7 days); the link sent ' +
+        'before stops working.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/{id}/invitation',
   request: { params: UserIdParamsSchema },
-  responses: {
-    202: { description: 'The invitation is on its way', content: json(AcceptedSchema) },
-    400: problemResponse('The id is not a positive integer'),
-    403: problemResponse('Only an admin may send invitations'),
-    404: problemResponse('No such user'),
-    409: problemResponse('The user has set a password already (/problems/account-active): they can reset it'),
-  },
+  ...onlyInDocs(() => ({
+    responses: {
+      202: { description: 'The invitation is on its way', content: json(AcceptedSchema) },
+      400: problemResponse('The id is not a positive integer'),
+      403: problemResponse('Only an admin may send invitations'),
+      404: problemResponse('No such user'),
+      409: problemResponse(
+        'The user has set a password already (/problems/account-active): they can reset it',
+      ),
+    },
+  })),
 })
 
 const clearLoginThrottleRoute = createRoute({
-  ...documented({
-    operationId: 'clearLoginThrottle',
-    tag: 'Users',
-    summary: 'Unlock an account',
-    description:
-      "Admins only. Forgets the failed log-ins and password-reset requests counted against the user's email, so " +
-      'they can log in (or ask for a link) again at once. Limits per client address are left alone.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'clearLoginThrottle',
+      tag: 'Users',
+      summary: 'Unlock an account',
+      description:
+        "Admins only. Forgets the failed log-ins and password-reset requests counted against the user's email, so " +
+        'they can log in (or ask for a link) again at once. Limits per client address are left alone.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'delete',
   path: '/{id}/login-throttle',
   request: { params: UserIdParamsSchema },
-  responses: {
-    204: { description: "The account's throttles are cleared (whether or not it was locked)" },
-    400: problemResponse('The id is not a positive integer'),
-    403: problemResponse('Only an admin may unlock accounts'),
-    404: problemResponse('No such user'),
-  },
+  ...onlyInDocs(() => ({
+    responses: {
+      204: { description: "The account's throttles are cleared (whether or not it was locked)" },
+      400: problemResponse('The id is not a positive integer'),
+      403: problemResponse('Only an admin may unlock accounts'),
+      404: problemResponse('No such user'),
+    },
+  })),
 })
 
 function requireAdmin(c: Parameters<typeof currentIdentity>[0], action: string): void {

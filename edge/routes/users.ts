@@ -37,7 +37,7 @@ import {
 } from '../idempotency'
 import { currentIdentity } from '../middleware/authenticate'
 import { timeDatabase } from '../middleware/server-timing'
-import { documented } from '../openapi'
+import { documented, onlyInDocs } from '../openapi'
 import { problems } from '../problem'
 import { createRoute, createRouter } from '../router'
 import { problemResponse } from '../schemas/problem'
@@ -54,142 +54,162 @@ import { toUserResponse, toUsersPageResponse } from '../user-response'
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
 const listUsersRoute = createRoute({
-  ...documented({
-    operationId: 'listUsers',
-    tag: 'Users',
-    summary: 'List users',
-    description:
-      'A page of users in id order (keyset pagination): pass `nextCursor` back as `cursor` for the next page, ' +
-      '`prevCursor` for the previous one. ' +
-      '`q` keeps the users whose name or email contains it, whatever the case. Any signed-in caller.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'listUsers',
+      tag: 'Users',
+      summary: 'List users',
+      description:
+        'A page of users in id order (keyset pagination): pass `nextCursor` back as `cursor` for the next page, ' +
+        '`prevCursor` for the previous one. ' +
+        '`q` keeps the users whose name or email contains it, whatever the case. Any signed-in caller.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'get',
   path: '/',
   request: { query: ListUsersQuerySchema },
-  parameters: [consistencyParameter],
-  responses: {
-    200: { description: 'A page of users in id order', content: json(UsersPageSchema) },
-    400: problemResponse('Invalid limit, cursor or q'),
-  },
+  ...onlyInDocs(() => ({
+    parameters: [consistencyParameter],
+    responses: {
+      200: { description: 'A page of users in id order', content: json(UsersPageSchema) },
+      400: problemResponse('Invalid limit, cursor or q'),
+    },
+  })),
 })
 
 const createUserRoute = createRoute({
-  ...documented({
-    operationId: 'createUser',
-    tag: 'Users',
-    summary: 'Create a user',
-    description:
-      'Admins only. The user has no password yet: an invitation is mailed to them, whose link (valid 7 days) sets ' +
-      'their first password (`POST /api/auth/password-reset/confirm`); resend it with ' +
-      '`POST /api/users/{id}/invitation`. `role` defaults to `user`; an email already in use, whatever its case, ' +
-      'is a 409.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'createUser',
+      tag: 'Users',
+      summary: 'Create a user',
+      description:
+        'Admins only. The user has no password yet: an invitation is mailed to them, whose link (valid 7 days) sets ' +
+        'their first password (`POST /api/auth/password-reset/confirm`); resend it with ' +
+        '`POST /api/users/{id}/invitation`. `role` defaults to `user`; an email already in use, whatever its case, ' +
+        'is a 409.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/',
   request: { body: { required: true, content: json(CreateUserSchema) } },
-  parameters: [idempotencyKeyParameter],
-  responses: {
-    201: {
-      description: 'The created user; Location names it',
-      headers: { ...etagResponseHeader, ...replayedResponseHeader, ...consistencyResponseHeader },
-      content: json(UserSchema),
+  ...onlyInDocs(() => ({
+    parameters: [idempotencyKeyParameter],
+    responses: {
+      201: {
+        description: 'The created user; Location names it',
+        headers: { ...etagResponseHeader, ...replayedResponseHeader, ...consistencyResponseHeader },
+        content: json(UserSchema),
+      },
+      400: problemResponse('The body is not valid JSON, or the Idempotency-Key is malformed'),
+      403: problemResponse('Only an admin may create users'),
+      409: problemResponse(
+        'The email is already in use (/problems/email-taken), or a request with this Idempotency-Key is still ' +
+          'in progress (/problems/idempotency-key-in-flight)',
+      ),
+      413: problemResponse('The body is larger than 1 MiB'),
+      415: problemResponse('The body is not JSON'),
+      422: problemResponse(
+        'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
+          '(/problems/idempotency-key-reused)',
+      ),
     },
-    400: problemResponse('The body is not valid JSON, or the Idempotency-Key is malformed'),
-    403: problemResponse('Only an admin may create users'),
-    409: problemResponse(
-      'The email is already in use (/problems/email-taken), or a request with this Idempotency-Key is still ' +
-        'in progress (/problems/idempotency-key-in-flight)',
-    ),
-    413: problemResponse('The body is larger than 1 MiB'),
-    415: problemResponse('The body is not JSON'),
-    422: problemResponse(
-      'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
-        '(/problems/idempotency-key-reused)',
-    ),
-  },
+  })),
 })
 
 const getUserRoute = createRoute({
-  ...documented({
-    operationId: 'getUser',
-    tag: 'Users',
-    summary: 'Get a user',
-    description: 'One user by id. Any signed-in caller.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'getUser',
+      tag: 'Users',
+      summary: 'Get a user',
+      description: 'One user by id. Any signed-in caller.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'get',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
-  parameters: [ifNoneMatchParameter, consistencyParameter],
-  responses: {
-    200: { description: 'The user', headers: etagResponseHeader, content: json(UserSchema) },
-    304: {
-      description: 'If-None-Match names the current version: your copy is current',
-      headers: etagResponseHeader,
+  ...onlyInDocs(() => ({
+    parameters: [ifNoneMatchParameter, consistencyParameter],
+    responses: {
+      200: { description: 'The user', headers: etagResponseHeader, content: json(UserSchema) },
+      304: {
+        description: 'If-None-Match names the current version: your copy is current',
+        headers: etagResponseHeader,
+      },
+      400: problemResponse('The id is not a positive integer'),
+      404: problemResponse('No such user'),
     },
-    400: problemResponse('The id is not a positive integer'),
-    404: problemResponse('No such user'),
-  },
+  })),
 })
 
 const updateUserRoute = createRoute({
-  ...documented({
-    operationId: 'updateUser',
-    tag: 'Users',
-    summary: 'Update a user',
-    description:
-      'Changes the fields sent (at least one of `name`, `email`, `role`). A user may change their own name; an ' +
-      'admin may change anyone, email and role included, at once (an email change by an admin is recorded in the ' +
-      'access log). A user changes their own email with `POST /api/auth/email`, which is confirmed from the new ' +
-      'address. A role change takes effect at the next refresh.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'updateUser',
+      tag: 'Users',
+      summary: 'Update a user',
+      description:
+        'Changes the fields sent (at least one of `name`, `email`, `role`). A user may change their own name; an ' +
+        'admin may change anyone, email and role included, at once (an email change by an admin is recorded in the ' +
+        'access log). A user changes their own email with `POST /api/auth/email`, which is confirmed from the new ' +
+        'address. A role change takes effect at the next refresh.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'patch',
   path: '/{id}',
   request: { params: UserIdParamsSchema, body: { required: true, content: json(UpdateUserSchema) } },
-  parameters: [ifMatchParameter],
-  responses: {
-    200: {
-      description: 'The updated user',
-      headers: { ...etagResponseHeader, ...consistencyResponseHeader },
-      content: json(UserSchema),
+  ...onlyInDocs(() => ({
+    parameters: [ifMatchParameter],
+    responses: {
+      200: {
+        description: 'The updated user',
+        headers: { ...etagResponseHeader, ...consistencyResponseHeader },
+        content: json(UserSchema),
+      },
+      400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
+      403: problemResponse(
+        "Another user's account, a role change, or an email change, and the caller is not an admin (a user changes " +
+          'their own email with POST /api/auth/email)',
+      ),
+      404: problemResponse('No such user'),
+      409: problemResponse('The email is already in use'),
+      412: problemResponse('If-Match names a version that is no longer current; nothing was changed'),
+      415: problemResponse('The body is not JSON'),
+      422: problemResponse('Invalid fields'),
     },
-    400: problemResponse('The id is not a positive integer, or the body is not valid JSON'),
-    403: problemResponse(
-      "Another user's account, a role change, or an email change, and the caller is not an admin (a user changes " +
-        'their own email with POST /api/auth/email)',
-    ),
-    404: problemResponse('No such user'),
-    409: problemResponse('The email is already in use'),
-    412: problemResponse('If-Match names a version that is no longer current; nothing was changed'),
-    415: problemResponse('The body is not JSON'),
-    422: problemResponse('Invalid fields'),
-  },
+  })),
 })
 
 const deleteUserRoute = createRoute({
-  ...documented({
-    operationId: 'deleteUser',
-    tag: 'Users',
-    summary: 'Delete a user',
-    description:
-      'A user may delete their own account; an admin may delete anyone. Access tokens already issued stay valid ' +
-      'until they expire (15 minutes at most).',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'deleteUser',
+      tag: 'Users',
+      summary: 'Delete a user',
+      description:
+        'A user may delete their own account; an admin may delete anyone. Access tokens already issued stay valid ' +
+        'until they expire (15 minutes at most).',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'delete',
   path: '/{id}',
   request: { params: UserIdParamsSchema },
-  parameters: [ifMatchParameter],
-  responses: {
-    204: { description: 'Deleted', headers: consistencyResponseHeader },
-    400: problemResponse('The id is not a positive integer'),
-    403: problemResponse("Another user's account, and the caller is not an admin"),
-    404: problemResponse('No such user'),
-    412: problemResponse('If-Match names a version that is no longer current; nothing was deleted'),
-  },
+  ...onlyInDocs(() => ({
+    parameters: [ifMatchParameter],
+    responses: {
+      204: { description: 'Deleted', headers: consistencyResponseHeader },
+      400: problemResponse('The id is not a positive integer'),
+      403: problemResponse("Another user's account, and the caller is not an admin"),
+      404: problemResponse('No such user'),
+      412: problemResponse('If-Match names a version that is no longer current; nothing was deleted'),
+    },
+  })),
 })
 
 const userNotFound = (id: number) => problems.notFound(`There is no user with id ${id}.`)

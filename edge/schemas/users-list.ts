@@ -1,6 +1,7 @@
 /** The query string of `GET /api/users`, which the `/users` page reads too: the one schema, limits and messages. */
 import * as z from 'zod'
 import { decodeCursor } from '../cursor'
+import { onlyInDocs } from '../openapi'
 import {
   hasRefusedCharacter,
   INVISIBLE_TEXT_MESSAGE,
@@ -18,11 +19,13 @@ export const ListUsersQuerySchema = z.object({
     .min(1, 'must be at least 1')
     .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
     .default(DEFAULT_PAGE_SIZE)
-    .meta({
-      param: { name: 'limit', in: 'query' },
-      example: DEFAULT_PAGE_SIZE,
-      description: `Users per page, 1 to ${MAX_PAGE_SIZE}`,
-    }),
+    .meta(
+      onlyInDocs(() => ({
+        param: { name: 'limit', in: 'query' },
+        example: DEFAULT_PAGE_SIZE,
+        description: `Users per page, 1 to ${MAX_PAGE_SIZE}`,
+      })),
+    ),
   cursor: z
     .string()
     .optional()
@@ -33,11 +36,13 @@ export const ListUsersQuerySchema = z.object({
         context.addIssue({ code: 'custom', message: 'is not a cursor this API issued' })
       return position
     })
-    .meta({
-      param: { name: 'cursor', in: 'query' },
-      type: 'string',
-      description: 'nextCursor or prevCursor of the page you are on',
-    }),
+    .meta(
+      onlyInDocs(() => ({
+        param: { name: 'cursor', in: 'query' },
+        type: 'string',
+        description: 'nextCursor or prevCursor of the page you are on',
+      })),
+    ),
   q: z
     .string()
     .trim()
@@ -47,9 +52,11 @@ export const ListUsersQuerySchema = z.object({
     .refine(isEmptyOrVisible, INVISIBLE_TEXT_MESSAGE)
     .optional()
     .transform((q) => q || undefined)
-    .meta({
-      param: { name: 'q', in: 'query' },
-      description:
-        'Case-insensitive substring of the name or email; trimmed, at most 200 characters, the same characters as a name',
-    }),
+    .meta(
+      onlyInDocs(() => ({
+        param: { name: 'q', in: 'query' },
+        description:
+          'Case-insensitive substring of the name or email; trimmed, at most 200 characters, the same characters as a name',
+      })),
+    ),
 })

@@ -15,7 +15,7 @@ import {
 import { currentIdentity } from '../../middleware/authenticate'
 import { timeDatabase } from '../../middleware/server-timing'
 import { inSpan } from '../../middleware/trace'
-import { documented } from '../../openapi'
+import { documented, onlyInDocs } from '../../openapi'
 import { problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import { MeSchema, SessionSchema, SignupSchema } from '../../schemas/auth'
@@ -24,60 +24,68 @@ import { toUserResponse } from '../../user-response'
 import { type AuthDependencies, canSign, issueTokens, json, newRefresh } from './session-kit'
 
 const signupRoute = createRoute({
-  ...documented({
-    operationId: 'signUp',
-    tag: 'Authentication',
-    summary: 'Sign up',
-    description:
-      'Creates an account with the role `user` and starts its session: the tokens in the body, and as cookies ' +
-      'for browsers. Passwords are 8 to 256 characters. Public.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'signUp',
+      tag: 'Authentication',
+      summary: 'Sign up',
+      description:
+        'Creates an account with the role `user` and starts its session: the tokens in the body, and as cookies ' +
+        'for browsers. Passwords are 8 to 256 characters. Public.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/signup',
   request: { body: { required: true, content: json(SignupSchema) } },
-  parameters: [idempotencyKeyParameter],
-  responses: {
-    201: {
-      description:
-        'The account and its session; cookies are set too. A replay (same Idempotency-Key and body) answers the ' +
-        'same user and Location with a new session of the same account, only while its password is still the ' +
-        'one the sign-up set: tokens are never stored',
-      headers: { ...replayedResponseHeader, ...consistencyResponseHeader },
-      content: json(SessionSchema),
+  ...onlyInDocs(() => ({
+    parameters: [idempotencyKeyParameter],
+    responses: {
+      201: {
+        description:
+          'The account and its session; cookies are set too. A replay (same Idempotency-Key and body) answers the ' +
+          'same user and Location with a new session of the same account, only while its password is still the ' +
+          'one the sign-up set: tokens are never stored',
+        headers: { ...replayedResponseHeader, ...consistencyResponseHeader },
+        content: json(SessionSchema),
+      },
+      400: problemResponse('The Idempotency-Key is malformed'),
+      404: problemResponse('A replay, and the account the first request created has since been deleted'),
+      409: problemResponse(
+        'The email is already in use (/problems/email-taken), a request with this Idempotency-Key is still ' +
+          'in progress (/problems/idempotency-key-in-flight), or a replay, and the account has had its password ' +
+          'changed or reset since (/problems/signup-credential-changed): a replay then starts no session',
+      ),
+      422: problemResponse(
+        'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
+          '(/problems/idempotency-key-reused)',
+      ),
+      501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
     },
-    400: problemResponse('The Idempotency-Key is malformed'),
-    404: problemResponse('A replay, and the account the first request created has since been deleted'),
-    409: problemResponse(
-      'The email is already in use (/problems/email-taken), a request with this Idempotency-Key is still ' +
-        'in progress (/problems/idempotency-key-in-flight), or a replay, and the account has had its password ' +
-        'changed or reset since (/problems/signup-credential-changed): a replay then starts no session',
-    ),
-    422: problemResponse(
-      'Invalid fields (/problems/validation-failed), or this Idempotency-Key was used with another body ' +
-        '(/problems/idempotency-key-reused)',
-    ),
-    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
-  },
+  })),
 })
 
 const meRoute = createRoute({
-  ...documented({
-    operationId: 'getCurrentUser',
-    tag: 'Authentication',
-    summary: 'Who am I',
-    description:
-      "The access token's subject and role, and the account it names. `user` is null when the account was " +
-      'deleted since the token was issued, or the subject belongs to the external identity provider.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'getCurrentUser',
+      tag: 'Authentication',
+      summary: 'Who am I',
+      description:
+        "The access token's subject and role, and the account it names. `user` is null when the account was " +
+        'deleted since the token was issued, or the subject belongs to the external identity provider.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'get',
   path: '/me',
-  parameters: [consistencyParameter],
-  responses: {
-    200: { description: 'Who the access token says the caller is', content: json(MeSchema) },
-    401: problemResponse('No valid access token'),
-  },
+  ...onlyInDocs(() => ({
+    parameters: [consistencyParameter],
+    responses: {
+      200: { description: 'Who the access token says the caller is', content: json(MeSchema) },
+      401: problemResponse('No valid access token'),
+    },
+  })),
 })
 
 export function accountRoutes(deps: AuthDependencies) {

@@ -20,7 +20,7 @@ import type { MailConfig } from '../../env'
 import { emailChangedMessage, emailChangeMessage } from '../../mail/messages'
 import { currentIdentity } from '../../middleware/authenticate'
 import { timeDatabase } from '../../middleware/server-timing'
-import { documented } from '../../openapi'
+import { documented, onlyInDocs } from '../../openapi'
 import { problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import {
@@ -34,62 +34,73 @@ import { toUserResponse } from '../../user-response'
 import { type AuthDependencies, canSign, checkCurrentPassword, json } from './session-kit'
 
 const requestEmailChangeRoute = createRoute({
-  ...documented({
-    operationId: 'requestEmailChange',
-    tag: 'Authentication',
-    summary: 'Change your own email address',
-    description:
-      'Checks the current password (counted like a log-in attempt) and mails a confirmation link (valid 24 hours; ' +
-      'a newer one voids it) to the new address. The account keeps its address until the link is followed; then ' +
-      "the old address is told. Admins change anyone's email at once with `PATCH /api/users/{id}`.",
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'requestEmailChange',
+      tag: 'Authentication',
+      summary: 'Change your own email address',
+      description:
+        'Checks the current password (counted like a log-in attempt) and mails a confirmation link (valid 24 hours; ' +
+        'a newer one voids it) to the new address. The account keeps its address until the link is followed; then ' +
+        "the old address is told. Admins change anyone's email at once with `PATCH /api/users/{id}`.",
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/email',
   request: { body: { required: true, content: json(EmailChangeRequestSchema) } },
-  responses: {
-    202: { description: 'The confirmation link is mailed to the new address', content: json(AcceptedSchema) },
-    403: problemResponse('The caller is a subject of the external identity provider: it has no email here'),
-    404: problemResponse('The account of the access token no longer exists'),
-    409: problemResponse('Another account has this email address'),
-    422: problemResponse(
-      'Invalid fields (/problems/validation-failed), or the current password is wrong or the account has none ' +
-        '(/problems/wrong-password)',
-    ),
-    429: problemResponse(
-      'Too many failed log-ins or password checks for this account or client; see Retry-After',
-    ),
-    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
-  },
+  ...onlyInDocs(() => ({
+    responses: {
+      202: {
+        description: 'The confirmation link is mailed to the new address',
+        content: json(AcceptedSchema),
+      },
+      403: problemResponse('The caller is a subject of the external identity provider: it has no email here'),
+      404: problemResponse('The account of the access token no longer exists'),
+      409: problemResponse('Another account has this email address'),
+      422: problemResponse(
+        'Invalid fields (/problems/validation-failed), or the current password is wrong or the account has none ' +
+          '(/problems/wrong-password)',
+      ),
+      429: problemResponse(
+        'Too many failed log-ins or password checks for this account or client; see Retry-After',
+      ),
+      501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
+    },
+  })),
 })
 
 const confirmEmailChangeRoute = createRoute({
-  ...documented({
-    operationId: 'confirmEmailChange',
-    tag: 'Authentication',
-    summary: 'Confirm a new email address',
-    description:
-      'Spends the token of the link mailed to the new address: the account now has that address (log in with it), ' +
-      'and the old address is told. Public: the token is the proof.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'confirmEmailChange',
+      tag: 'Authentication',
+      summary: 'Confirm a new email address',
+      description:
+        'Spends the token of the link mailed to the new address: the account now has that address (log in with it), ' +
+        'and the old address is told. Public: the token is the proof.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/email/confirm',
   request: { body: { required: true, content: json(EmailChangeConfirmSchema) } },
-  responses: {
-    200: {
-      description: 'The account, with its new address',
-      headers: consistencyResponseHeader,
-      content: json(UserSchema),
+  ...onlyInDocs(() => ({
+    responses: {
+      200: {
+        description: 'The account, with its new address',
+        headers: consistencyResponseHeader,
+        content: json(UserSchema),
+      },
+      400: problemResponse(
+        'The token is unknown, used, expired, replaced by a newer one, or the password changed since it was sent ' +
+          '(/problems/invalid-link-token)',
+      ),
+      409: problemResponse('Another account took this email address meanwhile'),
+      422: problemResponse('Invalid fields'),
+      501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
     },
-    400: problemResponse(
-      'The token is unknown, used, expired, replaced by a newer one, or the password changed since it was sent ' +
-        '(/problems/invalid-link-token)',
-    ),
-    409: problemResponse('Another account took this email address meanwhile'),
-    422: problemResponse('Invalid fields'),
-    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
-  },
+  })),
 })
 
 export function emailChangeRoutes(deps: AuthDependencies, mail: MailConfig) {

@@ -6,7 +6,7 @@ import { answerWritten, consistencyResponseHeader } from '../../consistency'
 import { currentIdentity } from '../../middleware/authenticate'
 import { timeDatabase } from '../../middleware/server-timing'
 import { inSpan } from '../../middleware/trace'
-import { documented } from '../../openapi'
+import { documented, onlyInDocs } from '../../openapi'
 import { problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import { ChangePasswordSchema, SessionSchema } from '../../schemas/auth'
@@ -22,40 +22,44 @@ import {
 } from './session-kit'
 
 const changePasswordRoute = createRoute({
-  ...documented({
-    operationId: 'changePassword',
-    tag: 'Authentication',
-    summary: 'Change the password',
-    description:
-      'Checks the current password, sets the new one (8 to 256 characters), ends every session of the account ' +
-      'and starts a new one for the caller. Access tokens already issued stay valid until they expire.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'changePassword',
+      tag: 'Authentication',
+      summary: 'Change the password',
+      description:
+        'Checks the current password, sets the new one (8 to 256 characters), ends every session of the account ' +
+        'and starts a new one for the caller. Access tokens already issued stay valid until they expire.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/password',
   request: { body: { required: true, content: json(ChangePasswordSchema) } },
-  responses: {
-    200: {
-      description:
-        'The password is changed and every refresh token of the account revoked; this new session (cookies ' +
-        "too) replaces the caller's",
-      headers: consistencyResponseHeader,
-      content: json(SessionSchema),
+  ...onlyInDocs(() => ({
+    responses: {
+      200: {
+        description:
+          'The password is changed and every refresh token of the account revoked; this new session (cookies ' +
+          "too) replaces the caller's",
+        headers: consistencyResponseHeader,
+        content: json(SessionSchema),
+      },
+      403: problemResponse(
+        'The caller is a subject of the external identity provider, not a built-in account: it has no password here',
+      ),
+      404: problemResponse('The account of the access token no longer exists'),
+      422: problemResponse(
+        'Invalid fields (/problems/validation-failed), or the current password is wrong or the account has none ' +
+          '(/problems/wrong-password, with a field error on currentPassword)',
+      ),
+      429: problemResponse(
+        'Too many failed log-ins or password checks for this account or client (the log-in throttle); ' +
+          'see Retry-After',
+      ),
+      501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
     },
-    403: problemResponse(
-      'The caller is a subject of the external identity provider, not a built-in account: it has no password here',
-    ),
-    404: problemResponse('The account of the access token no longer exists'),
-    422: problemResponse(
-      'Invalid fields (/problems/validation-failed), or the current password is wrong or the account has none ' +
-        '(/problems/wrong-password, with a field error on currentPassword)',
-    ),
-    429: problemResponse(
-      'Too many failed log-ins or password checks for this account or client (the log-in throttle); ' +
-        'see Retry-After',
-    ),
-    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
-  },
+  })),
 })
 
 export function passwordRoutes(deps: AuthDependencies) {

@@ -15,7 +15,7 @@ import { hashPassword } from '../../auth/password'
 import type { MailConfig } from '../../env'
 import { passwordResetMessage } from '../../mail/messages'
 import { timeDatabase } from '../../middleware/server-timing'
-import { documented } from '../../openapi'
+import { documented, onlyInDocs } from '../../openapi'
 import { problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import {
@@ -33,53 +33,61 @@ export const RESET_REQUESTED =
   'If an account has this address, a link to choose a new password is on its way to it. It works for 30 minutes.'
 
 const requestResetRoute = createRoute({
-  ...documented({
-    operationId: 'requestPasswordReset',
-    tag: 'Authentication',
-    summary: 'Ask for a password-reset link',
-    description:
-      'Emails a link to `/reset-password` (valid 30 minutes, single use; a newer one voids it) to the account ' +
-      'with this address, if there is one. The same answer, in about the same time, whether or not there is. ' +
-      'Limited per address and per client like log-in (in buckets of its own). Public.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'requestPasswordReset',
+      tag: 'Authentication',
+      summary: 'Ask for a password-reset link',
+      description:
+        'Emails a link to `/reset-password` (valid 30 minutes, single use; a newer one voids it) to the account ' +
+        'with this address, if there is one. The same answer, in about the same time, whether or not there is. ' +
+        'Limited per address and per client like log-in (in buckets of its own). Public.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/password-reset',
   request: { body: { required: true, content: json(PasswordResetRequestSchema) } },
-  responses: {
-    202: {
-      description: 'Accepted: a link is mailed if an account has this address',
-      content: json(AcceptedSchema),
+  ...onlyInDocs(() => ({
+    responses: {
+      202: {
+        description: 'Accepted: a link is mailed if an account has this address',
+        content: json(AcceptedSchema),
+      },
+      422: problemResponse('Invalid fields'),
+      429: problemResponse('Too many reset requests for this address or from this client; see Retry-After'),
+      501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
     },
-    422: problemResponse('Invalid fields'),
-    429: problemResponse('Too many reset requests for this address or from this client; see Retry-After'),
-    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
-  },
+  })),
 })
 
 const setPasswordRoute = createRoute({
-  ...documented({
-    operationId: 'setPasswordWithLink',
-    tag: 'Authentication',
-    summary: 'Set a password from a reset link or an invitation',
-    description:
-      "Spends the token of a password-reset link or of an invitation: sets the account's password (8 to 256 " +
-      'characters), ends every other session of the account, voids its other links, clears its log-in throttle, ' +
-      'and starts a session (the tokens in the body, and as cookies for browsers). Public: the token is the proof.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'setPasswordWithLink',
+      tag: 'Authentication',
+      summary: 'Set a password from a reset link or an invitation',
+      description:
+        "Spends the token of a password-reset link or of an invitation: sets the account's password (8 to 256 " +
+        'characters), ends every other session of the account, voids its other links, clears its log-in throttle, ' +
+        'and starts a session (the tokens in the body, and as cookies for browsers). Public: the token is the proof.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/password-reset/confirm',
   request: { body: { required: true, content: json(SetPasswordWithTokenSchema) } },
-  responses: {
-    200: { description: 'The password is set; a new session (cookies too)', content: json(SessionSchema) },
-    400: problemResponse(
-      'The token is unknown, used, expired, replaced by a newer one, or the password changed since it was sent ' +
-        '(/problems/invalid-link-token)',
-    ),
-    422: problemResponse('Invalid fields'),
-    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
-  },
+  ...onlyInDocs(() => ({
+    responses: {
+      200: { description: 'The password is set; a new session (cookies too)', content: json(SessionSchema) },
+      400: problemResponse(
+        'The token is unknown, used, expired, replaced by a newer one, or the password changed since it was sent ' +
+          '(/problems/invalid-link-token)',
+      ),
+      422: problemResponse('Invalid fields'),
+      501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
+    },
+  })),
 })
 
 export function recoveryRoutes(deps: AuthDependencies, mail: MailConfig) {

@@ -16,7 +16,7 @@ import { hashRefreshToken, isWellFormedRefreshToken } from '../../auth/refresh-t
 import type { AppEnv } from '../../context'
 import { timeDatabase } from '../../middleware/server-timing'
 import { inSpan } from '../../middleware/trace'
-import { documented } from '../../openapi'
+import { documented, onlyInDocs } from '../../openapi'
 import { Problem, problems } from '../../problem'
 import { createRoute, createRouter } from '../../router'
 import { isFormPost, isSameOrigin, sameSitePath } from '../../same-origin'
@@ -49,88 +49,105 @@ const RESUME_RETRY_COOKIE = 'edgeline_resume_retry'
 const LOGGED_OUT_PAGE = '/login?logged-out'
 
 const loginRoute = createRoute({
-  ...documented({
-    operationId: 'logIn',
-    tag: 'Authentication',
-    summary: 'Log in',
-    description:
-      'Starts a session for an email and password: the tokens in the body, and as cookies for browsers. An ' +
-      'unknown email and a wrong password get the same 401; too many failures for an email or a client, 429. Public.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'logIn',
+      tag: 'Authentication',
+      summary: 'Log in',
+      description:
+        'Starts a session for an email and password: the tokens in the body, and as cookies for browsers. An ' +
+        'unknown email and a wrong password get the same 401; too many failures for an email or a client, 429. Public.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/login',
   request: { body: { required: true, content: json(LoginSchema) } },
-  responses: {
-    200: { description: 'A new session; cookies are set too', content: json(SessionSchema) },
-    401: problemResponse('The email or the password is wrong (the same answer for both)'),
-    422: problemResponse('Invalid fields'),
-    429: problemResponse('Too many failed log-ins for this email or client; see Retry-After'),
-    501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
-  },
+  ...onlyInDocs(() => ({
+    responses: {
+      200: { description: 'A new session; cookies are set too', content: json(SessionSchema) },
+      401: problemResponse('The email or the password is wrong (the same answer for both)'),
+      422: problemResponse('Invalid fields'),
+      429: problemResponse('Too many failed log-ins for this email or client; see Retry-After'),
+      501: problemResponse('Built-in accounts are disabled (external identity provider only)'),
+    },
+  })),
 })
 
 const refreshRoute = createRoute({
-  ...documented({
-    operationId: 'refreshSession',
-    tag: 'Authentication',
-    summary: 'Refresh the session',
-    description:
-      'Spends a refresh token (from the body, or else the refresh cookie) for a new access token and the next ' +
-      'refresh token. A token used again more than 30 seconds after its use revokes its whole session. Public.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'refreshSession',
+      tag: 'Authentication',
+      summary: 'Refresh the session',
+      description:
+        'Spends a refresh token (from the body, or else the refresh cookie) for a new access token and the next ' +
+        'refresh token. A token used again more than 30 seconds after its use revokes its whole session. Public.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/refresh',
   request: { body: { required: false, content: json(RefreshTokenBodySchema) } },
-  responses: {
-    200: {
-      description: 'A new access token and the next refresh token',
-      content: json(RefreshedSessionSchema),
+  ...onlyInDocs(() => ({
+    responses: {
+      200: {
+        description: 'A new access token and the next refresh token',
+        content: json(RefreshedSessionSchema),
+      },
+      401: problemResponse('The refresh token is unknown, expired, revoked or was already used'),
     },
-    401: problemResponse('The refresh token is unknown, expired, revoked or was already used'),
-  },
+  })),
 })
 
 const resumeRoute = createRoute({
-  ...documented({
-    operationId: 'resumeSession',
-    tag: 'Authentication',
-    summary: 'Resume a browser session',
-    description:
-      'For browsers, not API clients: renews an expired session cookie from the refresh cookie and redirects ' +
-      'back to `next` (a path on this site), or to the log-in page: a 303, unless two refresh cookies arrive ' +
-      '(one planted by another host?), which is a 400 problem rather than a guess. Public.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'resumeSession',
+      tag: 'Authentication',
+      summary: 'Resume a browser session',
+      description:
+        'For browsers, not API clients: renews an expired session cookie from the refresh cookie and redirects ' +
+        'back to `next` (a path on this site), or to the log-in page: a 303, unless two refresh cookies arrive ' +
+        '(one planted by another host?), which is a 400 problem rather than a guess. Public.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'get',
   path: '/resume',
   request: {
     query: z.object({
-      next: z.string().optional().meta({ description: 'A path on this site to go back to' }),
+      next: z
+        .string()
+        .optional()
+        .meta(onlyInDocs(() => ({ description: 'A path on this site to go back to' }))),
     }),
   },
-  responses: {
-    303: {
-      description:
-        'For browsers: a page visit whose 15-minute session cookie has expired is sent here by the middleware. ' +
-        'With a valid refresh cookie, the session is renewed (new cookies) and the browser goes back to `next`; ' +
-        'otherwise to the log-in page, which brings it back after logging in',
+  ...onlyInDocs(() => ({
+    responses: {
+      303: {
+        description:
+          'For browsers: a page visit whose 15-minute session cookie has expired is sent here by the middleware. ' +
+          'With a valid refresh cookie, the session is renewed (new cookies) and the browser goes back to `next`; ' +
+          'otherwise to the log-in page, which brings it back after logging in',
+      },
     },
-  },
+  })),
 })
 
 const logoutRoute = createRoute({
-  ...documented({
-    operationId: 'logOut',
-    tag: 'Authentication',
-    summary: 'Log out',
-    description:
-      'Ends a session (the refresh token sent, or the refresh cookie, or else the session the access token ' +
-      'names) and clears the cookies. Takes an HTML form post from this site too. Public: an expired session ' +
-      'can still be ended.',
-    touchesDatabase: true,
-  }),
+  ...onlyInDocs(() =>
+    documented({
+      operationId: 'logOut',
+      tag: 'Authentication',
+      summary: 'Log out',
+      description:
+        'Ends a session (the refresh token sent, or the refresh cookie, or else the session the access token ' +
+        'names) and clears the cookies. Takes an HTML form post from this site too. Public: an expired session ' +
+        'can still be ended.',
+      touchesDatabase: true,
+    }),
+  ),
   method: 'post',
   path: '/logout',
   request: {
@@ -143,15 +160,17 @@ const logoutRoute = createRoute({
       },
     },
   },
-  responses: {
-    204: {
-      description:
-        'The session is revoked (the one of the refresh token sent, or else the one the access token names in ' +
-        'its `sid` claim) and the cookies are cleared',
+  ...onlyInDocs(() => ({
+    responses: {
+      204: {
+        description:
+          'The session is revoked (the one of the refresh token sent, or else the one the access token names in ' +
+          'its `sid` claim) and the cookies are cleared',
+      },
+      303: { description: 'The same, for an HTML form post from this site: on to the log-in page' },
+      403: problemResponse('An HTML form post from another site (CSRF)'),
     },
-    303: { description: 'The same, for an HTML form post from this site: on to the log-in page' },
-    403: problemResponse('An HTML form post from another site (CSRF)'),
-  },
+  })),
 })
 
 /**
