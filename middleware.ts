@@ -7,6 +7,9 @@ import type { NextRequest } from 'next/server'
 import { createEdgeGate } from './edge/auth/gate'
 import { createTokenVerifier } from './edge/auth/token-verifier'
 import { readConfig } from './edge/env'
+import { readTelemetryConfig } from './edge/telemetry/env'
+import { traceGate } from './edge/telemetry/middleware-span'
+import { createTracer } from './edge/telemetry/tracer'
 
 // Once per isolate: a bad or missing JWT_SECRET/JWKS_URL fails here, loudly, rather than on some request later.
 const appConfig = readConfig()
@@ -14,9 +17,18 @@ const checkRequest = createEdgeGate(createTokenVerifier(appConfig.auth), {
   corsEnabled: appConfig.corsOrigins.length > 0,
   allowedHosts: appConfig.allowedHosts,
 })
+// OpenTelemetry's variables (OTEL_*): undefined without an endpoint, and then nothing below is traced or changed.
+const tracer = createTracer(readTelemetryConfig())
 
-export async function middleware(request: NextRequest): Promise<Response> {
-  const decision = await checkRequest(request)
+/** What Next passes as the second argument (a NextFetchEvent): work to finish after the answer is sent. */
+interface FetchEvent {
+  waitUntil(work: Promise<unknown>): void
+}
+
+export async function middleware(request: NextRequest, event?: FetchEvent): Promise<Response> {
+  const decision = tracer
+    ? await traceGate(tracer, request, checkRequest, event && ((work) => event.waitUntil(work)))
+    : await checkRequest(request)
   // 303: whatever the method, the browser follows with a GET (a 307 would re-send a form post to the auth route).
   if (decision.action === 'redirect')
     return NextResponse.redirect(new URL(decision.location, request.url), 303)

@@ -9,9 +9,9 @@ import { type PageQuery, queryValue } from './page-query'
 import { viewPage } from './page-view'
 import { SiteHeader } from './site-header'
 
-async function LinkPage({ title, children }: { title: string; children: ReactNode }) {
+async function LinkPage({ route, title, children }: { route: string; title: string; children: ReactNode }) {
   // No data of its own: only the header's account, for a visitor who is already signed in.
-  const view = await viewPage()
+  const view = await viewPage(route)
   return (
     <>
       <SiteHeader view={view} />
@@ -27,7 +27,7 @@ export async function ForgotPasswordPage({ searchParams }: { searchParams: Promi
   const query = await searchParams
   const outcome = await readOutcome(query, '/forgot-password')
   return (
-    <LinkPage title="Forgot your password?">
+    <LinkPage route="/forgot-password" title="Forgot your password?">
       <p>Enter the email address of your account: we will mail you a link to choose a new password.</p>
       <form method="post" action="/forgot-password/submit" noValidate>
         <OutcomeMessage outcome={outcome} />
@@ -55,7 +55,10 @@ export async function ResetPasswordPage({ searchParams }: { searchParams: Promis
   const invited = queryValue(query, 'invited') === '1'
   const outcome = await readOutcome(query, '/reset-password')
   return (
-    <LinkPage title={invited ? 'Welcome: choose your password' : 'Choose a new password'}>
+    <LinkPage
+      route="/reset-password"
+      title={invited ? 'Welcome: choose your password' : 'Choose a new password'}
+    >
       {token === '' ? (
         <p role="alert" id="form-error">
           This page needs the link from your email. <a href="/forgot-password">Ask for a new one</a>.
@@ -88,7 +91,7 @@ export async function VerifyEmailPage({ searchParams }: { searchParams: Promise<
   const token = queryValue(query, 'token') ?? ''
   const outcome = await readOutcome(query, '/verify-email')
   return (
-    <LinkPage title="Confirm your new email address">
+    <LinkPage route="/verify-email" title="Confirm your new email address">
       {/* A button, not the link itself: mail scanners open links, and must not make the change. */}
       <form method="post" action="/verify-email/submit">
         <OutcomeMessage outcome={outcome} />

@@ -28,7 +28,7 @@ export async function AuthPage({
   const page = PAGES[form]
   const outcome = await readOutcome(query, `/${form}`)
   // No data of its own: only the header's account, for a visitor who is already signed in.
-  const view = await viewPage()
+  const view = await viewPage(`/${form}`)
   return (
     <>
       <SiteHeader view={view} />

@@ -13,7 +13,7 @@ export const runtime = 'edge'
 export const dynamic = 'force-dynamic'
 
 export default async function HomePage({ searchParams }: { searchParams: Promise<PageQuery> }) {
-  const view = await viewPage()
+  const view = await viewPage('/')
   const signedIn = view.identity !== undefined
   // A form post may send the browser here with a notice: a welcome after sign-up, a deleted account's goodbye.
   const outcome = await readOutcome(await searchParams, '/')

@@ -4,5 +4,5 @@ import { config } from './config'
 import { readTelemetryConfig } from './telemetry/env'
 import { createTracer } from './telemetry/tracer'
 
-// OpenTelemetry's variables (OTEL_*), read here rather than in ./config: the pages import that, and trace nothing.
+// OpenTelemetry's variables (OTEL_*), read here rather than in ./config: the form handlers import that, untraced.
 export const app = createApp(config, { tracer: createTracer(readTelemetryConfig()) })

@@ -17,7 +17,7 @@ export const metadata: Metadata = { title: 'Your account' }
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<PageQuery> }) {
   const query = await searchParams
-  const view = await viewPage()
+  const view = await viewPage('/account')
   // middleware.ts sends a visitor without a session to log in before this page runs; this is the same rule.
   if (!view.identity) redirect(logInThenReturnTo('/account'))
   const { account: user, problem } = view

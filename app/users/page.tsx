@@ -27,7 +27,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const q = queryValue(query, 'q') ?? ''
   const cursor = queryValue(query, 'cursor')
   const here = usersPath({ q, cursor })
-  const view = await viewPage({ users: readUsersListQuery({ q, cursor }) })
+  const view = await viewPage('/users', { users: readUsersListQuery({ q, cursor }) })
   const { identity, usersPage: page } = view
   // middleware.ts sends a visitor without a session to log in before this page runs; this is the same rule.
   if (!identity) redirect(logInThenReturnTo(here))

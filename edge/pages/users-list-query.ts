@@ -2,7 +2,7 @@
 import type { ListUsersOptions } from '../../db/queries/users'
 import type { KeysetPosition } from '../cursor'
 import type { Problem } from '../problem'
-import { ListUsersQuerySchema } from '../schemas/users'
+import { ListUsersQuerySchema } from '../schemas/users-list'
 import { queryProblem } from '../validation'
 
 export type UsersListQuery =

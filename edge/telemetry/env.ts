@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry's standard variables (OTEL_*), read and validated once, as edge/env.ts reads the others. A module of
- * its own: only the API function and the production server import it, so the middleware, the pages and the form
- * handlers carry none of it (Turbopack keeps every export of a module a function imports).
+ * its own: only what traces imports it (the API, the middleware, the pages, the production server, the Worker), so
+ * the form handlers carry none of it (Turbopack keeps every export of a module a function imports).
  */
 import { commaSeparated, Invalid, optionalString, optionalStringWhere, wholeNumber } from '../env'
 
@@ -128,7 +128,7 @@ function samplerRatio(raw: string | undefined): number | undefined {
   return ratio
 }
 
-/** Built on first use, inside the function, so a bundle that never reads telemetry (the middleware) holds none of it. */
+/** Built on first use, inside the function, so a bundle that never reads telemetry (a form handler) holds none of it. */
 const telemetryReaders = () =>
   ({
     OTEL_SDK_DISABLED: isTrue,

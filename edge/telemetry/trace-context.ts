@@ -55,3 +55,13 @@ export function randomId(bytes: 16 | 8): string {
   used += bytes
   return zero ? randomId(bytes) : hex
 }
+
+/**
+ * Hands `context` on to what runs behind us, as W3C headers: our `traceparent`, and the `tracestate` we continued
+ * (a caller's state we did not accept is removed with it, so the two always describe the same trace).
+ */
+export function setTraceContextHeaders(headers: Headers, context: SpanContext): void {
+  headers.set('traceparent', `00-${context.traceId}-${context.spanId}-${context.sampled ? '01' : '00'}`)
+  if (context.traceState) headers.set('tracestate', context.traceState)
+  else headers.delete('tracestate')
+}

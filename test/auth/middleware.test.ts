@@ -62,6 +62,15 @@ describe('middleware.ts on pages', () => {
     })
   })
 
+  it('with tracing off (no OTLP endpoint), passes a client’s trace headers on untouched and adds none', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    const passed = await middleware(request('/', { traceparent, tracestate: 'caller=1' }))
+    expect(forwardedHeaders(passed)).toMatchObject({ traceparent, tracestate: 'caller=1' })
+    const refused = await middleware(request('/api/users', { traceparent }))
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('x-trace-id')).toBeNull()
+  })
+
   it('lets the public pages and static assets through without a session', async () => {
     for (const path of ['/', '/login', '/signup', '/favicon.ico', '/_next/static/chunks/app.js']) {
       const response = await middleware(request(path))

@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { COMPATIBILITY_DATE } from '../../workers/compatibility'
+import { type ReceivedSpan, startOtlpReceiver } from '../support/otlp-receiver'
 
 const run = promisify(execFile)
 const CONFIG = 'workers/wrangler.jsonc'
@@ -86,10 +87,10 @@ describe('the Workers build (npm run workers:build)', () => {
     expect(after.lint).toEqual(before.lint)
   })
 
-  it('runs on the date the workerd tests use, with no Node.js compatibility', () => {
+  it('runs on the date the workerd tests use, with AsyncLocalStorage and no other Node.js compatibility', () => {
     const config = readWranglerConfig()
     expect(config.compatibility_date).toBe(COMPATIBILITY_DATE)
-    expect(config.compatibility_flags).toEqual([])
+    expect(config.compatibility_flags).toEqual(['nodejs_als'])
   })
 
   it('answers the API from workerd, configured by the same variables as everywhere else', async () => {
@@ -99,6 +100,7 @@ describe('the Workers build (npm run workers:build)', () => {
       script: readFileSync(join(outdir, 'index.js'), 'utf8'),
       cf: false,
       compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: config.compatibility_flags as string[],
       bindings: {
         ...(config.vars as Record<string, string>),
         JWT_SECRET: 'edgeline-workers-test-secret-of-at-least-32-bytes',
@@ -121,6 +123,7 @@ describe('the Workers build (npm run workers:build)', () => {
       script: readFileSync(join(outdir, 'index.js'), 'utf8'),
       cf: false,
       compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: readWranglerConfig().compatibility_flags as string[],
       bindings: { ...(readWranglerConfig().vars as Record<string, string>) },
     })
     try {
@@ -128,6 +131,45 @@ describe('the Workers build (npm run workers:build)', () => {
       expect(answer.status).toBe(500)
     } finally {
       await bare.dispose()
+    }
+  })
+
+  it('traces a request with its database round trip as a child span, exported to OTLP after the answer', async () => {
+    const config = readWranglerConfig()
+    const receiver = await startOtlpReceiver()
+    const traced = new Miniflare({
+      modules: true,
+      script: readFileSync(join(outdir, 'index.js'), 'utf8'),
+      cf: false,
+      compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: config.compatibility_flags as string[],
+      bindings: {
+        ...(config.vars as Record<string, string>),
+        JWT_SECRET: 'edgeline-workers-test-secret-of-at-least-32-bytes',
+        DATABASE_URL: inject('databaseUrl'),
+        SQL_GATEWAY_ENDPOINT: inject('sqlEndpoint'),
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      },
+    })
+    try {
+      const health = await traced.dispatchFetch('http://edgeline.test/api/health')
+      expect(health.status).toBe(200)
+      const traceId = health.headers.get('x-trace-id') ?? ''
+      const spans = await receiver.waitForSpans(
+        (all) => all.filter((span) => span.traceId === traceId).length >= 2,
+      )
+      const ours = spans.filter((span) => span.traceId === traceId)
+      const server = ours.find((span) => span.kind === 2) as ReceivedSpan
+      expect(server.name).toBe('GET /api/health')
+      expect(ours.filter((span) => span.kind === 3)).toEqual([
+        expect.objectContaining({
+          parentSpanId: server.spanId,
+          attributes: expect.objectContaining({ 'db.system.name': 'postgresql' }),
+        }),
+      ])
+    } finally {
+      await traced.dispose()
+      await receiver.close()
     }
   })
 })

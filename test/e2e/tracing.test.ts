@@ -81,12 +81,29 @@ describe(`traces from the built app (${kind})`, () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('x-trace-id')).toBe(traceId)
 
-    const spans = await receiver.waitForSpans(() => spansOf(traceId).length >= 3)
+    // next start runs middleware.ts before the API function (its span is one more); the production server does not.
+    const expected = kind === 'next' ? 4 : 3
+    const spans = await receiver.waitForSpans(() => spansOf(traceId).length >= expected)
     const ours = spans.filter((span) => span.traceId === traceId)
-    const server = ours.find((span) => span.kind === 2) as ReceivedSpan
+    expect(ours).toHaveLength(expected)
+    const server = ours.find((span) => span.name === 'GET /api/auth/me') as ReceivedSpan
+    const middleware = ours.find((span) => span.name === 'middleware')
+    if (kind === 'next') {
+      // One trace across the middleware and the function: the API's span is the middleware's child.
+      expect(middleware).toMatchObject({
+        kind: 2,
+        parentSpanId: callerSpan,
+        traceState: 'caller=1',
+        attributes: {
+          'http.request.method': 'GET',
+          'url.path': '/api/auth/me',
+          'edgeline.middleware.decision': 'continue',
+        },
+      })
+    } else expect(middleware).toBeUndefined()
     expect(server).toMatchObject({
-      name: 'GET /api/auth/me',
-      parentSpanId: callerSpan,
+      kind: 2,
+      parentSpanId: middleware?.spanId ?? callerSpan,
       traceState: 'caller=1',
       attributes: {
         'http.request.method': 'GET',
@@ -96,7 +113,7 @@ describe(`traces from the built app (${kind})`, () => {
         'edgeline.request_id': response.headers.get('x-request-id'),
       },
     })
-    const children = ours.filter((span) => span !== server)
+    const children = ours.filter((span) => span !== server && span !== middleware)
     expect(children.map((span) => span.name).sort()).toEqual(['SELECT', 'verify access token'])
     for (const child of children) expect(child.parentSpanId).toBe(server.spanId)
     expect(children.find((span) => span.name === 'SELECT')?.attributes).toMatchObject({
@@ -106,6 +123,78 @@ describe(`traces from the built app (${kind})`, () => {
     expect(receiver.exports.at(-1)?.contentType).toBe('application/x-protobuf')
     // The server's access log line carries the same trace id.
     await expect.poll(() => readFileSync(logFile, 'utf8')).toContain(`"traceId":"${traceId}"`)
+  })
+
+  it('traces a page view: the middleware’s span, the page’s as its child, and the page’s database round trip', async () => {
+    const { accessToken } = await signUp(baseUrl, 'a password for a traced page')
+    const traceId = crypto.randomUUID().replaceAll('-', '')
+    const callerSpan = 'c7ad6b7169203331'
+    const response = await fetch(`${baseUrl}/users?q=traced`, {
+      headers: {
+        cookie: `__Host-edgeline_session=${accessToken}`,
+        traceparent: `00-${traceId}-${callerSpan}-01`,
+      },
+    })
+    expect(response.status).toBe(200)
+    await response.text()
+
+    const spans = await receiver.waitForSpans(() => spansOf(traceId).length >= 3)
+    const ours = spans.filter((span) => span.traceId === traceId)
+    // The page reads the header's account and the list in one batch: one round trip, one span.
+    expect(ours.map((span) => span.name).sort()).toEqual(['BATCH SELECT', 'GET /users', 'middleware'])
+    const middleware = ours.find((span) => span.name === 'middleware') as ReceivedSpan
+    const page = ours.find((span) => span.name === 'GET /users') as ReceivedSpan
+    const query = ours.find((span) => span.name === 'BATCH SELECT') as ReceivedSpan
+    expect(middleware).toMatchObject({
+      parentSpanId: callerSpan,
+      attributes: { 'url.path': '/users', 'edgeline.middleware.decision': 'continue' },
+    })
+    expect(page).toMatchObject({
+      kind: 2,
+      parentSpanId: middleware.spanId,
+      attributes: { 'http.request.method': 'GET', 'http.route': '/users', 'url.path': '/users' },
+    })
+    expect(query).toMatchObject({
+      kind: 3,
+      parentSpanId: page.spanId,
+      attributes: {
+        'db.system.name': 'postgresql',
+        'db.operation.name': 'BATCH SELECT',
+        'db.operation.batch.size': 2,
+      },
+    })
+  })
+
+  it('traces a request the middleware refuses, and its answer says the trace id', async () => {
+    const response = await fetch(`${baseUrl}/account`, { redirect: 'manual' })
+    expect(response.status).toBe(303)
+    const refused = await fetch(`${baseUrl}/api/users`, { headers: { authorization: 'Bearer forged' } })
+    expect(refused.status).toBe(401)
+    const traceId = refused.headers.get('x-trace-id') ?? ''
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/)
+    // The page's redirect is the middleware's on both servers; the production server's API answers its own 401.
+    await receiver.waitForSpans((all) =>
+      all.some(
+        (span) =>
+          span.name === 'middleware' &&
+          span.attributes['url.path'] === '/account' &&
+          span.attributes['edgeline.middleware.decision'] === 'redirect' &&
+          span.attributes['http.response.status_code'] === 303,
+      ),
+    )
+    await receiver.waitForSpans(() => spansOf(traceId).some((span) => span.kind === 2))
+    expect(spansOf(traceId).find((span) => span.kind === 2)).toMatchObject(
+      kind === 'next'
+        ? {
+            name: 'middleware',
+            attributes: {
+              'url.path': '/api/users',
+              'edgeline.middleware.decision': 'respond',
+              'http.response.status_code': 401,
+            },
+          }
+        : { attributes: { 'url.path': '/api/users', 'http.response.status_code': 401 } },
+    )
   })
 
   it('never exports a password, token or email sent through the API and the form handlers', async () => {

@@ -1,23 +1,16 @@
 /** The one API entry point: every /api request, whatever its method, goes to the Hono app on the edge runtime. */
 import type { ExecutionContext } from 'hono'
 import { app } from '@/edge'
+import { waitUntilAfterResponse } from '../../request-context'
 
 export const runtime = 'edge'
 
-/** The platform's per-request context, where Next's own `after` finds `waitUntil` (Vercel and `next start` set it). */
-const REQUEST_CONTEXT = Symbol.for('@next/request-context')
-type RequestContext = { get(): { waitUntil?: (work: Promise<unknown>) => void } | undefined }
-
 /**
  * What `hono/vercel`'s `handle` does, plus an execution context: the app's `waitUntil` (traces exported after the
- * answer, edge/middleware/trace.ts) is the one Next's `after` uses, read directly: importing `after` itself put
- * ~8 KiB of Next into this function (decision 0035). Without one, the export simply runs on (`next start` stays up).
+ * answer, edge/middleware/trace.ts) is the one Next's `after` uses (app/request-context.ts).
  */
 const executionContext: ExecutionContext = {
-  waitUntil: (work) => {
-    const context = (globalThis as { [REQUEST_CONTEXT]?: RequestContext })[REQUEST_CONTEXT]
-    context?.get()?.waitUntil?.(work)
-  },
+  waitUntil: waitUntilAfterResponse,
   passThroughOnException: () => {},
   props: {},
 }
