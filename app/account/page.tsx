@@ -84,7 +84,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             </form>
             <form method="post" action="/account/submit" noValidate aria-labelledby="change-email">
               <h2 id="change-email">Change your email</h2>
-              <p>A link goes to the new address; your account keeps {user.email} until you follow it.</p>
+              <p>A link goes to the new address; the account keeps its address until you follow it.</p>
               <FormField
                 id="newEmail"
                 name="newEmail"

@@ -370,7 +370,7 @@ describe('the pages in Chromium', () => {
     })
   })
 
-  it('changes the password on /account, logs out, and logs in with the new password', async () => {
+  it('changes the name and the password on /account, asks for an email change, logs out, and logs in with the new password', async () => {
     const user = await createE2eAccount('user', 'password')
     await inBrowser('account-password', async (page) => {
       await logIn(page, user, '/account')
@@ -379,9 +379,21 @@ describe('the pages in Chromium', () => {
       await page.getByRole('button', { name: 'Save name' }).click()
       await expect.poll(() => page.locator('#profile-name').textContent()).toBe('Changed Name')
 
-      await page.getByLabel('Current password').fill(user.password)
-      await page.getByLabel('New password').fill('a brand new password')
-      await page.getByRole('button', { name: 'Change password' }).click()
+      // The email form asks for the current password too: each form's own field.
+      const emailForm = page.getByRole('form', { name: 'Change your email' })
+      await emailForm.getByLabel('New email').fill(`moved-${user.email}`)
+      await emailForm.getByLabel('Current password').fill(user.password)
+      await emailForm.getByRole('button', { name: 'Send the confirmation link' }).click()
+      await expect
+        .poll(() => page.locator('#form-notice').textContent())
+        .toBe(
+          `A link to confirm the change is on its way to moved-${user.email}. Until it is followed, nothing changes.`,
+        )
+
+      const passwordForm = page.getByRole('form', { name: 'Change your password' })
+      await passwordForm.getByLabel('Current password').fill(user.password)
+      await passwordForm.getByLabel('New password').fill('a brand new password')
+      await passwordForm.getByRole('button', { name: 'Change password' }).click()
       await expect.poll(() => page.locator('#form-notice').textContent()).toMatch(/password is changed/)
 
       await page.locator('main').getByRole('button', { name: 'Log out' }).click()
