@@ -36,6 +36,15 @@ const nextConfig: NextConfig = {
     // away from the server bundles, it leaves the edge functions (edge/openapi.ts, onlyInDocs; decision 0038).
     defineServer: { 'process.env.EDGELINE_API_PROSE': 'omit' },
   },
+  turbopack: {
+    resolveAlias: {
+      // zod's JSON Schema conversion, which only the OpenAPI document's builder uses (at build time, outside Next):
+      // ~4.8 KiB gzip of every edge function that holds a zod schema (decision 0041). These are the specifiers
+      // zod's classic schemas import them by.
+      '../core/json-schema-processors.js': './edge/build-substitutes/zod-json-schema.ts',
+      '../core/to-json-schema.js': './edge/build-substitutes/zod-json-schema.ts',
+    },
+  },
   typescript: {
     // Type checking is its own step (`npm run typecheck`, first in CI). Inside `next build` it would check the
     // whole project again, tests included, doubling the work and letting a test's types block a deploy.

@@ -1,6 +1,6 @@
 /**
  * The production build's edge functions stay within their budgets (gzip of every file each one loads; decision
- * 0021), and carry none of the API document's prose (decision 0038). Over the build the e2e setup made;
+ * 0021), and carry none of the API document's prose (decision 0038) nor zod's JSON Schema conversion (0041). Over the build the e2e setup made;
  * `npm run size:edge` prints the same figures.
  */
 import { readFileSync } from 'node:fs'
@@ -56,6 +56,25 @@ describe('the edge functions of the production build', () => {
       const code = fn.files.map((file) => readFileSync(join('.next', file), 'utf8')).join('\n')
       expect(
         prose.filter((text) => code.includes(text)),
+        fn.name,
+      ).toEqual([])
+    }
+  })
+
+  it("carry none of zod's JSON Schema conversion: next.config.ts puts a substitute in its place", () => {
+    // Messages of zod's json-schema-processors.js and to-json-schema.js, which would come with them.
+    const marks = ['cannot be represented in JSON Schema', 'Error converting schema to JSON.']
+    const holdingZod = functions.filter((fn) =>
+      fn.files.some((file) =>
+        readFileSync(join('.next', file), 'utf8').includes('zod JSON Schema conversion is not'),
+      ),
+    )
+    // The API, the form handlers and the pages that validate a query: the substitute is what they hold.
+    expect(holdingZod.map((fn) => fn.name)).toContain('/api/[[...route]]/route')
+    for (const fn of functions) {
+      const code = fn.files.map((file) => readFileSync(join('.next', file), 'utf8')).join('\n')
+      expect(
+        marks.filter((mark) => code.includes(mark)),
         fn.name,
       ).toEqual([])
     }
