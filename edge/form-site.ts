@@ -1,13 +1,29 @@
-/** What the pages' form handlers share: an app of their own to call in-process, and the seal of their outcomes. */
+/**
+ * How the pages' form handlers are built: each holds the whole API, to call in-process, traced when OTEL_* say so,
+ * and the seal of its outcomes. The whole API, not only the routes its forms call: that would split the chunks the
+ * form handlers share with the API function, and cost both more than it saves (decision 0035, last section).
+ */
 import { createApp } from './app'
 import { config } from './config'
 import type { FormSite } from './pages/form-kit'
 import { outcomeSeal } from './pages/seal'
+import { readTelemetryConfig } from './telemetry/env'
+import { traceFormPost } from './telemetry/form-span'
+import { createTracer, type WaitUntil } from './telemetry/tracer'
+
+// OpenTelemetry's variables (OTEL_*): undefined without an endpoint, and then nothing is traced or changed.
+const tracer = createTracer(readTelemetryConfig())
 
 /**
- * Untraced: with a tracer and a span per post they come to 242.3–242.8 KiB of their 240 (decision 0035, last
- * section), so they hold an app without one. An app of only the routes the forms call costs more, not less: it
- * splits the chunks they share with the API function, and the API's documentation prose comes back in both. A form
- * post's API call is then in no trace on the edge; the API function's requests are.
+ * The `POST` of the form handler at `route` (`/login/submit`): `submit` answers; when tracing is on, inside a span
+ * of the post that the in-process API call continues, exported through `waitUntil`.
  */
-export const site: FormSite = { api: createApp(config), seal: outcomeSeal }
+export function formHandler(
+  route: string,
+  submit: (site: FormSite, request: Request) => Promise<Response>,
+  waitUntil: WaitUntil,
+): (request: Request) => Promise<Response> {
+  const site: FormSite = { api: createApp(config, { tracer }), seal: outcomeSeal }
+  if (!tracer) return (request) => submit(site, request)
+  return (request) => traceFormPost(tracer, route, request, (traced) => submit(site, traced), waitUntil)
+}

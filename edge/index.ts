@@ -4,5 +4,5 @@ import { config } from './config'
 import { readTelemetryConfig } from './telemetry/env'
 import { createTracer } from './telemetry/tracer'
 
-// OpenTelemetry's variables (OTEL_*), read here rather than in ./config: the form handlers import that, untraced.
+// OpenTelemetry's variables (OTEL_*), read here rather than in ./config, which more than the traced functions import.
 export const app = createApp(config, { tracer: createTracer(readTelemetryConfig()) })

@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry's standard variables (OTEL_*), read and validated once, as edge/env.ts reads the others. A module of
- * its own: only what traces imports it (the API, the middleware, the pages, the production server, the Worker), so
- * the form handlers carry none of it (Turbopack keeps every export of a module a function imports).
+ * its own: only what traces imports it (the API, the middleware, the pages, the form handlers, the production server,
+ * the Worker), not everything that reads edge/env.ts (Turbopack keeps every export of a module a function imports).
  */
 import { commaSeparated, Invalid, optionalString, optionalStringWhere, wholeNumber } from '../env'
 

@@ -165,6 +165,53 @@ describe(`traces from the built app (${kind})`, () => {
     })
   })
 
+  it('traces a form post: the middleware’s span, the post’s as its child, the in-process API call and its database under that', async () => {
+    const traceId = crypto.randomUUID().replaceAll('-', '')
+    const callerSpan = 'd7ad6b7169203331'
+    const email = `e2e-traced-post-${crypto.randomUUID()}@example.test`
+    const response = await fetch(`${baseUrl}/signup/submit`, {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'Traced post', email, password: 'a password for a traced post' }),
+      headers: { origin: baseUrl, traceparent: `00-${traceId}-${callerSpan}-01` },
+      redirect: 'manual',
+    })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toMatch(/^\/\?notice=Welcome/)
+
+    // The post's span ends last; the API's may go out before it (its own export, on a timer there).
+    const spans = await receiver.waitForSpans(
+      () =>
+        spansOf(traceId).some((span) => span.name === 'POST /signup/submit') &&
+        spansOf(traceId).some((span) => span.attributes['db.system.name'] === 'postgresql'),
+    )
+    const ours = spans.filter((span) => span.traceId === traceId)
+    const middleware = ours.find((span) => span.name === 'middleware') as ReceivedSpan
+    const post = ours.find((span) => span.name === 'POST /signup/submit') as ReceivedSpan
+    const api = ours.find((span) => span.name === 'POST /api/auth/signup') as ReceivedSpan
+    expect(middleware).toMatchObject({
+      parentSpanId: callerSpan,
+      attributes: { 'url.path': '/signup/submit', 'edgeline.middleware.decision': 'continue' },
+    })
+    expect(post).toMatchObject({
+      kind: 2,
+      parentSpanId: middleware.spanId,
+      attributes: {
+        'http.request.method': 'POST',
+        'http.route': '/signup/submit',
+        'http.response.status_code': 303,
+      },
+    })
+    expect(api).toMatchObject({
+      kind: 2,
+      parentSpanId: post.spanId,
+      attributes: { 'http.route': '/api/auth/signup', 'http.response.status_code': 201 },
+    })
+    const children = ours.filter((span) => span !== middleware && span !== post && span !== api)
+    expect(children.map((span) => span.name)).toContain('hash password')
+    expect(children.some((span) => span.attributes['db.system.name'] === 'postgresql')).toBe(true)
+    for (const child of children) expect(child.parentSpanId).toBe(api.spanId)
+  })
+
   it('traces a request the middleware refuses, and its answer says the trace id', async () => {
     const response = await fetch(`${baseUrl}/account`, { redirect: 'manual' })
     expect(response.status).toBe(303)

@@ -10,8 +10,9 @@ import type { AccessLogEntry } from '../../edge/middleware/access-log'
 import { submitAuthForm } from '../../edge/pages/auth-form-posts'
 import { createOutcomeSeal } from '../../edge/pages/outcome-seal'
 import { parseTelemetryConfig, type TelemetryEnvSource } from '../../edge/telemetry/env'
+import { traceFormPost } from '../../edge/telemetry/form-span'
 import { createTracer, type Tracer } from '../../edge/telemetry/tracer'
-import { formPost } from '../api/form-support'
+import { formPost, SITE } from '../api/form-support'
 import { jsonInit, TEST_JWT_SECRET, testConfig, uniqueEmail } from '../api/support'
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../support/otlp-receiver'
 
@@ -152,6 +153,78 @@ describe('trace context', () => {
       name: 'POST /api/auth/signup',
       parentSpanId: 'b7ad6b7169203331',
     })
+  })
+
+  it('traces a form post as a span of its own: the in-process API call its child, the database under that', async () => {
+    const { app, tracer } = tracedApp()
+    const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
+    const traceId = crypto.randomUUID().replaceAll('-', '')
+    const request = formPost('/signup/submit', {
+      name: 'Form',
+      email: uniqueEmail('tracedpost'),
+      password: 'a form password',
+    })
+    request.headers.set('traceparent', `00-${traceId}-b7ad6b7169203331-01`)
+    const exported: Promise<unknown>[] = []
+    const response = await traceFormPost(
+      tracer,
+      '/signup/submit',
+      request,
+      (traced) => submitAuthForm(site, 'signup', traced),
+      (work) => exported.push(work),
+    )
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toMatch(/^\/\?notice=Welcome/)
+    // Exported after the answer, through the waitUntil it was given.
+    expect(exported).toHaveLength(1)
+    await Promise.all(exported)
+    await tracer.flush()
+
+    const spans = spansOf(traceId)
+    const post = spans.find((span) => span.name === 'POST /signup/submit') as ReceivedSpan
+    expect(post).toMatchObject({
+      kind: 2,
+      parentSpanId: 'b7ad6b7169203331',
+      attributes: {
+        'http.request.method': 'POST',
+        'http.route': '/signup/submit',
+        'url.path': '/signup/submit',
+        'http.response.status_code': 303,
+      },
+    })
+    const api = spans.find((span) => span.name === 'POST /api/auth/signup') as ReceivedSpan
+    expect(api).toMatchObject({ kind: 2, parentSpanId: post.spanId })
+    expect(api.startTimeUnixNano).toBeGreaterThanOrEqual(post.startTimeUnixNano)
+    expect(api.endTimeUnixNano).toBeLessThanOrEqual(post.endTimeUnixNano)
+    const database = spans.filter((span) => span.attributes['db.system.name'] === 'postgresql')
+    expect(database.length).toBeGreaterThan(0)
+    for (const span of database) expect(span.parentSpanId).toBe(api.spanId)
+    expect(spans.find((span) => span.name === 'hash password')?.parentSpanId).toBe(api.spanId)
+  })
+
+  it('records nothing of a form post the caller did not sample, and answers it the same', async () => {
+    const { app, tracer } = tracedApp()
+    const site = { api: app, seal: createOutcomeSeal(TEST_JWT_SECRET) }
+    const unsampled = crypto.randomUUID().replaceAll('-', '')
+    const post = (email: string, traced: boolean) => {
+      const request = formPost('/login/submit', { email, password: 'not the password' })
+      request.headers.set('traceparent', `00-${unsampled}-b7ad6b7169203331-00`)
+      const submit = (r: Request) => submitAuthForm(site, 'login', r)
+      return traced ? traceFormPost(tracer, '/login/submit', request, submit, () => {}) : submit(request)
+    }
+    const email = uniqueEmail('unsampledpost')
+    const traced = await post(email, true)
+    const untraced = await post(email, false)
+    expect(traced.status).toBe(303)
+    // The same page and problem (the seal's time and signature aside).
+    const outcome = (response: Response) => {
+      const url = new URL(response.headers.get('location') ?? '', SITE)
+      return [url.pathname, url.searchParams.get('error'), url.searchParams.get('email')]
+    }
+    expect(outcome(traced)).toEqual(outcome(untraced))
+    expect(outcome(traced)[1]).toBeTruthy()
+    await tracer.flush()
+    expect(spansOf(unsampled)).toEqual([])
   })
 
   it('records nothing for a caller that did not sample, and starts a new trace on a malformed traceparent', async () => {

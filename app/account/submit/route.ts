@@ -1,8 +1,9 @@
 /** `POST /account/submit`: the `/account` page's forms (edge/pages/account-form-posts.ts). */
 
-import { site } from '@/edge/form-site'
+import { formHandler } from '@/edge/form-site'
 import { submitAccountForm } from '@/edge/pages/account-form-posts'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
+import { waitUntilAfterResponse } from '../../request-context'
 
 export const runtime = 'edge'
 
@@ -16,6 +17,5 @@ export {
   refuseAllButPost as PUT,
 }
 
-export function POST(request: Request): Promise<Response> {
-  return submitAccountForm(site, request)
-}
+// Calls the API in-process; traced when OTEL_* say so (edge/form-site.ts).
+export const POST = formHandler('/account/submit', submitAccountForm, waitUntilAfterResponse)

@@ -1,8 +1,9 @@
 /** `POST /login/submit`: the no-JavaScript login form, handed to the API in-process (see edge/pages/auth-form-posts.ts). */
 
-import { site } from '@/edge/form-site'
+import { formHandler } from '@/edge/form-site'
 import { submitAuthForm } from '@/edge/pages/auth-form-posts'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
+import { waitUntilAfterResponse } from '../../request-context'
 
 export const runtime = 'edge'
 
@@ -16,6 +17,9 @@ export {
   refuseAllButPost as PUT,
 }
 
-export function POST(request: Request): Promise<Response> {
-  return submitAuthForm(site, 'login', request)
-}
+// Calls the API in-process; traced when OTEL_* say so (edge/form-site.ts).
+export const POST = formHandler(
+  '/login/submit',
+  (site, request) => submitAuthForm(site, 'login', request),
+  waitUntilAfterResponse,
+)

@@ -1,7 +1,8 @@
 /** `POST /reset-password/submit`: the no-JavaScript form of /reset-password, handed to the API in-process (edge/pages/account-link-posts.ts). */
-import { site } from '@/edge/form-site'
+import { formHandler } from '@/edge/form-site'
 import { submitResetPassword } from '@/edge/pages/account-link-posts'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
+import { waitUntilAfterResponse } from '../../request-context'
 
 export const runtime = 'edge'
 
@@ -15,6 +16,5 @@ export {
   refuseAllButPost as PUT,
 }
 
-export function POST(request: Request): Promise<Response> {
-  return submitResetPassword(site, request)
-}
+// Calls the API in-process; traced when OTEL_* say so (edge/form-site.ts).
+export const POST = formHandler('/reset-password/submit', submitResetPassword, waitUntilAfterResponse)

@@ -1,8 +1,9 @@
 /** `POST /users/submit`: the `/users` page's forms, handed to the Users API in-process (edge/pages/users-form-posts.ts). */
 
-import { site } from '@/edge/form-site'
+import { formHandler } from '@/edge/form-site'
 import { refuseAllButPost } from '@/edge/pages/form-kit'
 import { submitUsersForm } from '@/edge/pages/users-form-posts'
+import { waitUntilAfterResponse } from '../../request-context'
 
 export const runtime = 'edge'
 
@@ -16,6 +17,5 @@ export {
   refuseAllButPost as PUT,
 }
 
-export function POST(request: Request): Promise<Response> {
-  return submitUsersForm(site, request)
-}
+// Calls the API in-process; traced when OTEL_* say so (edge/form-site.ts).
+export const POST = formHandler('/users/submit', submitUsersForm, waitUntilAfterResponse)
