@@ -2,8 +2,10 @@
  * How the gateway's Postgres backend treats its connections, on real Postgres through a gateway in this test's
  * process: a session left in a transaction is cleaned and kept, a deadline that passes after the answer cancels
  * nothing, the canceller's own connection and the pool's are closed, the caller's startup options reach the session,
- * a batch is never sent twice, and each statement of a batch reports only its own fields.
+ * the gateway's own session defaults win over a database's, TCP keep-alive is on, a batch is never sent twice, and
+ * each statement of a batch reports only its own fields.
  */
+import { existsSync, readFileSync } from 'node:fs'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type SqlGateway, startSqlGateway } from '../../db/gateway/server'
@@ -128,6 +130,59 @@ describe.skipIf(realPostgres.length === 0)("the Postgres backend's connections",
     }
   })
 
+  it("starts each session with the gateway's defaults, not those of a database configured otherwise", async () => {
+    const database = uniqueName('other_defaults')
+    await direct.query(`CREATE DATABASE ${database}`)
+    await direct.query(
+      `ALTER DATABASE ${database} SET TimeZone = 'Asia/Tokyo'; ` +
+        `ALTER DATABASE ${database} SET DateStyle = 'SQL, DMY'; ` +
+        `ALTER DATABASE ${database} SET IntervalStyle = 'sql_standard'`,
+    )
+    const gateway = await startSqlGateway({ port: 0 })
+    try {
+      const url = new URL(urlWith())
+      url.pathname = `/${database}`
+      const settings = one(
+        "SELECT current_setting('TimeZone'), current_setting('DateStyle'), current_setting('IntervalStyle')",
+      )
+      // What any other client of that database gets: the test would prove nothing if these were the gateway's too.
+      const other = new pg.Client({ connectionString: url.toString() })
+      await other.connect()
+      try {
+        expect((await other.query({ text: settings.query, rowMode: 'array' })).rows).toEqual([
+          ['Asia/Tokyo', 'SQL, DMY', 'sql_standard'],
+        ])
+      } finally {
+        await other.end()
+      }
+      // Twice: the first request on a new session, then one on the same session after its DISCARD ALL.
+      for (let i = 0; i < 2; i++) {
+        expect((await post(gateway, url.toString(), settings)).body.rows).toEqual([
+          ['UTC', 'ISO, MDY', 'postgres'],
+        ])
+      }
+    } finally {
+      await gateway.close()
+      await direct.query(`DROP DATABASE ${database} WITH (FORCE)`)
+    }
+  })
+
+  it.skipIf(!existsSync('/proc/net/tcp'))(
+    'asks TCP to keep its connections alive, so that a vanished server is noticed rather than waited for',
+    async () => {
+      const gateway = await gatewayWith()
+      const name = uniqueName('keepalive')
+      expect((await post(gateway, urlWith({ application_name: name }), one('SELECT 1'))).status).toBe(200)
+      const { rows } = await direct.query(
+        'SELECT client_port FROM pg_stat_activity WHERE application_name = $1',
+        [name],
+      )
+      expect(rows).toHaveLength(1)
+      const serverPort = Number(new URL(realPostgres[0]?.url ?? '').port || 5432)
+      expect(keepAliveTimerOn(rows[0].client_port, serverPort)).toBe(true)
+    },
+  )
+
   it('reports each statement of a batch with its own fields: none for a write after a read', async () => {
     const gateway = await gatewayWith()
     const table = uniqueName('batch_fields')
@@ -177,3 +232,21 @@ describe.skipIf(realPostgres.length === 0)("the Postgres backend's connections",
     }
   })
 })
+
+/**
+ * Whether Linux runs a keep-alive timer on this machine's TCP connection from `localPort` to `remotePort`: in
+ * /proc/net/tcp{,6}, an idle established connection shows timer 2 ("another timer": keep-alive) only with SO_KEEPALIVE.
+ */
+function keepAliveTimerOn(localPort: number, remotePort: number): boolean | undefined {
+  const hexPort = (port: number) => port.toString(16).toUpperCase().padStart(4, '0')
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, remote, , , timer] = line.trim().split(/\s+/)
+      if (local?.endsWith(`:${hexPort(localPort)}`) && remote?.endsWith(`:${hexPort(remotePort)}`)) {
+        return timer?.split(':')[0] === '02'
+      }
+    }
+  }
+  return undefined
+}
