@@ -2,8 +2,8 @@
  * How the gateway's Postgres backend treats its connections, on real Postgres through a gateway in this test's
  * process: a session left in a transaction is cleaned and kept, a deadline that passes after the answer cancels
  * nothing, the canceller's own connection and the pool's are closed, the caller's startup options reach the session,
- * the gateway's own session defaults win over a database's, TCP keep-alive is on, a batch is never sent twice, and
- * each statement of a batch reports only its own fields.
+ * the gateway's own session defaults win over a database's, TCP keep-alive is on, the pools' figures add up, a batch is
+ * never sent twice, and each statement of a batch reports only its own fields.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import pg from 'pg'
@@ -128,6 +128,30 @@ describe.skipIf(realPostgres.length === 0)("the Postgres backend's connections",
       expect((await post(gateway, url, one('SHOW statement_timeout'))).body.rows).toEqual([['1234ms']])
       expect((await post(gateway, url, one('SHOW TimeZone'))).body.rows).toEqual([['UTC']])
     }
+  })
+
+  it('counts the connections of all its pools in use and idle, and the requests waiting for one', async () => {
+    const gateway = await gatewayWith({ poolSize: 1 })
+    expect(gateway.poolStats()).toEqual({ inUse: 0, idle: 0, waiting: 0 })
+    const url = urlWith({ application_name: uniqueName('counted') })
+    const slow = post(gateway, url, one('SELECT pg_sleep(0.6)'))
+    await expect.poll(() => gateway.poolStats().inUse, { timeout: 3_000, interval: 10 }).toBe(1)
+    // The pool's only connection is busy: the next request on it waits.
+    const queued = post(gateway, url, one('SELECT 1'))
+    await expect
+      .poll(() => gateway.poolStats(), { timeout: 3_000, interval: 10 })
+      .toEqual({ inUse: 1, idle: 0, waiting: 1 })
+    expect((await slow).status).toBe(200)
+    expect((await queued).status).toBe(200)
+    await expect
+      .poll(() => gateway.poolStats(), { timeout: 3_000, interval: 10 })
+      .toEqual({ inUse: 0, idle: 1, waiting: 0 })
+    // Another application name is another pool: the figures are the sum of both.
+    const other = urlWith({ application_name: uniqueName('counted') })
+    expect((await post(gateway, other, one('SELECT 1'))).status).toBe(200)
+    await expect
+      .poll(() => gateway.poolStats(), { timeout: 3_000, interval: 10 })
+      .toEqual({ inUse: 0, idle: 2, waiting: 0 })
   })
 
   it("starts each session with the gateway's defaults, not those of a database configured otherwise", async () => {

@@ -1,14 +1,15 @@
 /**
  * A throwaway Postgres that speaks only TLS, for the gateway's `sslmode` tests: a fresh `initdb` started on a free
  * port as the `postgres` user, its certificate (for the name `localhost` only) signed by a throwaway CA made with
- * `openssl`, plus a second CA that signed nothing of it. Stopped and deleted by `remove()`.
+ * `openssl`, plus a second CA that signed nothing of it. Stopped and deleted by `remove()`, or, should the test process
+ * die first (a runner killed on a timeout skips every afterAll), by a watchdog that outlives it.
  */
-import { execFile, spawnSync } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { asPostgres, freePort, PG_BIN } from './postgres-user'
+import { asPostgres, asPostgresArgv, freePort, PG_BIN } from './postgres-user'
 
 const run = promisify(execFile)
 
@@ -94,6 +95,26 @@ async function makeServerCertificate(dir: string, ca: string): Promise<void> {
   ])
 }
 
+/** A detached shell that, once process `pid` is gone, stops the server in `dataDir` and deletes `root`. */
+function removeWhenGone(pid: number, root: string, dataDir: string) {
+  const [file, args] = asPostgresArgv(`${PG_BIN}/pg_ctl`, ['-D', dataDir, 'stop', '-m', 'immediate'])
+  const watchdog = spawn(
+    'sh',
+    [
+      '-c',
+      'pid=$1 root=$2; shift 2; while kill -0 "$pid" 2>/dev/null; do sleep 1; done; "$@"; rm -rf "$root"',
+      'sh',
+      String(pid),
+      root,
+      file,
+      ...args,
+    ],
+    { detached: true, stdio: 'ignore' },
+  )
+  watchdog.unref()
+  return watchdog
+}
+
 export async function startTlsPostgres(): Promise<TlsPostgres> {
   // One folder for all of it, the postgres user's: initdb makes `data` inside; root (the test) reads the CAs.
   const root = mkdtempSync(join(tmpdir(), 'edgeline-tls-postgres-'))
@@ -102,7 +123,9 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
   const port = await freePort()
   const pgCtl = (...args: string[]) =>
     asPostgres(`${PG_BIN}/pg_ctl`, ['-D', dataDir, '-w', '-t', '60', ...args])
+  const watchdog = removeWhenGone(process.pid, root, dataDir)
   const remove = async () => {
+    watchdog.kill()
     await pgCtl('stop', '-m', 'immediate').catch(() => undefined)
     await run('rm', ['-rf', root]).catch(() => undefined)
   }
