@@ -2,8 +2,9 @@
  * How the gateway's Postgres backend treats its connections, on real Postgres through a gateway in this test's
  * process: a session left in a transaction is cleaned and kept, a deadline that passes after the answer cancels
  * nothing, the canceller's own connection and the pool's are closed, the caller's startup options reach the session,
- * the gateway's own session defaults win over a database's, TCP keep-alive is on, the pools' figures add up, a batch is
- * never sent twice, and each statement of a batch reports only its own fields.
+ * the gateway's own session defaults win over a database's, TCP keep-alive is on, a pool that lost a connection
+ * under a request is retired with its idle connections, the pools' figures add up, a batch is never sent twice, and
+ * each statement of a batch reports only its own fields.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import pg from 'pg'
@@ -107,6 +108,20 @@ describe.skipIf(realPostgres.length === 0)("the Postgres backend's connections",
     const name = uniqueName('canceller')
     const url = urlWith({ application_name: name })
     await expect(post(gateway, url, one('SELECT pg_sleep(5)'), AbortSignal.timeout(300))).rejects.toThrow()
+    // The sleep stops only once the canceller has connected and asked: counting before that would see one
+    // connection whether or not the canceller's is ever closed.
+    await expect
+      .poll(
+        async () =>
+          (
+            await direct.query(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query = 'SELECT pg_sleep(5)'",
+              [name],
+            )
+          ).rows[0].n,
+        { timeout: 3_000, interval: 20 },
+      )
+      .toBe(0)
     // The pool keeps the cancelled request's connection; the canceller's own is gone.
     await expect.poll(() => backendsNamed(name), { timeout: 2_000, interval: 50 }).toBe(1)
   })
@@ -128,6 +143,36 @@ describe.skipIf(realPostgres.length === 0)("the Postgres backend's connections",
       expect((await post(gateway, url, one('SHOW statement_timeout'))).body.rows).toEqual([['1234ms']])
       expect((await post(gateway, url, one('SHOW TimeZone'))).body.rows).toEqual([['UTC']])
     }
+  })
+
+  it('closes the idle connections of a pool that lost one under a request, which a restart would have killed too', async () => {
+    const gateway = await gatewayWith({ poolSize: 3 })
+    const name = uniqueName('retired')
+    const url = urlWith({ application_name: name })
+    await Promise.all([1, 2, 3].map(() => post(gateway, url, one('SELECT pg_sleep(0.2)'))))
+    await expect.poll(() => backendsNamed(name), { timeout: 2_000, interval: 50 }).toBe(3)
+    // Not a plain read, so never run again: what is left afterwards is only what the first pool kept.
+    const marker = uniqueName('lost')
+    const answer = post(
+      gateway,
+      url,
+      one(`DO $$ BEGIN PERFORM pg_sleep(5); RAISE NOTICE '${marker}'; END $$`),
+    )
+    await expect
+      .poll(
+        async () =>
+          (
+            await direct.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+               WHERE application_name = $1 AND state = 'active' AND query LIKE $2`,
+              [name, `%${marker}%`],
+            )
+          ).rows.length,
+        { timeout: 3_000, interval: 20 },
+      )
+      .toBe(1)
+    expect((await answer).status).not.toBe(200)
+    await expect.poll(() => backendsNamed(name), { timeout: 2_000, interval: 50 }).toBe(0)
   })
 
   it('counts the connections of all its pools in use and idle, and the requests waiting for one', async () => {
