@@ -6,18 +6,15 @@
  * for as long as the standby exists (the standby's WAL receiver reconnects with it after every stop and start),
  * then taken out again. Each standby marks its own line, so several can exist at once (test files in parallel).
  */
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { asPostgres, asPostgresArgv, freePort, PG_BIN, runWithInput } from './postgres-user'
 
 const run = promisify(execFile)
-
-/** Debian's layout; PG_BIN overrides it (another version, another distribution). */
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'
 
 /** Settings a hot standby must have at least as high as its primary, or it refuses to start. */
 const AT_LEAST_THE_PRIMARY = [
@@ -47,34 +44,6 @@ export interface Standby {
 
 export class StandbyUnavailable extends Error {}
 
-/** The command line that runs `command` as the `postgres` OS user (Postgres refuses root; its files are postgres's). */
-function asPostgresArgv(command: string, args: string[]): [string, string[]] {
-  if (process.getuid?.() === 0) return ['runuser', ['-u', 'postgres', '--', command, ...args]]
-  if (process.env.USER === 'postgres') return [command, args]
-  return ['sudo', ['-n', '-u', 'postgres', command, ...args]]
-}
-
-async function asPostgres(command: string, args: string[], input?: string): Promise<string> {
-  const [file, fullArgs] = asPostgresArgv(command, args)
-  return runWithInput(file, fullArgs, input)
-}
-
-function runWithInput(file: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.on('error', reject)
-    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${file}: ${output}`))))
-    child.stdin.end(input ?? '')
-  })
-}
-
 /**
  * Several standbys may be made or removed at once (test files run in parallel): every edit of the primary's
  * pg_hba.conf holds this lock, or one edit's rewrite could drop another's line.
@@ -85,17 +54,6 @@ const HBA_LOCK = join(tmpdir(), 'edgeline-standby-pg_hba.lock')
 async function editHba(script: string, hbaFile: string, text: string): Promise<void> {
   const [file, args] = asPostgresArgv('sh', ['-c', script, 'sh', hbaFile, text])
   await runWithInput('flock', [HBA_LOCK, file, ...args])
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
