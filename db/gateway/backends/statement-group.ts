@@ -74,7 +74,7 @@ export class StatementGroup extends PgQuery {
       settle = { resolve, reject }
     })
     this.#settle = settle
-    // pg calls the callback when it fails the group without an answer (a dead connection, a client ended).
+    // pg fails a group by handleError (below); this it also calls only on a query_timeout, which is never set here.
     this.callback = (error: Error | null) => {
       if (error) this.#settle.reject(error)
     }
