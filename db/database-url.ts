@@ -32,6 +32,15 @@ export function isLocalDatabaseUrl(databaseUrl: string): boolean {
   )
 }
 
+/** True for the embedded database (PGlite in the gateway), whichever way its URL is written. */
+export function isEmbeddedDatabaseUrl(databaseUrl: string): boolean {
+  try {
+    return new URL(databaseUrl).hostname === EMBEDDED_DATABASE_HOST
+  } catch {
+    return false
+  }
+}
+
 /** The deadline of a database call unless DATABASE_TIMEOUT_MS says otherwise: past it the API answers 504. */
 export const DEFAULT_DATABASE_TIMEOUT_MS = 10_000
 

@@ -16,7 +16,7 @@ import { createDatabase } from '../db/client'
 import {
   DEFAULT_SQL_GATEWAY_ENDPOINT,
   EMBEDDED_DATABASE_URL,
-  isLocalDatabaseUrl,
+  isEmbeddedDatabaseUrl,
   isNeonDatabaseUrl,
 } from '../db/database-url'
 import { readSqlGatewayConfig } from '../db/gateway/config'
@@ -56,9 +56,11 @@ async function main(argv: string[]): Promise<void> {
     throw new Error('DATABASE_URL is required on Vercel: set it to your Neon connection string.')
   }
   const databaseUrl = process.env.DATABASE_URL || EMBEDDED_DATABASE_URL
-  const local = isLocalDatabaseUrl(databaseUrl)
+  // Only the embedded database is set up for you (migrated at start, a per-machine token secret), as `npm run dev`
+  // does: any real Postgres, this machine's included, is a deployment's, never migrated behind its owner's back.
+  const embedded = isEmbeddedDatabaseUrl(databaseUrl)
   // Migrating signs no token: `migrate` leaves no secret file behind wherever it is run.
-  if (local && !migrateOnly && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
+  if (embedded && !migrateOnly && !process.env.JWT_SECRET && !process.env.JWKS_URL) {
     process.env.JWT_SECRET = readOrCreateLocalSecret()
   }
   // Fails here, naming every bad variable, before anything listens (migrating needs no token keys).
@@ -75,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
   // Pages and the middleware run in Next's edge sandbox, which reaches the gateway over loopback HTTP.
   Object.assign(process.env, { DATABASE_URL: databaseUrl, SQL_GATEWAY_ENDPOINT: sqlEndpoint })
   try {
-    if (migrateOnly || local) {
+    if (migrateOnly || embedded) {
       await migrateDatabase(databaseUrl, sqlEndpoint)
       console.log(`✓ migrations applied to ${redacted(databaseUrl)}`)
     }

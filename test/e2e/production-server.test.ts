@@ -692,6 +692,44 @@ describe.each(realPostgres)('the artefact on %s, by a host name that is not loca
   })
 })
 
+describe.each(realPostgres)('the artefact on %s of this very machine (127.0.0.1)', () => {
+  it('neither migrates it nor makes a token secret of its own: only the embedded database is set up for you', {
+    timeout: 60_000,
+  }, async () => {
+    const database = await createScratchDatabase(
+      process.env.TEST_DATABASE_URL as string,
+      `edgeline_own_${Date.now().toString(36)}`,
+    )
+    try {
+      expect(new URL(database.url).hostname).toMatch(/^(localhost|127\.)/)
+      // No JWT_SECRET: refused, as on any deployment's database, and nothing written to it.
+      const refused = await runArtefact(['--port', '0'], { DATABASE_URL: database.url })
+      expect(refused.code).not.toBe(0)
+      expect(refused.stderr).toContain('JWT_SECRET')
+      expect(refused.stdout).not.toContain('migrations applied')
+      // With a secret it serves, unmigrated: the health check reaches the database, the users table is not there.
+      const server = await startArtefact('own-postgres', {
+        DATABASE_URL: database.url,
+        JWT_SECRET: E2E_JWT_SECRET,
+      })
+      expect(server.output()).not.toContain('migrations applied')
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(200)
+      const direct = new pg.Client({ connectionString: database.url })
+      await direct.connect()
+      try {
+        const { rows } = await direct.query("select to_regclass('public.users') is null as absent")
+        expect(rows).toEqual([{ absent: true }])
+      } finally {
+        await direct.end()
+      }
+      server.child.kill('SIGTERM')
+      expect((await exitOf(server.child)).code).toBe(0)
+    } finally {
+      await database.drop()
+    }
+  })
+})
+
 describe.each(realPostgres)('the server on %s when it drops every connection (a restart)', () => {
   it('costs no failed request: the first request after it succeeds, reads and writes', async () => {
     const applicationName = `edgeline-restart-${Date.now()}`
