@@ -42,7 +42,8 @@ export interface TelemetryConfig {
   metricExportIntervalMs: number
 }
 
-const telemetryEnvNames = () =>
+/** Every OpenTelemetry variable this app reads (`node server.mjs --help` lists them all; a test checks). */
+export const telemetryEnvNames = () =>
   [
     'OTEL_SDK_DISABLED',
     'OTEL_SERVICE_NAME',

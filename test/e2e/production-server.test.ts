@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ENV_NAMES } from '../../edge/env'
+import { telemetryEnvNames } from '../../edge/telemetry/env'
 import { createScratchDatabase, runTerminationDrill } from '../support/termination-drill'
 import { createE2eAccount } from './accounts'
 import { announcedUrl, E2E_JWT_SECRET } from './built-server'
@@ -205,6 +206,7 @@ describe('asking the artefact how to run it, and starting it wrongly', () => {
       (name) =>
         !['VERCEL', 'NODE_ENV', 'NEXT_PHASE', 'DEV_ALLOWED_HOSTS', 'LOCAL_SQL_ENDPOINT'].includes(name),
     ),
+    ...telemetryEnvNames(),
     'PORT',
     'HOSTNAME',
     'TRUST_PROXY',
