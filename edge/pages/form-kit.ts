@@ -7,7 +7,7 @@
 
 import { readIdentityHeaders } from '../auth/credentials'
 import { requestIdOf } from '../auth/gate'
-import { problemResponse, problems } from '../problem'
+import { type Problem, problemResponse, problems } from '../problem'
 import { isSameOrigin, sameSitePath } from '../same-origin'
 import { ANONYMOUS_VIEWER, type OutcomeSeal } from './outcome-seal'
 
@@ -24,8 +24,15 @@ export interface InProcessApi {
  * empty 405 (and its OPTIONS a 204).
  */
 export function refuseAllButPost(request: Request): Response {
-  const where = { instance: new URL(request.url).pathname, requestId: requestIdOf(request.headers) }
-  return problemResponse(problems.methodNotAllowed(request.method, ['POST']), where)
+  return refusal(request, problems.methodNotAllowed(request.method, ['POST']))
+}
+
+/** A form handler's refusal, as the API answers it: `application/problem+json` with the request's id. */
+function refusal(request: Request, problem: Problem): Response {
+  return problemResponse(problem, {
+    instance: new URL(request.url).pathname,
+    requestId: requestIdOf(request.headers),
+  })
 }
 
 /** Far more than any of our forms sends; a bigger body is not a person filling in a form. */
@@ -60,11 +67,11 @@ export async function readForm(request: Request, limit = MAX_FORM_BYTES): Promis
  * a body over MAX_FORM_BYTES gets 413. Otherwise the posted form.
  */
 export async function receiveForm(request: Request): Promise<{ data: FormData } | { refusal: Response }> {
-  if (!isSameOrigin(request)) {
-    return { refusal: new Response('Cross-site form posts are refused.', { status: 403 }) }
-  }
+  // The API's own answer to a cross-site form post (POST /api/auth/logout), word for word.
+  if (!isSameOrigin(request))
+    return { refusal: refusal(request, problems.forbidden('Cross-site form posts are refused.')) }
   const data = await readForm(request)
-  return data ? { data } : { refusal: new Response('The form is too large.', { status: 413 }) }
+  return data ? { data } : { refusal: refusal(request, problems.payloadTooLarge(MAX_FORM_BYTES)) }
 }
 
 /**

@@ -143,8 +143,11 @@ describe('the /users form posts', () => {
       headers,
       duplex: 'half',
     } as RequestInit)
-    expect((await submitUsersForm(site, declared)).status).toBe(413)
-    expect((await submitUsersForm(site, streamed)).status).toBe(413)
+    for (const response of [await submitUsersForm(site, declared), await submitUsersForm(site, streamed)]) {
+      expect(response.status).toBe(413)
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(await response.json()).toMatchObject({ type: '/problems/payload-too-large', status: 413 })
+    }
     expect(await findUser(admin, 'big@example.test')).toBeUndefined()
   })
 
@@ -154,6 +157,12 @@ describe('the /users form posts', () => {
     for (const origin of ['https://evil.example', null]) {
       const response = await usersForm({ intent: 'delete', id: String(target.user.id) }, admin, origin)
       expect(response.status).toBe(403)
+      // As the API answers a cross-site form post: a problem, never a page or plain text.
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(await response.json()).toMatchObject({
+        type: '/problems/forbidden',
+        detail: 'Cross-site form posts are refused.',
+      })
     }
     expect(await findUser(admin, target.user.email)).toBeDefined()
   })
