@@ -429,6 +429,10 @@ describe('what the trial found right, kept so over HTTP', () => {
       redirect: 'manual',
     } as RequestInit)
     expect(streamed.status).toBe(413)
+    for (const answer of [declared, streamed]) {
+      expect(answer.headers.get('content-type')).toBe('application/problem+json')
+      expect(await answer.json()).toMatchObject({ type: '/problems/payload-too-large' })
+    }
     const login = await checkedFetch(
       `${baseUrl}/api/auth/login`,
       json('POST', { email, password: 'long-enough-password' }),

@@ -502,7 +502,7 @@ describe('a body too large, and the keep-alive connection it came on (issue 20, 
         `Origin: ${appUrl}`,
         'Content-Type: application/x-www-form-urlencoded',
       ],
-      limit: 'too large',
+      limit: '"type":"/problems/payload-too-large"',
     },
   ]
 
