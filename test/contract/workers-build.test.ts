@@ -42,9 +42,35 @@ async function lintSummary(): Promise<Record<string, number>> {
   return { files: summary.changed + summary.unchanged, errors: summary.errors, warnings: summary.warnings }
 }
 
+// Where the README says the bundle goes: the project's root, whatever folder wrangler's config is in.
+const outdir = 'dist/workers'
+
+/**
+ * The built Worker in workerd, as wrangler.jsonc deploys it (date, flags, `vars`), with `bindings` as its secrets and
+ * other variables.
+ */
+function builtWorker(bindings: Record<string, string>): Miniflare {
+  const config = readWranglerConfig()
+  return new Miniflare({
+    modules: true,
+    script: readFileSync(join(outdir, 'index.js'), 'utf8'),
+    cf: false,
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: config.compatibility_flags as string[],
+    bindings: { ...(config.vars as Record<string, string>), ...bindings },
+  })
+}
+
+/** What a deployment sets as secrets: a token key and the run's database, through its gateway. */
+function deployedBindings(): Record<string, string> {
+  return {
+    JWT_SECRET: 'edgeline-workers-test-secret-of-at-least-32-bytes',
+    DATABASE_URL: inject('databaseUrl'),
+    SQL_GATEWAY_ENDPOINT: inject('sqlEndpoint'),
+  }
+}
+
 describe('the Workers build (npm run workers:build)', () => {
-  // Where the README says the bundle goes: the project's root, whatever folder wrangler's config is in.
-  const outdir = 'dist/workers'
   let output = ''
   let before: { git: string; lint: Record<string, number> }
   let after: { git: string; lint: Record<string, number> }
@@ -94,20 +120,7 @@ describe('the Workers build (npm run workers:build)', () => {
   })
 
   it('answers the API from workerd, configured by the same variables as everywhere else', async () => {
-    const config = readWranglerConfig()
-    mf = new Miniflare({
-      modules: true,
-      script: readFileSync(join(outdir, 'index.js'), 'utf8'),
-      cf: false,
-      compatibilityDate: COMPATIBILITY_DATE,
-      compatibilityFlags: config.compatibility_flags as string[],
-      bindings: {
-        ...(config.vars as Record<string, string>),
-        JWT_SECRET: 'edgeline-workers-test-secret-of-at-least-32-bytes',
-        DATABASE_URL: inject('databaseUrl'),
-        SQL_GATEWAY_ENDPOINT: inject('sqlEndpoint'),
-      },
-    })
+    mf = builtWorker(deployedBindings())
     const hello = await mf.dispatchFetch('http://edgeline.test/api/hello')
     expect(hello.status).toBe(200)
     expect(await hello.json()).toEqual({ message: 'Hello from Next.js Backend!' })
@@ -118,14 +131,7 @@ describe('the Workers build (npm run workers:build)', () => {
   })
 
   it('refuses to start without a key, as a production deployment must', async () => {
-    const bare = new Miniflare({
-      modules: true,
-      script: readFileSync(join(outdir, 'index.js'), 'utf8'),
-      cf: false,
-      compatibilityDate: COMPATIBILITY_DATE,
-      compatibilityFlags: readWranglerConfig().compatibility_flags as string[],
-      bindings: { ...(readWranglerConfig().vars as Record<string, string>) },
-    })
+    const bare = builtWorker({})
     try {
       const answer = await bare.dispatchFetch('http://edgeline.test/api/hello')
       expect(answer.status).toBe(500)
@@ -135,22 +141,8 @@ describe('the Workers build (npm run workers:build)', () => {
   })
 
   it('traces a request with its database round trip as a child span, exported to OTLP after the answer', async () => {
-    const config = readWranglerConfig()
     const receiver = await startOtlpReceiver()
-    const traced = new Miniflare({
-      modules: true,
-      script: readFileSync(join(outdir, 'index.js'), 'utf8'),
-      cf: false,
-      compatibilityDate: COMPATIBILITY_DATE,
-      compatibilityFlags: config.compatibility_flags as string[],
-      bindings: {
-        ...(config.vars as Record<string, string>),
-        JWT_SECRET: 'edgeline-workers-test-secret-of-at-least-32-bytes',
-        DATABASE_URL: inject('databaseUrl'),
-        SQL_GATEWAY_ENDPOINT: inject('sqlEndpoint'),
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      },
-    })
+    const traced = builtWorker({ ...deployedBindings(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
     try {
       const health = await traced.dispatchFetch('http://edgeline.test/api/health')
       expect(health.status).toBe(200)

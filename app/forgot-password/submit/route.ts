@@ -1,20 +1,12 @@
 /** `POST /forgot-password/submit`: the no-JavaScript form of /forgot-password, handed to the API in-process (edge/pages/account-link-posts.ts). */
 import { formHandler } from '@/edge/form-site'
 import { submitForgotPassword } from '@/edge/pages/account-link-posts'
-import { refuseAllButPost } from '@/edge/pages/form-kit'
 import { waitUntilAfterResponse } from '../../request-context'
 
 export const runtime = 'edge'
 
 // Every other method Next dispatches gets a 405 problem with Allow: POST, not Next's empty 405.
-export {
-  refuseAllButPost as DELETE,
-  refuseAllButPost as GET,
-  refuseAllButPost as HEAD,
-  refuseAllButPost as OPTIONS,
-  refuseAllButPost as PATCH,
-  refuseAllButPost as PUT,
-}
+export { DELETE, GET, HEAD, OPTIONS, PATCH, PUT } from '@/edge/pages/post-only'
 
 // Calls the API in-process; traced when OTEL_* say so (edge/form-site.ts).
 export const POST = formHandler('/forgot-password/submit', submitForgotPassword, waitUntilAfterResponse)
